@@ -1,0 +1,263 @@
+// Package sandboxtest runs sandboxed test cases in child processes.
+//
+// Pledging and unveiling are irreversible and apply to the whole process,
+// so a test must never sandbox the test runner itself. Run re-executes the
+// test binary so that only the calling test runs, and in that child the
+// same Run call executes the sandboxed function instead of spawning again.
+// The parent then asserts on the child's exit status, signal and output.
+package sandboxtest
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+
+	"golang.org/x/sys/unix"
+)
+
+// childEnv names the test a re-executed binary must run sandboxed.
+const childEnv = "LANDPLEDGE_SANDBOXTEST_CHILD"
+
+// requireEnv lists kernel features whose absence fails a test instead of
+// skipping it (CI sets it to "landlock,seccomp").
+const requireEnv = "LANDPLEDGE_REQUIRE"
+
+// reportPrefix starts every line written by Report.
+const reportPrefix = "sandboxtest: "
+
+// Main is an optional TestMain body. Run works without it; a package that
+// needs its own TestMain calls Main at the end of it.
+func Main(m *testing.M) { os.Exit(m.Run()) }
+
+// InChild reports whether this process is a child started by Run.
+func InChild() bool { return os.Getenv(childEnv) != "" }
+
+// Result is what a child process did.
+type Result struct {
+	ExitCode int            // -1 when the child was killed by a signal
+	Signal   syscall.Signal // the signal that killed the child, or 0
+	Stdout   string
+	Stderr   string
+}
+
+// Run runs fn in a child process and returns the child's result. In the
+// child (re-executed with only the calling test selected), Run calls fn and
+// exits 0 when fn returns; fn may call os.Exit itself. Extra environment
+// variables for the child may be given as "KEY=value".
+// Run must be called from the test's own goroutine, at most once per test
+// or subtest (use t.Run for several cases). The test body before Run runs
+// again in the child, so setup must be repeatable; use TempDir for a
+// directory both sides share.
+func Run(t *testing.T, fn func(), env ...string) *Result {
+	t.Helper()
+	if os.Getenv(childEnv) == t.Name() {
+		fn()
+		os.Stdout.Sync()
+		os.Exit(0)
+	}
+	if InChild() {
+		// A different test of a re-executed binary: nothing to do here.
+		t.SkipNow()
+	}
+	if used.count(t, "run") > 0 {
+		t.Fatalf("sandboxtest: Run called twice in %s; use one subtest per sandboxed case", t.Name())
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatalf("sandboxtest: finding the test binary: %v", err)
+	}
+	cmd := exec.Command(exe, "-test.run="+runPattern(t.Name()), "-test.count=1", "-test.v=false")
+	cmd.Env = append(append(os.Environ(), childEnv+"="+t.Name()), env...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err = cmd.Run()
+	res := &Result{Stdout: stdout.String(), Stderr: stderr.String()}
+	var exitErr *exec.ExitError
+	switch {
+	case err == nil:
+	case errors.As(err, &exitErr):
+		ws := exitErr.Sys().(syscall.WaitStatus)
+		if ws.Signaled() {
+			res.ExitCode, res.Signal = -1, ws.Signal()
+		} else {
+			res.ExitCode = ws.ExitStatus()
+		}
+	default:
+		t.Fatalf("sandboxtest: starting child: %v", err)
+	}
+	if res.Signal == 0 {
+		res.ExitCode = cmd.ProcessState.ExitCode()
+	}
+	return res
+}
+
+// runPattern selects exactly the named (sub)test with -test.run.
+func runPattern(name string) string {
+	parts := strings.Split(name, "/")
+	for i, p := range parts {
+		parts[i] = "^" + regexp.QuoteMeta(p) + "$"
+	}
+	return strings.Join(parts, "/")
+}
+
+func (r *Result) String() string {
+	return fmt.Sprintf("exit=%d signal=%v\n--- stdout:\n%s--- stderr:\n%s", r.ExitCode, r.Signal, r.Stdout, r.Stderr)
+}
+
+// WantExit fails the test unless the child exited normally with code.
+func (r *Result) WantExit(t testing.TB, code int) {
+	t.Helper()
+	if r.Signal != 0 || r.ExitCode != code {
+		t.Fatalf("child: want exit %d, got %s", code, r)
+	}
+}
+
+// WantSignal fails the test unless the child was killed by sig.
+func (r *Result) WantSignal(t testing.TB, sig syscall.Signal) {
+	t.Helper()
+	if r.Signal != sig {
+		t.Fatalf("child: want death by %v, got %s", sig, r)
+	}
+}
+
+// Report prints "sandboxtest: key=OUTCOME" on stdout, where OUTCOME is
+// ErrnoName(err). The parent reads it back with Outcome.
+func Report(key string, err error) {
+	fmt.Printf("%s%s=%s\n", reportPrefix, key, ErrnoName(err))
+}
+
+// ErrnoName is "ok" for nil, the errno's name (such as "EACCES") when err
+// wraps a syscall.Errno, and "error:<text>" otherwise.
+func ErrnoName(err error) string {
+	if err == nil {
+		return "ok"
+	}
+	var errno syscall.Errno
+	if errors.As(err, &errno) {
+		if name := unix.ErrnoName(errno); name != "" {
+			return name
+		}
+		return fmt.Sprintf("errno%d", int(errno))
+	}
+	return "error:" + err.Error()
+}
+
+// Outcome returns the outcome the child reported for key, or "" if none.
+func (r *Result) Outcome(key string) string {
+	sc := bufio.NewScanner(strings.NewReader(r.Stdout))
+	sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
+	want := reportPrefix + key + "="
+	out := ""
+	for sc.Scan() {
+		if line, ok := strings.CutPrefix(sc.Text(), want); ok {
+			out = line
+		}
+	}
+	return out
+}
+
+// WantOutcome fails the test unless the child reported want for key.
+func (r *Result) WantOutcome(t testing.TB, key, want string) {
+	t.Helper()
+	if got := r.Outcome(key); got != want {
+		t.Errorf("%s: want %s, got %q\n%s", key, want, got, r)
+	}
+}
+
+// Require skips the test when the kernel lacks feature ("landlock" or
+// "seccomp"), saying why, or fails it when LANDPLEDGE_REQUIRE lists the
+// feature.
+func Require(t testing.TB, feature string) {
+	t.Helper()
+	probe, ok := probes[feature]
+	if !ok {
+		t.Fatalf("sandboxtest: unknown feature %q", feature)
+	}
+	reason := probe()
+	if reason == "" {
+		return
+	}
+	for _, f := range strings.Split(os.Getenv(requireEnv), ",") {
+		if strings.TrimSpace(f) == feature {
+			t.Fatalf("%s is required (%s=%s) but unavailable: %s", feature, requireEnv, os.Getenv(requireEnv), reason)
+		}
+	}
+	t.Skipf("kernel lacks %s: %s", feature, reason)
+}
+
+// probes return "" when the feature is usable, else why not.
+var probes = map[string]func() string{
+	"landlock": func() string {
+		// landlock_create_ruleset(NULL, 0, LANDLOCK_CREATE_RULESET_VERSION)
+		abi, _, errno := unix.Syscall(unix.SYS_LANDLOCK_CREATE_RULESET, 0, 0, unix.LANDLOCK_CREATE_RULESET_VERSION)
+		if errno != 0 {
+			return fmt.Sprintf("landlock_create_ruleset: %v", errno)
+		}
+		if abi < 1 {
+			return fmt.Sprintf("landlock ABI %d", abi)
+		}
+		return ""
+	},
+	"seccomp": func() string {
+		// seccomp(SECCOMP_SET_MODE_STRICT, 1, NULL) is EINVAL exactly when
+		// the syscall exists (strict mode takes no flags).
+		_, _, errno := unix.Syscall(unix.SYS_SECCOMP, unix.SECCOMP_SET_MODE_STRICT, 1, 0)
+		if errno != unix.EINVAL {
+			return fmt.Sprintf("seccomp probe: %v", errno)
+		}
+		return ""
+	},
+}
+
+// used counts calls per test so that the child, which runs the same test
+// body again, can match them up with the parent's.
+var used = &counter{n: map[string]int{}}
+
+type counter struct {
+	mu sync.Mutex
+	n  map[string]int
+}
+
+// count returns how often kind was counted before for t, and counts once more.
+func (c *counter) count(t testing.TB, kind string) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	key := t.Name() + "\x00" + kind
+	n := c.n[key]
+	c.n[key] = n + 1
+	return n
+}
+
+// TempDir returns a directory shared by the parent test and its child: the
+// parent makes it with t.TempDir and passes its name in the environment; the
+// child, running the same test body, gets the parent's directory back from
+// the same call.
+func TempDir(t *testing.T) string {
+	t.Helper()
+	key := fmt.Sprintf("LANDPLEDGE_SANDBOXTEST_DIR_%d", used.count(t, "tempdir"))
+	if InChild() {
+		if dir := os.Getenv(key); dir != "" {
+			return dir
+		}
+		t.Fatalf("sandboxtest: %s not passed to the child", key)
+	}
+	dir := t.TempDir()
+	prev, had := os.LookupEnv(key)
+	os.Setenv(key, dir)
+	t.Cleanup(func() {
+		if had {
+			os.Setenv(key, prev)
+		} else {
+			os.Unsetenv(key)
+		}
+	})
+	return dir
+}
