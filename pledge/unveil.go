@@ -1,0 +1,58 @@
+package pledge
+
+import (
+	"os"
+
+	"github.com/landpledge/landpledge/unveil"
+)
+
+// EnvBestEffort, when set to "1" in the environment at program start,
+// turns best effort on (see SetBestEffort) without a code change.
+const EnvBestEffort = "LANDPLEDGE_BEST_EFFORT"
+
+// veil is the process's one unveil state: Landlock domains are per process
+// (all threads), so the state must be too.
+var veil = newVeil()
+
+func newVeil() *unveil.State {
+	s := unveil.New()
+	s.SetBestEffort(os.Getenv(EnvBestEffort) == "1")
+	return s
+}
+
+// Unveil is OpenBSD's unveil(2) (golang.org/x/sys/unix signature): it makes
+// path available with permissions, any of "r" (read), "w" (write),
+// "x" (execute), "c" (create/remove), or "" (hide). Unveil calls accumulate;
+// Landlock enforces them on every thread at the commit: UnveilBlock, or the
+// first Pledge whose promises lack "unveil". Until then nothing is hidden
+// (OpenBSD hides everything at the first call).
+//
+// Errors are *os.PathError wrapping EPERM (locked), ENAMETOOLONG, EINVAL,
+// ENOENT/ENOTDIR, or ENOSYS (also errors.ErrUnsupported) when the kernel has
+// no Landlock and best effort is off. See package unveil for the mapping to
+// Landlock rights and COMPAT.md for the differences from OpenBSD.
+func Unveil(path, permissions string) error { return veil.Unveil(path, permissions) }
+
+// UnveilBlock is unveil(NULL, NULL): it locks the unveil state (later
+// Unveil calls fail with EPERM) and, if anything was unveiled, enforces the
+// veil on every thread of the process. With nothing unveiled it only locks,
+// as on OpenBSD.
+func UnveilBlock() error { return commitVeil() }
+
+// commitVeil is THE commit function shared by UnveilBlock and Pledge: if
+// anything was unveiled and the veil is not enforced yet, it builds the
+// Landlock ruleset and restricts every thread; in every case it locks
+// unveil. Safe to call more than once.
+func commitVeil() error { return veil.Commit() }
+
+// SetBestEffort chooses what happens on a kernel without Landlock: off (the
+// default) makes Unveil fail with ENOSYS; on makes Unveil and UnveilBlock
+// succeed without enforcing anything, which UnveilStatus then shows
+// (ABI 0, Enforced false). EnvBestEffort=1 turns it on at start-up.
+func SetBestEffort(on bool) { veil.SetBestEffort(on) }
+
+// UnveilStatus reports the Landlock ABI, whether the veil is locked and
+// enforced, the rules applied, the rights granted beyond the entries for
+// names that do not exist yet, and the rights the running ABI cannot
+// enforce (Status.UnenforcedNames), so the command can print them.
+func UnveilStatus() unveil.Status { return veil.Status() }
