@@ -14,11 +14,11 @@ type Program []unix.SockFilter
 // Classic BPF opcodes seccomp accepts (kernel/seccomp.c
 // seccomp_check_filter; anything else is EINVAL), with their mnemonics.
 var opcodes = map[uint16]string{
-	unix.BPF_LD | unix.BPF_W | unix.BPF_ABS:  "ld",
-	unix.BPF_LD | unix.BPF_W | unix.BPF_LEN:  "ld len",
-	unix.BPF_LDX | unix.BPF_W | unix.BPF_LEN: "ldx len",
-	unix.BPF_RET | unix.BPF_K:                "ret",
-	unix.BPF_RET | unix.BPF_A:                "ret a",
+	unix.BPF_LD | unix.BPF_W | unix.BPF_ABS:   "ld",
+	unix.BPF_LD | unix.BPF_W | unix.BPF_LEN:   "ld len",
+	unix.BPF_LDX | unix.BPF_W | unix.BPF_LEN:  "ldx len",
+	unix.BPF_RET | unix.BPF_K:                 "ret",
+	unix.BPF_RET | unix.BPF_A:                 "ret a",
 	unix.BPF_ALU | unix.BPF_ADD | unix.BPF_K:  "add",
 	unix.BPF_ALU | unix.BPF_ADD | unix.BPF_X:  "add x",
 	unix.BPF_ALU | unix.BPF_SUB | unix.BPF_K:  "sub",
