@@ -2,9 +2,9 @@ package unveil
 
 import (
 	"bytes"
-	"fmt"
 	"debug/elf"
 	"encoding/binary"
+	"fmt"
 	"os"
 	"runtime"
 	"syscall"

@@ -150,9 +150,11 @@ var missingOps = map[string]func(w, w2 string) error{
 		return all(func() error { return writeNew(w+"/m_read", 0o600) },
 			func() error { return readFile(w + "/m_read") })
 	},
-	"write":    func(w, _ string) error { return writeNew(w+"/m_write", 0o600) },
-	"truncate": func(w, _ string) error { return all(func() error { return writeNew(w+"/m_truncate", 0o600) }, func() error { return unix.Truncate(w+"/m_truncate", 0) }) },
-	"create":   func(w, _ string) error { return create(w + "/m_create") },
+	"write": func(w, _ string) error { return writeNew(w+"/m_write", 0o600) },
+	"truncate": func(w, _ string) error {
+		return all(func() error { return writeNew(w+"/m_truncate", 0o600) }, func() error { return unix.Truncate(w+"/m_truncate", 0) })
+	},
+	"create": func(w, _ string) error { return create(w + "/m_create") },
 	"unlink": func(w, _ string) error {
 		return all(func() error { return mknod(w + "/m_unlink") }, func() error { return unix.Unlink(w + "/m_unlink") })
 	},
