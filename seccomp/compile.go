@@ -91,6 +91,9 @@ func (f *Filter) Compile() (Program, error) {
 		}
 	}
 	c.emitRets(c.bodyRets, &c.bodyOrder)
+	if len(a.ins) > MaxInsns { // trampolines only add: fail before placing them
+		return nil, fmt.Errorf("seccomp: filter has over %d instructions, more than BPF_MAXINSNS (%d)", len(a.ins), MaxInsns)
+	}
 	raw, err := a.assemble()
 	if err != nil {
 		return nil, err

@@ -57,6 +57,23 @@ var opcodes = map[uint16]string{
 	unix.BPF_JMP | unix.BPF_JSET | unix.BPF_X: "jset x",
 }
 
+// opcodeTable is opcodes indexed by code for Check's hot loop (classic
+// BPF codes fit in 8 bits).
+var opcodeTable = func() (t [256]string) {
+	for code, name := range opcodes {
+		t[code] = name
+	}
+	return t
+}()
+
+// opName returns the mnemonic of code, or false outside seccomp's set.
+func opName(code uint16) (string, bool) {
+	if code >= uint16(len(opcodeTable)) || opcodeTable[code] == "" {
+		return "", false
+	}
+	return opcodeTable[code], true
+}
+
 // memWords is BPF_MEMWORDS, the scratch memory cells M[0..15].
 const memWords = 16
 
@@ -84,7 +101,7 @@ func (p Program) Check() error {
 		bad := func(why string) error {
 			return fmt.Errorf("seccomp: instruction %d (%s): %s", pc, p.insString(pc), why)
 		}
-		if _, ok := opcodes[in.Code]; !ok {
+		if _, ok := opName(in.Code); !ok {
 			return bad("opcode not allowed in seccomp filters")
 		}
 		valid := memValid[pc]
@@ -166,19 +183,6 @@ func (p Program) Run(d Data) (Action, int, error) {
 	data := d.bytes()
 	var a, x uint32
 	var mem [memWords]uint32
-	alu := map[uint16]func(a, v uint32) uint32{
-		unix.BPF_ADD: func(a, v uint32) uint32 { return a + v },
-		unix.BPF_SUB: func(a, v uint32) uint32 { return a - v },
-		unix.BPF_MUL: func(a, v uint32) uint32 { return a * v },
-		unix.BPF_DIV: func(a, v uint32) uint32 { return a / v },
-		unix.BPF_AND: func(a, v uint32) uint32 { return a & v },
-		unix.BPF_OR:  func(a, v uint32) uint32 { return a | v },
-		unix.BPF_XOR: func(a, v uint32) uint32 { return a ^ v },
-		// eBPF, which classic filters are converted to, masks 32-bit
-		// shift counts to 5 bits.
-		unix.BPF_LSH: func(a, v uint32) uint32 { return a << (v & 31) },
-		unix.BPF_RSH: func(a, v uint32) uint32 { return a >> (v & 31) },
-	}
 	steps := 0
 	for pc := 0; pc < len(p); pc++ {
 		steps++
@@ -222,7 +226,7 @@ func (p Program) Run(d Data) (Action, int, error) {
 				// filter with 0 (SECCOMP_RET_KILL_THREAD).
 				return 0, steps, nil
 			}
-			a = alu[in.Code&0xf0](a, src)
+			a = aluOps[in.Code&0xf0](a, src)
 		case in.Code == unix.BPF_JMP|unix.BPF_JA:
 			pc += int(in.K)
 		case class == unix.BPF_JMP:
@@ -235,6 +239,21 @@ func (p Program) Run(d Data) (Action, int, error) {
 	}
 	// Check guarantees a return on every path.
 	return 0, steps, fmt.Errorf("seccomp: internal error: ran off the end")
+}
+
+// aluOps are the BPF_ALU operations on A with K or X (32-bit unsigned).
+var aluOps = map[uint16]func(a, v uint32) uint32{
+	unix.BPF_ADD: func(a, v uint32) uint32 { return a + v },
+	unix.BPF_SUB: func(a, v uint32) uint32 { return a - v },
+	unix.BPF_MUL: func(a, v uint32) uint32 { return a * v },
+	unix.BPF_DIV: func(a, v uint32) uint32 { return a / v },
+	unix.BPF_AND: func(a, v uint32) uint32 { return a & v },
+	unix.BPF_OR:  func(a, v uint32) uint32 { return a | v },
+	unix.BPF_XOR: func(a, v uint32) uint32 { return a ^ v },
+	// eBPF, which classic filters are converted to, masks 32-bit
+	// shift counts to 5 bits.
+	unix.BPF_LSH: func(a, v uint32) uint32 { return a << (v & 31) },
+	unix.BPF_RSH: func(a, v uint32) uint32 { return a >> (v & 31) },
 }
 
 // jumpTests are the conditions of BPF_JEQ, BPF_JGT, BPF_JGE and BPF_JSET
@@ -362,7 +381,7 @@ func (p Program) String() string {
 
 func (p Program) insString(pc int) string {
 	in := p[pc]
-	name, ok := opcodes[in.Code]
+	name, ok := opName(in.Code)
 	if !ok {
 		return fmt.Sprintf("unknown code=%#x jt=%d jf=%d k=%#x", in.Code, in.Jt, in.Jf, in.K)
 	}
