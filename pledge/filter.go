@@ -1,0 +1,240 @@
+package pledge
+
+import (
+	"fmt"
+	"os"
+	"reflect"
+	"sort"
+	"sync"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/landpledge/landpledge/seccomp"
+)
+
+// FilterOptions tune BuildFilter.
+type FilterOptions struct {
+	// Violation is the action for what the promises do not allow. Zero
+	// means SECCOMP_RET_KILL_PROCESS (the whole process dies with SIGSYS
+	// and no handler runs, like OpenBSD's uncatchable abort), or
+	// ERRNO(ENOSYS) when the promises hold "error", as on OpenBSD.
+	Violation seccomp.Action
+	// Loader, when nonzero, is returned instead of Violation for the
+	// operations a program's start-up needs that the promises may not
+	// allow (open for read, access, mmap/mprotect with PROT_EXEC,
+	// execve/execveat), so that a supervisor can grant them only between
+	// an exec and the new image's entry point.
+	Loader seccomp.Action
+	// Pid is the process the "to itself" conditions of kill, tgkill,
+	// rt_sigqueueinfo, rt_tgsigqueueinfo and prlimit64 compare with;
+	// zero means os.Getpid(). The kernel reads these pids as pid_t in the
+	// caller's pid namespace, as getpid(2) returns them.
+	Pid int
+}
+
+// sysnums are the syscall tables by GOARCH name (zsysnum.go).
+var sysnums = map[string]map[string]uint32{
+	"amd64": sysnumAMD64,
+	"arm64": sysnumARM64,
+}
+
+//go:generate go run ./internal/mksysnum -o zsysnum.go
+
+// BuildFilter compiles the promise table for promises p into a seccomp
+// filter for arch (which need not be the running one):
+//
+//   - rules from every grant of the table whose promises p holds; a syscall
+//     with an unconditional ALLOW gets only that rule, so the compiled
+//     program returns ALLOW without loading an argument and the kernel's
+//     constant-action cache serves it;
+//   - the always-ENOSYS list (clone3, openat2, io_uring, removed calls);
+//   - with opts.Loader, the loader operations;
+//   - the fallbacks (EACCES for opens OpenBSD may allow by path, ENOSYS
+//     for pidfd_open) where the violation would kill;
+//   - Default: the violation action; Unknown (numbers above arch.MaxNr,
+//     newer than the table): ENOSYS so libc falls back; BadArch (foreign
+//     audit arch, x32 numbers): the violation action.
+//
+// Rules come out grouped by syscall number in ascending order, in table
+// order within a number, so equal inputs give equal filters.
+func BuildFilter(arch seccomp.Arch, p Promises, opts FilterOptions) (*seccomp.Filter, error) {
+	nums, ok := sysnums[arch.Name]
+	if !ok {
+		return nil, fmt.Errorf("pledge: no syscall table for arch %q: %w", arch.Name, unix.EINVAL)
+	}
+	if extra := p &^ allPromises; extra != 0 {
+		return nil, fmt.Errorf("pledge: promise bits %#x unknown: %w", uint64(extra), unix.EINVAL)
+	}
+	violation := opts.Violation
+	if violation == 0 {
+		violation = seccomp.ActKillProcess
+		if p.Has(PromiseError) {
+			violation = seccomp.ActErrno(unix.ENOSYS)
+		}
+	}
+	pid := opts.Pid
+	if pid == 0 {
+		pid = os.Getpid()
+	}
+
+	b := &builder{nums: nums, maxNr: arch.MaxNr, pid: uint64(uint32(pid)), byNr: map[uint32][]seccomp.Rule{}}
+	for name := range enosys {
+		b.add(sysRule{name: name}, seccomp.ActErrno(unix.ENOSYS))
+	}
+	for _, g := range promiseTable {
+		if p.Has(g.need) && p&g.unless == 0 {
+			for _, r := range g.rules {
+				b.add(r, seccomp.ActAllow)
+			}
+		}
+	}
+	if opts.Loader != 0 {
+		for _, r := range loaderRules {
+			b.add(r, opts.Loader)
+		}
+	}
+	if isKill(violation) {
+		for _, f := range fallbacks {
+			if p.Has(f.need) {
+				b.add(f.rule, seccomp.ActErrno(f.errno))
+			}
+		}
+	}
+	f := &seccomp.Filter{
+		Arch:    arch,
+		Default: violation,
+		Unknown: seccomp.ActErrno(unix.ENOSYS),
+		BadArch: violation,
+	}
+	nrs := make([]uint32, 0, len(b.byNr))
+	for nr := range b.byNr {
+		nrs = append(nrs, nr)
+	}
+	sort.Slice(nrs, func(i, j int) bool { return nrs[i] < nrs[j] })
+	for _, nr := range nrs {
+		rules := b.byNr[nr]
+		// Rules at the end that answer what the default answers anyway
+		// only lengthen the program.
+		for len(rules) > 0 && rules[len(rules)-1].Action == violation {
+			rules = rules[:len(rules)-1]
+		}
+		f.Rules = append(f.Rules, rules...)
+	}
+	return f, nil
+}
+
+// isKill reports whether a is one of the kill actions, the ones a fallback
+// errno replaces.
+func isKill(a seccomp.Action) bool {
+	return a == seccomp.ActKillProcess || a == seccomp.ActKillThread
+}
+
+// builder collects the rules per syscall number.
+type builder struct {
+	nums  map[string]uint32
+	maxNr uint32
+	pid   uint64
+	byNr  map[uint32][]seccomp.Rule
+}
+
+// add appends r with action act to its syscall's rules, unless the syscall
+// does not exist on this arch (or lies above the table), an earlier
+// unconditional rule already decides every call, or the same conditions
+// are already there. An unconditional rule replaces nothing: the earlier
+// conditional rules keep their (first-match) priority.
+func (b *builder) add(r sysRule, act seccomp.Action) {
+	nr, ok := b.nums[r.name]
+	if !ok || nr > b.maxNr {
+		return
+	}
+	conds := make([]seccomp.Cond, len(r.conds))
+	for i, c := range r.conds {
+		conds[i] = c.Cond
+		if c.self {
+			conds[i].Val = b.pid
+		}
+	}
+	if len(conds) == 0 {
+		conds = nil
+	}
+	rules := b.byNr[nr]
+	for _, old := range rules {
+		if len(old.Conds) == 0 || reflect.DeepEqual(old.Conds, conds) {
+			return
+		}
+	}
+	if conds == nil && act == seccomp.ActAllow {
+		// An unconditional ALLOW makes the conditional ALLOWs before it
+		// redundant; dropping them lets the compiled program return
+		// without loading an argument (constant-action cache).
+		kept := rules[:0]
+		for _, old := range rules {
+			if old.Action != seccomp.ActAllow {
+				kept = append(kept, old)
+			}
+		}
+		rules = kept
+	}
+	b.byNr[nr] = append(rules, seccomp.Rule{Nr: nr, Conds: conds, Action: act})
+}
+
+// Explain says which promises would allow syscall nr of arch with these
+// arguments, for violation messages: the syscall's name ("" when the
+// number is not in the table) and the promises of the first grant of the
+// promise table whose rule matches, space-separated ("rpath wpath" when a
+// call needs both), or "" when no promise allows it (always-allowed calls
+// also give ""). The "to itself" conditions cannot be decided without the
+// violating process's pid, so kill/tgkill/prlimit64 of a specific pid
+// explain as "proc" (or "id").
+func Explain(arch seccomp.Arch, nr uint32, args [6]uint64) (syscall string, promise string) {
+	name := syscallName(arch, nr)
+	if name == "" {
+		return "", ""
+	}
+	for _, g := range promiseTable {
+		for _, r := range g.rules {
+			if r.name == name && holds(r.conds, args) {
+				return name, g.need.String()
+			}
+		}
+	}
+	return name, ""
+}
+
+// holds evaluates conditions on concrete arguments; "itself" conditions
+// never hold (the pid is unknown here).
+func holds(cs []cond, args [6]uint64) bool {
+	for _, c := range cs {
+		if c.self || !c.Holds(args[c.Arg]) {
+			return false
+		}
+	}
+	return true
+}
+
+var (
+	namesOnce sync.Once
+	names     map[string]map[uint32]string
+)
+
+// syscallName returns the kernel's name of syscall nr on arch, "" when
+// unknown.
+func syscallName(arch seccomp.Arch, nr uint32) string {
+	namesOnce.Do(func() {
+		names = map[string]map[uint32]string{}
+		for a, m := range sysnums {
+			names[a] = map[uint32]string{}
+			for n, nr := range m {
+				names[a][nr] = n
+			}
+		}
+	})
+	return names[arch.Name][nr]
+}
+
+// SyscallNumber returns the number of the syscall called name on arch, for
+// tests and diagnostics that name syscalls the way the promise table does.
+func SyscallNumber(arch seccomp.Arch, name string) (uint32, bool) {
+	nr, ok := sysnums[arch.Name][name]
+	return nr, ok
+}

@@ -1,0 +1,600 @@
+package pledge
+
+import (
+	"syscall"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/landpledge/landpledge/seccomp"
+)
+
+// This file is THE promise table: which syscalls each promise allows on
+// Linux, with the argument conditions where a promise is narrower than the
+// syscall, plus the syscalls no promise allows (never) and the ones that
+// answer ENOSYS in every mode (enosys). BuildFilter compiles it, Explain
+// reads it back for violation messages, TestClassify checks that it covers
+// every syscall of the amd64 and arm64 tables, and TestPromisesDoc renders
+// it into docs/promises.md.
+//
+// Syscalls are named as the kernel names them (the lower-case SYS_ suffix
+// of golang.org/x/sys); a name an architecture lacks (arm64 has no open,
+// stat, fork...) is skipped there. Every constant used in a condition has
+// the same value on amd64 and arm64 (both use the asm-generic headers for
+// fcntl, socket, ioctl, prctl, clone and mman values; TestSharedConstants
+// checks the arm64 values), so one table serves both.
+//
+// Arguments are compared at the width the kernel reads them: Word32 for int
+// and unsigned int parameters (flags, commands, domains, pids, modes),
+// Word64 for pointers and unsigned long parameters (mmap's prot, addresses).
+
+// cond is one argument test of the table. When self is set, the test is
+// arg == the pledging process's pid, filled in by BuildFilter (the table
+// is built before the pid is known).
+type cond struct {
+	seccomp.Cond
+	self bool
+}
+
+// sysRule allows syscall name when every cond holds (always, when conds is
+// empty). doc says the condition in words for docs/promises.md.
+type sysRule struct {
+	name  string
+	conds []cond
+	doc   string
+}
+
+// grant is one row of the promise table: with every promise of need held
+// and none of unless, the rules are allowed. need 0 is "always", even under
+// pledge("").
+type grant struct {
+	need   Promises
+	unless Promises
+	rules  []sysRule
+}
+
+// Condition builders, named after what they test.
+
+func eq32(arg uint8, v uint64) cond {
+	return cond{Cond: seccomp.Cond{Arg: arg, Width: seccomp.Word32, Op: seccomp.Eq, Val: v}}
+}
+
+func eq64(arg uint8, v uint64) cond {
+	return cond{Cond: seccomp.Cond{Arg: arg, Width: seccomp.Word64, Op: seccomp.Eq, Val: v}}
+}
+
+func le32(arg uint8, v uint64) cond {
+	return cond{Cond: seccomp.Cond{Arg: arg, Width: seccomp.Word32, Op: seccomp.Le, Val: v}}
+}
+
+func ge32(arg uint8, v uint64) cond {
+	return cond{Cond: seccomp.Cond{Arg: arg, Width: seccomp.Word32, Op: seccomp.Ge, Val: v}}
+}
+
+// masked32 tests arg&mask == v on the low 32 bits.
+func masked32(arg uint8, mask, v uint64) cond {
+	return cond{Cond: seccomp.Cond{Arg: arg, Width: seccomp.Word32, Op: seccomp.MaskedEq, Mask: mask, Val: v}}
+}
+
+// masked64 tests arg&mask == v on all 64 bits.
+func masked64(arg uint8, mask, v uint64) cond {
+	return cond{Cond: seccomp.Cond{Arg: arg, Width: seccomp.Word64, Op: seccomp.MaskedEq, Mask: mask, Val: v}}
+}
+
+// isSelf tests arg == the pledging process's pid (pid_t, an int).
+func isSelf(arg uint8) cond {
+	c := eq32(arg, 0)
+	c.self = true
+	return c
+}
+
+// calls allows names unconditionally.
+func calls(names ...string) []sysRule {
+	rs := make([]sysRule, len(names))
+	for i, n := range names {
+		rs[i] = sysRule{name: n}
+	}
+	return rs
+}
+
+// when allows each of names when all conds hold.
+func when(doc string, conds []cond, names ...string) []sysRule {
+	rs := make([]sysRule, len(names))
+	for i, n := range names {
+		rs[i] = sysRule{name: n, conds: conds, doc: doc}
+	}
+	return rs
+}
+
+// oneOf allows name when its 32-bit argument arg equals one of vals: one
+// rule per value (ioctl requests, fcntl commands, prctl options).
+func oneOf(name, doc string, arg uint8, vals ...uint64) []sysRule {
+	rs := make([]sysRule, len(vals))
+	for i, v := range vals {
+		rs[i] = sysRule{name: name, conds: []cond{eq32(arg, v)}, doc: doc}
+	}
+	return rs
+}
+
+// within allows name when lo <= arg <= hi (32-bit), with extra conds.
+func within(name, doc string, arg uint8, lo, hi uint64, extra ...cond) sysRule {
+	cs := append([]cond{}, extra...)
+	if lo > 0 {
+		cs = append(cs, ge32(arg, lo))
+	}
+	cs = append(cs, le32(arg, hi))
+	return sysRule{name: name, conds: cs, doc: doc}
+}
+
+func join(groups ...[]sysRule) []sysRule {
+	var all []sysRule
+	for _, g := range groups {
+		all = append(all, g...)
+	}
+	return all
+}
+
+// Values the conditions use that x/sys does not name or names only per
+// architecture.
+const (
+	// oTmpfile is __O_TMPFILE, the bit that makes O_TMPFILE (which also
+	// sets O_DIRECTORY, whose value differs between amd64 and arm64).
+	oTmpfile = 0x400000
+	// modeSpecial is S_ISUID|S_ISGID|S_ISVTX: OpenBSD's pledge ignores these
+	// bits in chmod and creat; a filter cannot clear them, so it refuses.
+	modeSpecial = 0o7000
+	// cloneNamespaces are the CLONE_NEW* flags clone(2) can carry
+	// (CLONE_NEWTIME only fits clone3, which is ENOSYS here).
+	cloneNamespaces = unix.CLONE_NEWNS | unix.CLONE_NEWCGROUP | unix.CLONE_NEWUTS |
+		unix.CLONE_NEWIPC | unix.CLONE_NEWUSER | unix.CLONE_NEWPID | unix.CLONE_NEWNET
+	// cloneNotForThreads are flags no thread library passes with
+	// CLONE_THREAD: namespaces, tracing and vfork/parent tricks.
+	cloneNotForThreads = cloneNamespaces | unix.CLONE_PTRACE | unix.CLONE_UNTRACED |
+		unix.CLONE_VFORK | unix.CLONE_PARENT
+	// sockTypeMask is SOCK_TYPE_MASK: socket(2) strips SOCK_NONBLOCK and
+	// SOCK_CLOEXEC from type before looking at it, so the filter compares
+	// only these bits.
+	sockTypeMask = 0xf
+	// personalityQuery is personality(0xffffffff), which only reads.
+	personalityQuery = 0xffffffff
+	// noID is (uid_t)-1: chown's "leave unchanged".
+	noID = 0xffffffff
+)
+
+// Open-family conditions. flags is the open flags argument, mode the
+// creation mode; access mode O_RDONLY (0) is a read, O_WRONLY a write,
+// O_RDWR both; O_CREAT and O_TMPFILE create (cpath); O_TRUNC writes.
+func openRules(name string, flags, mode uint8) []grant {
+	const acc = unix.O_ACCMODE
+	const mk = unix.O_CREAT | oTmpfile
+	noSpecial := masked32(mode, modeSpecial, 0)
+	r := func(doc string, cs ...cond) []sysRule { return []sysRule{{name: name, conds: cs, doc: doc}} }
+	return []grant{
+		{need: PromiseRpath, rules: r("O_RDONLY without O_CREAT, O_TMPFILE, O_TRUNC",
+			masked32(flags, acc|mk|unix.O_TRUNC, unix.O_RDONLY))},
+		{need: PromiseWpath, rules: r("O_WRONLY without O_CREAT, O_TMPFILE",
+			masked32(flags, acc|mk, unix.O_WRONLY))},
+		{need: PromiseRpath | PromiseWpath, rules: join(
+			r("O_RDWR without O_CREAT, O_TMPFILE", masked32(flags, acc|mk, unix.O_RDWR)),
+			r("O_RDONLY|O_TRUNC without O_CREAT, O_TMPFILE", masked32(flags, acc|mk, unix.O_RDONLY)))},
+		{need: PromiseRpath | PromiseCpath, rules: r("O_RDONLY with O_CREAT, no O_TRUNC, mode without setuid/setgid/sticky",
+			masked32(flags, acc|unix.O_TRUNC, unix.O_RDONLY), noSpecial)},
+		{need: PromiseWpath | PromiseCpath, rules: r("O_WRONLY with O_CREAT or O_TMPFILE, mode without setuid/setgid/sticky",
+			masked32(flags, acc, unix.O_WRONLY), noSpecial)},
+		{need: PromiseRpath | PromiseWpath | PromiseCpath, rules: r("O_RDWR or O_RDONLY|O_TRUNC with O_CREAT or O_TMPFILE, mode without setuid/setgid/sticky",
+			masked32(flags, acc, unix.O_RDWR), noSpecial)},
+		{need: PromiseRpath | PromiseWpath | PromiseCpath, rules: r("",
+			masked32(flags, acc, unix.O_RDONLY), noSpecial)},
+	}
+}
+
+var (
+	// protNoExec: mmap, mprotect and pkey_mprotect take prot as unsigned
+	// long, argument 2 in all three.
+	protNoExec = []cond{masked64(2, unix.PROT_EXEC, 0)}
+	// cloneThread: a thread (CLONE_THREAD, which the kernel only accepts
+	// with CLONE_SIGHAND and CLONE_VM) and nothing of cloneNotForThreads.
+	// clone reads only the low 32 bits of its flags (lower_32_bits in
+	// kernel/fork.c).
+	cloneThread = []cond{masked32(0, unix.CLONE_THREAD|cloneNotForThreads, unix.CLONE_THREAD)}
+	// cloneNoNamespace: any process or thread, but no new namespace.
+	cloneNoNamespace = []cond{masked32(0, cloneNamespaces, 0)}
+)
+
+// stdioIoctls are FIONREAD FIONBIO FIOCLEX FIONCLEX as on OpenBSD, plus
+// TCGETS and TCGETS2: isatty(3) is tcgetattr on Linux (F_ISATTY, a fcntl,
+// on OpenBSD), and glibc's stdio asks it for every stream.
+var stdioIoctls = []uint64{fionread, fionbio, fioclex, fionclex, unix.TCGETS, unix.TCGETS2}
+
+// The FIO* requests of asm-generic/ioctls.h, which x/sys does not name on
+// Linux (FIONREAD is its TIOCINQ).
+const (
+	fionread = 0x541b
+	fionbio  = 0x5421
+	fionclex = 0x5450
+	fioclex  = 0x5451
+)
+
+// ttyIoctls are termios, window size, process group and pty set-up.
+// TIOCSTI (fakes input) and TIOCLINUX (console selection) are in no list.
+var ttyIoctls = []uint64{
+	unix.TCSETS, unix.TCSETSW, unix.TCSETSF, unix.TCSETS2, unix.TCSETSW2, unix.TCSETSF2,
+	unix.TCSBRK, unix.TCXONC, unix.TCFLSH, unix.TIOCOUTQ,
+	unix.TIOCGWINSZ, unix.TIOCSWINSZ, unix.TIOCGPGRP, unix.TIOCSPGRP, unix.TIOCGSID,
+	unix.TIOCGPTN, unix.TIOCSPTLCK, unix.TIOCGPTPEER,
+}
+
+// stdioPrctls read or name the process's own state or harden it.
+var stdioPrctls = []uint64{
+	unix.PR_GET_PDEATHSIG, unix.PR_GET_DUMPABLE, unix.PR_GET_KEEPCAPS,
+	unix.PR_SET_NAME, unix.PR_GET_NAME, unix.PR_CAPBSET_READ,
+	unix.PR_SET_TIMERSLACK, unix.PR_GET_TIMERSLACK, unix.PR_GET_CHILD_SUBREAPER,
+	unix.PR_GET_THP_DISABLE, unix.PR_GET_SPECULATION_CTRL, unix.PR_SET_SPECULATION_CTRL,
+	unix.PR_GET_TAGGED_ADDR_CTRL, unix.PR_GET_SHADOW_STACK_STATUS, unix.PR_GET_AUXV,
+	unix.PR_SET_VMA, // Go 1.25+ and glibc name anonymous mappings
+}
+
+// alwaysPrctls are what a later Pledge needs to stack a narrower filter:
+// stacking can only narrow, so they are allowed under every promise set.
+var alwaysPrctls = []uint64{unix.PR_SET_NO_NEW_PRIVS, unix.PR_GET_NO_NEW_PRIVS, unix.PR_GET_SECCOMP, unix.PR_SET_SECCOMP}
+
+// socketLevelOpts returns the SOL_SOCKET rules of the networking promises
+// for name (setsockopt). level and optname are ints (arguments 1 and 2). Ranges are
+// runs of options without privileged or code-loading members: SO_DEBUG,
+// SO_BINDTODEVICE, SO_ATTACH_FILTER/BPF, SO_MARK, TCP_ULP (kTLS) and raw
+// socket options stay out.
+func socketLevelOpts(name string) []sysRule {
+	const doc = "SOL_SOCKET: SO_REUSEADDR..SO_SNDTIMEO, SO_TIMESTAMP(NS), SO_PASSSEC, SO_RCVTIMEO_NEW, SO_SNDTIMEO_NEW"
+	lvl := eq32(1, unix.SOL_SOCKET)
+	return join(
+		[]sysRule{within(name, doc, 2, unix.SO_REUSEADDR, unix.SO_SNDTIMEO_OLD, lvl)},
+		[]sysRule{within(name, doc, 2, unix.SO_RCVTIMEO_NEW, unix.SO_SNDTIMEO_NEW, lvl)},
+		pairs(name, doc, unix.SOL_SOCKET, unix.SO_TIMESTAMP_OLD, unix.SO_PASSSEC, unix.SO_TIMESTAMPNS_OLD),
+	)
+}
+
+// pairs allows name(fd, level, opt) for each opt.
+func pairs(name, doc string, level uint64, opts ...uint64) []sysRule {
+	rs := make([]sysRule, len(opts))
+	for i, o := range opts {
+		rs[i] = sysRule{name: name, conds: []cond{eq32(1, level), eq32(2, o)}, doc: doc}
+	}
+	return rs
+}
+
+func ipOpts(name string) []sysRule {
+	const doc = "IPPROTO_TCP options up to TCP_FASTOPEN_CONNECT; IP_TOS..IP_FREEBIND, IP_BIND_ADDRESS_NO_PORT; IPV6_UNICAST_HOPS, IPV6_MTU_DISCOVER..IPV6_V6ONLY, IPV6_RECVPKTINFO, IPV6_TCLASS"
+	return join(
+		[]sysRule{within(name, doc, 2, 1, unix.TCP_FASTOPEN_CONNECT, eq32(1, unix.IPPROTO_TCP))},
+		[]sysRule{within(name, doc, 2, unix.IP_TOS, unix.IP_FREEBIND, eq32(1, unix.IPPROTO_IP))},
+		pairs(name, doc, unix.IPPROTO_IP, unix.IP_BIND_ADDRESS_NO_PORT),
+		[]sysRule{within(name, doc, 2, unix.IPV6_MTU_DISCOVER, unix.IPV6_V6ONLY, eq32(1, unix.IPPROTO_IPV6))},
+		pairs(name, doc, unix.IPPROTO_IPV6, unix.IPV6_UNICAST_HOPS, unix.IPV6_RECVPKTINFO, unix.IPV6_TCLASS),
+	)
+}
+
+// mcastOpts are the multicast options: IP_MULTICAST_IF..IP_MULTICAST_ALL
+// (32..49, incl. the protocol-independent MCAST_* ones) and
+// IPV6_MULTICAST_IF..IPV6_DROP_MEMBERSHIP plus MCAST_* on IPPROTO_IPV6.
+func mcastOpts() []sysRule {
+	const doc = "IP_MULTICAST_IF..IP_MULTICAST_ALL, IPV6_MULTICAST_IF..IPV6_DROP_MEMBERSHIP, MCAST_JOIN_GROUP..MCAST_MSFILTER"
+	return []sysRule{
+		within("setsockopt", doc, 2, unix.IP_MULTICAST_IF, unix.IP_MULTICAST_ALL, eq32(1, unix.IPPROTO_IP)),
+		within("setsockopt", doc, 2, unix.IPV6_MULTICAST_IF, unix.IPV6_DROP_MEMBERSHIP, eq32(1, unix.IPPROTO_IPV6)),
+		within("setsockopt", doc, 2, unix.MCAST_JOIN_GROUP, unix.MCAST_MSFILTER, eq32(1, unix.IPPROTO_IPV6)),
+	}
+}
+
+// socketOf allows socket(domain, type) for each type (type compared without
+// SOCK_NONBLOCK/SOCK_CLOEXEC), with extra conditions.
+func socketOf(doc string, domain uint64, types []uint64, extra ...cond) []sysRule {
+	rs := make([]sysRule, len(types))
+	for i, t := range types {
+		cs := append([]cond{eq32(0, domain), masked32(1, sockTypeMask, t)}, extra...)
+		rs[i] = sysRule{name: "socket", conds: cs, doc: doc}
+	}
+	return rs
+}
+
+var (
+	inetSockets = join(
+		socketOf("AF_INET, AF_INET6; SOCK_STREAM, SOCK_DGRAM", unix.AF_INET, []uint64{unix.SOCK_STREAM, unix.SOCK_DGRAM}),
+		socketOf("AF_INET, AF_INET6; SOCK_STREAM, SOCK_DGRAM", unix.AF_INET6, []uint64{unix.SOCK_STREAM, unix.SOCK_DGRAM}))
+	// routeSockets: a NETLINK_ROUTE socket lets net.Interfaces and glibc's
+	// getaddrinfo(AI_ADDRCONFIG) read addresses; changing routes over it
+	// still needs CAP_NET_ADMIN.
+	routeSockets = socketOf("AF_NETLINK, NETLINK_ROUTE; SOCK_RAW, SOCK_DGRAM", unix.AF_NETLINK,
+		[]uint64{unix.SOCK_RAW, unix.SOCK_DGRAM}, eq32(2, unix.NETLINK_ROUTE))
+	unixSockets = socketOf("AF_UNIX; SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET", unix.AF_UNIX,
+		[]uint64{unix.SOCK_STREAM, unix.SOCK_DGRAM, unix.SOCK_SEQPACKET})
+)
+
+// promiseTable is the promise table proper, tried in this order by Explain
+// (narrowest first where rules overlap).
+var promiseTable = join2(
+	[]grant{
+		{need: 0, rules: join(
+			// Dying and returning from a signal handler are never a new
+			// capability; uretprobe and uprobe are only called by the
+			// kernel's uprobe trampolines (and the kernel lets them pass
+			// seccomp since 6.13). A later Pledge needs seccomp and the
+			// no_new_privs prctls to stack a narrower filter.
+			calls("exit", "exit_group", "rt_sigreturn", "seccomp", "uretprobe", "uprobe"),
+			oneOf("prctl", "PR_SET_NO_NEW_PRIVS, PR_GET_NO_NEW_PRIVS, PR_GET_SECCOMP, PR_SET_SECCOMP", 0, alwaysPrctls...),
+		)},
+		{need: PromiseStdio, rules: join(
+			calls(
+				// file descriptors already open
+				"read", "write", "readv", "writev", "pread64", "pwrite64", "preadv", "pwritev",
+				"preadv2", "pwritev2", "lseek", "close", "close_range", "dup", "dup2", "dup3",
+				"fstat", "fsync", "fdatasync", "syncfs", "sync", "sync_file_range", "ftruncate",
+				"fallocate", "fadvise64", "readahead", "sendfile", "splice", "tee", "vmsplice",
+				"copy_file_range", "cachestat", "pipe", "pipe2",
+				// waiting
+				"poll", "ppoll", "select", "pselect6", "epoll_create", "epoll_create1",
+				"epoll_ctl", "epoll_wait", "epoll_pwait", "epoll_pwait2", "eventfd", "eventfd2",
+				"signalfd", "signalfd4", "timerfd_create", "timerfd_settime", "timerfd_gettime",
+				// memory (mmap/mprotect: below)
+				"munmap", "mremap", "madvise", "msync", "mincore", "brk", "mlock", "munlock",
+				"mlock2", "mlockall", "munlockall", "membarrier", "mbind", "get_mempolicy",
+				"set_mempolicy", "set_mempolicy_home_node", "map_shadow_stack", "mseal",
+				"memfd_secret", "pkey_alloc", "pkey_free",
+				// signals and timers of this process
+				"rt_sigaction", "rt_sigprocmask", "rt_sigpending", "rt_sigtimedwait",
+				"rt_sigsuspend", "sigaltstack", "pause", "alarm", "getitimer", "setitimer",
+				"timer_create", "timer_settime", "timer_gettime", "timer_getoverrun", "timer_delete",
+				"restart_syscall",
+				// time
+				"clock_gettime", "clock_getres", "gettimeofday", "time", "nanosleep",
+				"clock_nanosleep", "times", "getrusage",
+				// identity and system information, read only
+				"getpid", "getppid", "gettid", "getuid", "geteuid", "getgid", "getegid",
+				"getresuid", "getresgid", "getgroups", "getpgid", "getpgrp", "getsid", "capget",
+				"uname", "sysinfo", "getcpu", "getrlimit", "getpriority", "ioprio_get", "umask",
+				"sched_getaffinity", "sched_yield", "sched_getparam", "sched_getscheduler",
+				"sched_get_priority_max", "sched_get_priority_min", "sched_rr_get_interval",
+				"sched_getattr",
+				// threads
+				"futex", "futex_waitv", "futex_wake", "futex_wait", "futex_requeue",
+				"set_robust_list", "set_tid_address", "rseq", "rseq_slice_yield", "arch_prctl",
+				// children already made (waiting only reaches own children)
+				"wait4", "waitid",
+				// sockets already open (sendto: below); the control messages
+				// of sendmsg/recvmsg are behind a pointer (see sendfd)
+				"recvfrom", "recvmsg", "recvmmsg", "sendmsg", "sendmmsg", "getsockname",
+				"getpeername", "shutdown",
+				"getrandom",
+			),
+			when("prot without PROT_EXEC", protNoExec, "mmap", "mprotect", "pkey_mprotect"),
+			when("threads only: CLONE_THREAD, no CLONE_NEW*, CLONE_PTRACE, CLONE_UNTRACED, CLONE_VFORK, CLONE_PARENT", cloneThread, "clone"),
+			when("to itself", []cond{isSelf(0)}, "kill", "tgkill", "rt_sigqueueinfo", "rt_tgsigqueueinfo"),
+			when("to its own process group (pid 0)", []cond{eq32(0, 0)}, "kill"),
+			oneOf("ioctl", "FIONREAD, FIONBIO, FIOCLEX, FIONCLEX, TCGETS, TCGETS2 (isatty)", 1, stdioIoctls...),
+			[]sysRule{within("fcntl", "F_DUPFD..F_SETFL, F_GETOWN, F_GETSIG, F_GETOWN_EX, F_DUPFD_CLOEXEC..F_GET_SEALS", 1, unix.F_DUPFD, unix.F_SETFL)},
+			oneOf("fcntl", "F_DUPFD..F_SETFL, F_GETOWN, F_GETSIG, F_GETOWN_EX, F_DUPFD_CLOEXEC..F_GET_SEALS", 1, unix.F_GETOWN, unix.F_GETSIG, unix.F_GETOWN_EX),
+			[]sysRule{within("fcntl", "F_DUPFD..F_SETFL, F_GETOWN, F_GETSIG, F_GETOWN_EX, F_DUPFD_CLOEXEC..F_GET_SEALS", 1, unix.F_DUPFD_CLOEXEC, unix.F_GET_SEALS)},
+			oneOf("prctl", "PR_SET_NAME, PR_SET_VMA, PR_SET_TIMERSLACK, PR_SET_SPECULATION_CTRL and reads of its own state", 0, stdioPrctls...),
+			when("PR_SET_DUMPABLE 0", []cond{eq32(0, unix.PR_SET_DUMPABLE), eq64(1, 0)}, "prctl"),
+			when("reading its own limits (pid 0 or itself, new_limit NULL)", []cond{eq32(0, 0), eq64(2, 0)}, "prlimit64"),
+			when("reading its own limits (pid 0 or itself, new_limit NULL)", []cond{isSelf(0), eq64(2, 0)}, "prlimit64"),
+			when("without an address (dest_addr NULL)", []cond{eq64(4, 0)}, "sendto"),
+			when("AF_UNIX", []cond{eq32(0, unix.AF_UNIX)}, "socketpair"),
+			when("SOL_SOCKET", []cond{eq32(1, unix.SOL_SOCKET)}, "getsockopt"),
+			// glibc's fstat is newfstatat(fd, "", AT_EMPTY_PATH) or statx;
+			// the path behind the pointer cannot be checked, so a path
+			// with AT_EMPTY_PATH stats a file's metadata without rpath.
+			when("with AT_EMPTY_PATH (fstat)", []cond{masked32(3, unix.AT_EMPTY_PATH, unix.AT_EMPTY_PATH)}, "newfstatat"),
+			when("with AT_EMPTY_PATH (fstat)", []cond{masked32(2, unix.AT_EMPTY_PATH, unix.AT_EMPTY_PATH)}, "statx"),
+			when("robust futex list of itself (pid 0)", []cond{eq32(0, 0)}, "get_robust_list"),
+			when("query only (0xffffffff)", []cond{eq32(0, personalityQuery)}, "personality"),
+			// An executable memfd is exec'd through execveat(fd, "",
+			// AT_EMPTY_PATH) or /proc/self/fd/N, and Landlock does not
+			// check files on internal mounts: with "exec" held, only
+			// memfds sealed non-executable may be made.
+			when("with MFD_NOEXEC_SEAL", []cond{masked32(1, unix.MFD_NOEXEC_SEAL, unix.MFD_NOEXEC_SEAL)}, "memfd_create"),
+		)},
+		{need: PromiseStdio, unless: PromiseExec, rules: calls("memfd_create")},
+	},
+	openRules("openat", 2, 3),
+	openRules("open", 1, 2),
+	[]grant{
+		{need: PromiseWpath | PromiseCpath, rules: when("mode without setuid/setgid/sticky", []cond{masked32(1, modeSpecial, 0)}, "creat")},
+		{need: PromiseRpath, rules: join(
+			calls("stat", "lstat", "newfstatat", "statx", "access", "faccessat", "faccessat2",
+				"readlink", "readlinkat", "getdents", "getdents64", "chdir", "fchdir", "getcwd",
+				"statfs", "fstatfs", "getxattr", "lgetxattr", "fgetxattr", "listxattr",
+				"llistxattr", "flistxattr", "getxattrat", "listxattrat", "file_getattr",
+				"inotify_init", "inotify_init1", "inotify_add_watch", "inotify_rm_watch"),
+			oneOf("fcntl", "F_NOTIFY", 1, unix.F_NOTIFY),
+		)},
+		{need: PromiseWpath, rules: calls("truncate", "getcwd")},
+		{need: PromiseCpath, rules: calls("mkdir", "mkdirat", "rmdir", "unlink", "unlinkat",
+			"rename", "renameat", "renameat2", "link", "linkat", "symlink", "symlinkat")},
+		{need: PromiseDpath, rules: join(
+			when("mode without setuid/setgid/sticky", []cond{masked32(1, modeSpecial, 0)}, "mknod"),
+			when("mode without setuid/setgid/sticky", []cond{masked32(2, modeSpecial, 0)}, "mknodat"),
+		)},
+		{need: PromiseFattr, rules: join(
+			calls("utime", "utimes", "futimesat", "utimensat", "setxattr", "lsetxattr",
+				"fsetxattr", "removexattr", "lremovexattr", "fremovexattr", "setxattrat",
+				"removexattrat", "file_setattr"),
+			when("mode without setuid/setgid/sticky", []cond{masked32(1, modeSpecial, 0)}, "chmod", "fchmod"),
+			when("mode without setuid/setgid/sticky", []cond{masked32(2, modeSpecial, 0)}, "fchmodat", "fchmodat2"),
+			when("owner and group unchanged (-1)", []cond{eq32(1, noID), eq32(2, noID)}, "chown", "fchown", "lchown"),
+			when("owner and group unchanged (-1)", []cond{eq32(2, noID), eq32(3, noID)}, "fchownat"),
+		)},
+		{need: PromiseChown, rules: calls("chown", "fchown", "lchown", "fchownat")},
+		{need: PromiseFlock, rules: join(
+			calls("flock"),
+			[]sysRule{
+				within("fcntl", "F_GETLK, F_SETLK, F_SETLKW, F_OFD_*, F_SETLEASE, F_GETLEASE", 1, unix.F_GETLK, unix.F_SETLKW),
+				within("fcntl", "F_GETLK, F_SETLK, F_SETLKW, F_OFD_*, F_SETLEASE, F_GETLEASE", 1, unix.F_OFD_GETLK, unix.F_OFD_SETLKW),
+				within("fcntl", "F_GETLK, F_SETLK, F_SETLKW, F_OFD_*, F_SETLEASE, F_GETLEASE", 1, unix.F_SETLEASE, unix.F_GETLEASE),
+			},
+		)},
+		{need: PromiseInet, rules: join(
+			inetSockets,
+			calls("bind", "listen", "accept", "accept4", "connect", "sendto"),
+			socketLevelOpts("setsockopt"), ipOpts("setsockopt"), ipOpts("getsockopt"),
+		)},
+		{need: PromiseMcast, rules: mcastOpts()},
+		{need: PromiseUnix, rules: join(
+			unixSockets,
+			calls("bind", "listen", "accept", "accept4", "connect", "sendto"),
+			socketLevelOpts("setsockopt"),
+		)},
+		// dns on Linux: client sockets. The server address is behind a
+		// pointer, so lookups cannot be held to port 53.
+		{need: PromiseDNS, rules: join(
+			inetSockets, routeSockets,
+			calls("connect", "bind", "sendto"),
+			socketLevelOpts("setsockopt"), ipOpts("setsockopt"), ipOpts("getsockopt"),
+		)},
+		{need: PromiseRoute, rules: join(routeSockets, calls("bind", "sendto"))},
+		{need: PromiseTty, rules: oneOf("ioctl", "termios (TCSETS*, TCSBRK, TCXONC, TCFLSH), TIOCOUTQ, TIOC[GS]WINSZ, TIOC[GS]PGRP, TIOCGSID, TIOCGPTN, TIOCSPTLCK, TIOCGPTPEER", 1, ttyIoctls...)},
+		{need: PromiseProc, rules: join(
+			calls("fork", "vfork", "kill", "tkill", "tgkill", "rt_sigqueueinfo", "rt_tgsigqueueinfo",
+				"pidfd_open", "pidfd_send_signal", "process_madvise", "process_mrelease",
+				"setsid", "setpgid", "setpriority", "sched_setparam", "sched_setscheduler",
+				"sched_setaffinity", "sched_setattr", "ioprio_set", "setrlimit", "prlimit64",
+				"migrate_pages", "move_pages"),
+			when("no CLONE_NEW* namespace flags", cloneNoNamespace, "clone"),
+			oneOf("fcntl", "F_SETOWN, F_SETSIG, F_SETOWN_EX", 1, unix.F_SETOWN, unix.F_SETSIG, unix.F_SETOWN_EX),
+			oneOf("prctl", "PR_SET_PDEATHSIG, PR_SET_CHILD_SUBREAPER", 0, unix.PR_SET_PDEATHSIG, unix.PR_SET_CHILD_SUBREAPER),
+		)},
+		{need: PromiseExec, rules: calls("execve", "execveat")},
+		{need: PromiseProtExec, rules: calls("mmap", "mprotect", "pkey_mprotect")},
+		{need: PromiseSettime, rules: calls("clock_settime", "settimeofday", "adjtimex", "clock_adjtime")},
+		{need: PromiseID, rules: join(
+			calls("setuid", "setgid", "setreuid", "setregid", "setresuid", "setresgid",
+				"setfsuid", "setfsgid", "setgroups", "capset", "setrlimit", "prlimit64"),
+			oneOf("prctl", "PR_SET_KEEPCAPS, PR_CAPBSET_DROP, PR_CAP_AMBIENT, PR_GET/SET_SECUREBITS", 0,
+				unix.PR_SET_KEEPCAPS, unix.PR_CAPBSET_DROP, unix.PR_CAP_AMBIENT, unix.PR_GET_SECUREBITS, unix.PR_SET_SECUREBITS),
+		)},
+		{need: PromiseUnveil, rules: calls("landlock_create_ruleset", "landlock_add_rule", "landlock_restrict_self")},
+	},
+)
+
+func join2(groups ...[]grant) []grant {
+	var all []grant
+	for _, g := range groups {
+		all = append(all, g...)
+	}
+	return all
+}
+
+// promiseNotes say, per promise, what differs from OpenBSD on Linux; for
+// promises without rules, why they grant nothing more. Rendered into
+// docs/promises.md next to the rules.
+var promiseNotes = map[Promises]string{
+	PromiseStdio:     "OpenBSD also opens /dev/null, /etc/localtime and /usr/share/zoneinfo under stdio; seccomp cannot see paths, so opens without rpath/wpath/cpath fail with EACCES instead of killing (Go's time package then falls back to UTC; os/exec needs explicit Stdin/Stdout/Stderr). newfstatat/statx with AT_EMPTY_PATH and a non-empty path stat any file. memfd_create needs MFD_NOEXEC_SEAL when exec is held.",
+	PromiseTmppath:   "nothing more on Linux: seccomp cannot check that a path is in /tmp; pledge rpath wpath cpath and unveil(\"/tmp\", \"rwc\") instead.",
+	PromiseInet:      "the address of bind/connect/sendto is behind a pointer: any address of the allowed families.",
+	PromiseMcast:     "only the multicast socket options; the socket itself needs inet.",
+	PromiseDNS:       "Linux cannot hold lookups to port 53 (the address is behind a pointer): dns allows UDP/TCP client sockets of AF_INET/AF_INET6 and a NETLINK_ROUTE socket (glibc's getaddrinfo with AI_ADDRCONFIG); /etc/resolv.conf and /etc/hosts need rpath (and unveil).",
+	PromiseGetpw:     "nothing more on Linux: /etc/passwd and /etc/group are read with rpath; socket(AF_UNIX) (glibc's nscd and systemd-userdb clients) fails with EACCES instead of killing, so libc falls back to the files.",
+	PromiseSendfd:    "nothing more on Linux: SCM_RIGHTS travels in sendmsg's control message, behind a pointer; sendmsg is allowed under stdio.",
+	PromiseRecvfd:    "nothing more on Linux: SCM_RIGHTS travels in recvmsg's control message, behind a pointer; recvmsg is allowed under stdio.",
+	PromiseTape:      "nothing more on Linux: tape ioctls are not allowed.",
+	PromiseTty:       "/dev/tty itself is opened with rpath/wpath.",
+	PromiseProc:      "kill, tkill and signal queueing to any process; pidfd_open without proc fails with ENOSYS instead of killing (Go's os package probes it).",
+	PromisePs:        "nothing more on Linux: process information comes from /proc files, which need rpath.",
+	PromiseVminfo:    "nothing more on Linux: sysinfo is under stdio; the rest is in /proc files, which need rpath.",
+	PromisePf:        "nothing more on Linux: no pf device; netfilter needs CAP_NET_ADMIN.",
+	PromiseRoute:     "a NETLINK_ROUTE socket to read interfaces and routes (net.Interfaces); changing routes over it still needs CAP_NET_ADMIN.",
+	PromiseWroute:    "nothing more on Linux: OpenBSD's routing-table selection (SO_RTABLE) has no unprivileged Linux equivalent.",
+	PromiseAudio:     "nothing more on Linux: sound device ioctls are not allowed.",
+	PromiseVideo:     "nothing more on Linux: video device ioctls are not allowed.",
+	PromiseBpf:       "nothing more on Linux: OpenBSD's bpf is the packet-filter device; Linux bpf(2) is never allowed.",
+	PromiseUnveil:    "keeps the Landlock syscalls, so unveiling can continue.",
+	PromiseError:     "changes the action: violations return ENOSYS instead of killing.",
+	PromiseDisklabel: "nothing more on Linux: disk label ioctls are not allowed.",
+	PromiseDrm:       "nothing more on Linux: DRM ioctls are not allowed.",
+	PromiseVmm:       "nothing more on Linux: no vmm device; /dev/kvm ioctls are not allowed.",
+	PromiseSettime:   "these need CAP_SYS_TIME too; adjtimex reads need settime because its mode is behind a pointer.",
+}
+
+// enosys are the syscalls that return ENOSYS in every mode, whatever the
+// promises: libc then falls back to a call whose arguments a filter can
+// check, or the call is long gone from the kernel.
+var enosys = map[string]string{
+	"clone3":            "flags are behind a pointer; libc falls back to clone",
+	"openat2":           "flags are behind a pointer (struct open_how); libc falls back to openat",
+	"io_uring_setup":    "io_uring runs operations no filter sees; programs fall back to plain syscalls",
+	"io_uring_enter":    "io_uring runs operations no filter sees",
+	"io_uring_register": "io_uring runs operations no filter sees",
+	"_sysctl":           "removed in Linux 5.5",
+	"create_module":     "removed in Linux 2.6",
+	"get_kernel_syms":   "removed in Linux 2.6",
+	"query_module":      "removed in Linux 2.6",
+	"nfsservctl":        "removed in Linux 3.1",
+	"getpmsg":           "never implemented",
+	"putpmsg":           "never implemented",
+	"afs_syscall":       "never implemented",
+	"tuxcall":           "never implemented",
+	"security":          "never implemented",
+	"vserver":           "never implemented",
+	"epoll_ctl_old":     "never implemented",
+	"epoll_wait_old":    "never implemented",
+}
+
+// never are the syscalls no promise allows, with the reason.
+var never = map[string]string{}
+
+func init() {
+	for _, g := range []struct {
+		reason string
+		names  []string
+	}{
+		{"reads or writes other processes (the ptrace family)", []string{"ptrace", "process_vm_readv", "process_vm_writev", "pidfd_getfd", "kcmp"}},
+		{"user-space page-fault handling, a race amplifier for kernel exploits", []string{"userfaultfd"}},
+		{"loads eBPF programs into the kernel", []string{"bpf"}},
+		{"kernel performance events", []string{"perf_event_open"}},
+		{"kernel keyrings are shared beyond the process", []string{"keyctl", "add_key", "request_key"}},
+		{"replaces or stops the running kernel", []string{"kexec_load", "kexec_file_load", "reboot"}},
+		{"loads kernel modules", []string{"init_module", "finit_module", "delete_module"}},
+		{"changes or reads mounts and escapes unveil", []string{"mount", "umount2", "pivot_root", "chroot", "fsopen", "fsconfig", "fsmount", "fspick", "move_mount", "open_tree", "open_tree_attr", "mount_setattr", "statmount", "listmount"}},
+		{"enters or makes namespaces", []string{"unshare", "setns", "listns"}},
+		{"opens files by handle, past every path check", []string{"name_to_handle_at", "open_by_handle_at"}},
+		{"system administration", []string{"swapon", "swapoff", "acct", "quotactl", "quotactl_fd", "sethostname", "setdomainname", "vhangup", "syslog", "fanotify_init", "fanotify_mark", "lookup_dcookie"}},
+		{"x86 I/O ports and segments, for 32-bit code", []string{"iopl", "ioperm", "modify_ldt", "set_thread_area", "get_thread_area"}},
+		{"obsolete: loads an a.out library as code, or reads filesystem tables", []string{"uselib", "sysfs", "ustat", "remap_file_pages"}},
+		{"kernel AIO submits operations behind a pointer; POSIX AIO in libc uses threads", []string{"io_setup", "io_destroy", "io_submit", "io_cancel", "io_getevents", "io_pgetevents"}},
+		{"System V IPC objects are shared by key with every process of the IPC namespace", []string{"semget", "semop", "semtimedop", "semctl", "shmget", "shmat", "shmdt", "shmctl", "msgget", "msgsnd", "msgrcv", "msgctl"}},
+		{"POSIX message queues live in a filesystem unveil cannot see", []string{"mq_open", "mq_unlink", "mq_timedsend", "mq_timedreceive", "mq_notify", "mq_getsetattr"}},
+		{"Linux security module attributes", []string{"lsm_get_self_attr", "lsm_set_self_attr", "lsm_list_modules"}},
+	} {
+		for _, n := range g.names {
+			never[n] = g.reason
+		}
+	}
+}
+
+// fallback is an answer other than the violation for a call no rule
+// allowed: an errno where killing would break programs for a call OpenBSD
+// allows by path (which seccomp cannot see) or that libraries probe. It
+// replaces only a kill; an explicit FilterOptions.Violation (errno, trap,
+// log) is kept.
+type fallback struct {
+	need  Promises
+	rule  sysRule
+	errno syscall.Errno
+}
+
+var fallbacks = []fallback{
+	{0, sysRule{name: "openat", doc: "OpenBSD allows some paths without rpath/wpath/cpath"}, unix.EACCES},
+	{0, sysRule{name: "open", doc: "OpenBSD allows some paths without rpath/wpath/cpath"}, unix.EACCES},
+	{0, sysRule{name: "creat", doc: "OpenBSD allows some paths without rpath/wpath/cpath"}, unix.EACCES},
+	{0, sysRule{name: "pidfd_open", doc: "Go's os package probes pidfd support"}, unix.ENOSYS},
+	{PromiseGetpw, sysRule{name: "socket", conds: []cond{eq32(0, unix.AF_UNIX)}, doc: "nscd and systemd-userdb clients fall back to /etc files"}, unix.EACCES},
+}
+
+// loaderRules are what a dynamically linked program's start-up (ld.so)
+// needs that the promises may not allow: reading and mapping libraries as
+// code, checking /etc/ld.so.preload, and the exec itself. With
+// FilterOptions.Loader set, they return that action instead of the
+// violation.
+var loaderRules = join(
+	when("O_RDONLY without O_CREAT, O_TMPFILE, O_TRUNC", []cond{masked32(2, unix.O_ACCMODE|unix.O_CREAT|oTmpfile|unix.O_TRUNC, unix.O_RDONLY)}, "openat"),
+	when("O_RDONLY without O_CREAT, O_TMPFILE, O_TRUNC", []cond{masked32(1, unix.O_ACCMODE|unix.O_CREAT|oTmpfile|unix.O_TRUNC, unix.O_RDONLY)}, "open"),
+	calls("mmap", "mprotect", "pkey_mprotect", "access", "faccessat", "faccessat2", "execve", "execveat"),
+)
