@@ -1,0 +1,515 @@
+// Package supervise runs a program under a ptrace supervisor that grants
+// loader-only freedoms between an exec and the new image's entry point and
+// reports what the seccomp filter sends to it.
+//
+// The mechanism: the filter returns SECCOMP_RET_TRACE with one of two tags.
+// Loader-tagged syscalls (opens for read, mmap/mprotect with PROT_EXEC,
+// execve) are what a dynamic loader needs and the promises may not allow;
+// violation-tagged ones are outside the promises. Because the supervisor
+// sets PTRACE_O_TRACESECCOMP, each such syscall stops the thread before it
+// runs (seccomp(2), "SECCOMP_RET_TRACE"); the supervisor then lets it run,
+// or skips it with a return value (orig_rax = -1 skips the call, rax is what
+// the caller sees), or kills the process.
+//
+// Whether a loader-tagged call is allowed depends only on the supervisor's
+// own state: a process is "starting" from its PTRACE_EVENT_EXEC stop until a
+// hardware breakpoint on its ELF entry point (AT_ENTRY from /proc/PID/auxv,
+// read while the new image has not run an instruction) fires, and "running"
+// after. Nothing is read from the target's memory to make a decision.
+//
+// Without a tracer, SECCOMP_RET_TRACE fails the call with ENOSYS, and the
+// supervisor sets PTRACE_O_EXITKILL so that its death kills every tracee
+// (a tracee stopped in a seccomp stop when its tracer vanishes would
+// otherwise run the call): the sandbox fails closed.
+package supervise
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/signal"
+	"runtime"
+	"strconv"
+	"sync/atomic"
+	"syscall"
+	"time"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// Verdict is what the supervisor does with a violating syscall.
+type Verdict int
+
+const (
+	// Deny skips the syscall; the caller sees -EPERM (the Cosmopolitan
+	// command's default penalty).
+	Deny Verdict = iota
+	// Kill kills the whole process before the syscall runs.
+	Kill
+)
+
+// Violation is one syscall stopped by the filter that the supervisor does
+// not allow.
+type Violation struct {
+	Pid, Tgid int
+	Nr        uint32
+	Args      [6]uint64
+	// StartUp is set when the process had not reached its entry point yet:
+	// the dynamic loader probes things the promises may not allow (glibc's
+	// ld.so calls access("/etc/ld.so.preload")), so such calls are always
+	// denied with EPERM and never kill, whatever the handler returns.
+	StartUp bool
+	// Loader is set for a loader-only operation after start-up.
+	Loader bool
+}
+
+// Config tells the supervisor the filter's trace tags and what to do.
+type Config struct {
+	// ViolationTag and LoaderTag are the SECCOMP_RET_DATA values of the
+	// filter's SECCOMP_RET_TRACE actions.
+	ViolationTag, LoaderTag uint16
+	// OnViolation reports a violation and says what to do with it; nil
+	// means Deny silently.
+	OnViolation func(v *Violation) Verdict
+	// KillNr, when >= 0, is a syscall number the filter answers with
+	// SECCOMP_RET_KILL_PROCESS. To kill, the supervisor rewrites the
+	// stopped call to it: the kernel re-runs the filter after a trace stop
+	// (seccomp(2), Linux 4.8+) and kills with an uncatchable SIGSYS, the
+	// same death a seccomp kill gives. When < 0 the supervisor skips the
+	// call and sends SIGKILL instead.
+	KillNr int64
+	// Logf, when set, receives debugging lines (--verbose).
+	Logf func(format string, args ...any)
+}
+
+// phase is where a process is in its life as the supervisor sees it.
+type phase uint8
+
+const (
+	// phaseStage2 is the supervisor's own helper between its start and its
+	// exec of the target: trusted code, everything it asks is allowed.
+	phaseStage2 phase = iota
+	// phaseStarting lasts from an exec to the new image's entry point.
+	phaseStarting
+	// phaseRunning is everything else.
+	phaseRunning
+)
+
+var phaseNames = [...]string{phaseStage2: "stage2", phaseStarting: "starting", phaseRunning: "running"}
+
+type proc struct {
+	phase phase
+	entry uint64
+}
+
+type state struct {
+	cfg      Config
+	main     int
+	procs    map[int]*proc // by tgid
+	tgid     map[int]int   // tid -> tgid of every known tracee thread
+	stopped  map[int]bool  // tids in group-stop, resumed on SIGCONT
+	pending  map[int]bool  // new tids whose initial SIGSTOP is still due
+	contWant atomic.Bool
+}
+
+// Run starts cmd (which must not have been started) as a tracee and
+// supervises it and all its descendants until cmd's process exits; it
+// returns that process's wait status. The calling goroutine is locked to
+// its OS thread for the whole run: ptrace requests must come from the
+// tracer thread. Signals that usually mean "stop" or "tell the program"
+// (SIGINT SIGTERM SIGHUP SIGQUIT SIGUSR1 SIGUSR2 SIGWINCH SIGCONT SIGALRM)
+// are forwarded to cmd's process; SIGTSTP stops the caller as usual.
+// When Run returns, descendants still alive are killed by PTRACE_O_EXITKILL
+// once the caller exits.
+func Run(cmd *exec.Cmd, cfg Config) (unix.WaitStatus, error) {
+	runtime.LockOSThread()
+	// Never unlocked: the thread is the tracer of every tracee, and Go
+	// must not hand it to other goroutines while tracees may remain.
+	if cmd.SysProcAttr == nil {
+		cmd.SysProcAttr = &syscall.SysProcAttr{}
+	}
+	cmd.SysProcAttr.Ptrace = true
+	if err := cmd.Start(); err != nil {
+		return 0, err
+	}
+	pid := cmd.Process.Pid
+	var ws unix.WaitStatus
+	// The first stop is the SIGTRAP that PTRACE_TRACEME gives after execve.
+	if _, err := wait4(pid, &ws, unix.WALL); err != nil {
+		return 0, err
+	}
+	if !ws.Stopped() {
+		return ws, nil
+	}
+	if cfg.Logf != nil {
+		cfg.Logf("supervise: first stop of %d: %v cause %d", pid, ws.StopSignal(), ws.TrapCause())
+	}
+	const opts = unix.PTRACE_O_TRACESECCOMP | unix.PTRACE_O_TRACEEXEC | unix.PTRACE_O_TRACEFORK |
+		unix.PTRACE_O_TRACEVFORK | unix.PTRACE_O_TRACECLONE | unix.PTRACE_O_EXITKILL
+	if err := unix.PtraceSetOptions(pid, opts); err != nil {
+		unix.Kill(pid, unix.SIGKILL)
+		return 0, fmt.Errorf("ptrace(PTRACE_SETOPTIONS): %w", err)
+	}
+	s := &state{
+		cfg:     cfg,
+		main:    pid,
+		procs:   map[int]*proc{pid: {phase: phaseStage2}},
+		tgid:    map[int]int{pid: pid},
+		stopped: map[int]bool{},
+		pending: map[int]bool{},
+	}
+	sigs := make(chan os.Signal, 16)
+	signal.Notify(sigs, forwarded...)
+	defer signal.Stop(sigs)
+	go func() {
+		for sig := range sigs {
+			if sig == unix.SIGCONT {
+				s.contWant.Store(true)
+			}
+			unix.Kill(pid, sig.(syscall.Signal))
+		}
+	}()
+	if err := unix.PtraceCont(pid, 0); err != nil {
+		return 0, fmt.Errorf("ptrace(PTRACE_CONT) %d: %w", pid, err)
+	}
+	return s.loop()
+}
+
+// forwarded are the signals the command passes on to its program.
+var forwarded = []os.Signal{unix.SIGINT, unix.SIGTERM, unix.SIGHUP, unix.SIGQUIT,
+	unix.SIGUSR1, unix.SIGUSR2, unix.SIGWINCH, unix.SIGCONT, unix.SIGALRM}
+
+func wait4(pid int, ws *unix.WaitStatus, options int) (int, error) {
+	for {
+		wpid, err := unix.Wait4(pid, ws, options, nil)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return wpid, fmt.Errorf("wait4: %w", err)
+		}
+		return wpid, nil
+	}
+}
+
+func (s *state) logf(format string, args ...any) {
+	if s.cfg.Logf != nil {
+		s.cfg.Logf(format, args...)
+	}
+}
+
+func (s *state) loop() (unix.WaitStatus, error) {
+	var ws unix.WaitStatus
+	for {
+		opts := unix.WALL
+		if len(s.stopped) > 0 {
+			// A tracee in group-stop (job control) stays stopped until the
+			// command itself is continued; poll for that instead of blocking.
+			opts |= unix.WNOHANG
+		}
+		tid, err := wait4(-1, &ws, opts)
+		if err != nil {
+			return 0, err
+		}
+		if tid == 0 {
+			if s.contWant.Swap(false) {
+				for t := range s.stopped {
+					unix.PtraceCont(t, 0)
+				}
+				clear(s.stopped)
+			}
+			time.Sleep(20 * time.Millisecond)
+			continue
+		}
+		if ws.Exited() || ws.Signaled() {
+			if tid == s.main {
+				return ws, nil
+			}
+			if tg, ok := s.tgid[tid]; ok && tg == tid {
+				delete(s.procs, tid)
+			}
+			delete(s.tgid, tid)
+			delete(s.stopped, tid)
+			delete(s.pending, tid)
+			continue
+		}
+		if !ws.Stopped() {
+			continue
+		}
+		s.stop(tid, ws)
+	}
+}
+
+// stop handles one ptrace-stop of tid and resumes it unless it stays stopped.
+func (s *state) stop(tid int, ws unix.WaitStatus) {
+	sig := ws.StopSignal()
+	cause := ws.TrapCause()
+	if _, known := s.tgid[tid]; !known {
+		// A new thread or process: auto-attached tracees start with SIGSTOP,
+		// which may be seen before the creator's PTRACE_EVENT_CLONE.
+		s.adopt(tid)
+		if sig == unix.SIGSTOP {
+			unix.PtraceCont(tid, 0)
+			return
+		}
+	}
+	switch {
+	case sig == unix.SIGTRAP && cause == unix.PTRACE_EVENT_SECCOMP:
+		s.seccompStop(tid)
+	case sig == unix.SIGTRAP && cause == unix.PTRACE_EVENT_EXEC:
+		s.execStop(tid)
+	case sig == unix.SIGTRAP && (cause == unix.PTRACE_EVENT_FORK || cause == unix.PTRACE_EVENT_VFORK || cause == unix.PTRACE_EVENT_CLONE):
+		if msg, err := unix.PtraceGetEventMsg(tid); err == nil {
+			if _, known := s.tgid[int(msg)]; !known {
+				s.adopt(int(msg))
+				s.pendingStop(int(msg))
+			}
+		}
+		unix.PtraceCont(tid, 0)
+	case sig == unix.SIGTRAP && cause == 0 && s.entryHit(tid):
+		unix.PtraceCont(tid, 0)
+	case sig == unix.SIGSTOP && s.takePending(tid):
+		unix.PtraceCont(tid, 0)
+	default:
+		if isStopSignal(sig) {
+			var si [128]byte
+			if err := ptraceGetSiginfo(tid, &si); err == unix.EINVAL {
+				// Group-stop (ptrace(2), "Group-stop"): leave it stopped.
+				s.stopped[tid] = true
+				return
+			}
+		}
+		unix.PtraceCont(tid, int(sig))
+	}
+}
+
+// pendingStop marks an auto-attached tracee whose initial SIGSTOP is still
+// due (ptrace(2): it "will start with SIGSTOP").
+func (s *state) pendingStop(tid int) { s.pending[tid] = true }
+
+func (s *state) takePending(tid int) bool {
+	if s.pending[tid] {
+		delete(s.pending, tid)
+		return true
+	}
+	return false
+}
+
+// adopt records a new tracee. A new process starts "running": a process
+// forked before its parent reached the entry point has no breakpoint (debug
+// registers are not inherited by fork), so it gets no loader freedoms.
+func (s *state) adopt(tid int) {
+	tg := readTgid(tid)
+	if tg == 0 {
+		tg = tid
+	}
+	s.tgid[tid] = tg
+	if _, ok := s.procs[tg]; !ok {
+		s.procs[tg] = &proc{phase: phaseRunning}
+		s.logf("supervise: new process %d", tg)
+	}
+}
+
+func readTgid(tid int) int {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(tid) + "/status")
+	if err != nil {
+		return 0
+	}
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	for sc.Scan() {
+		if v, ok := bytes.CutPrefix(sc.Bytes(), []byte("Tgid:")); ok {
+			n, _ := strconv.Atoi(string(bytes.TrimSpace(v)))
+			return n
+		}
+	}
+	return 0
+}
+
+func (s *state) procOf(tid int) (int, *proc) {
+	tg, ok := s.tgid[tid]
+	if !ok {
+		tg = tid
+	}
+	p := s.procs[tg]
+	if p == nil {
+		p = &proc{phase: phaseRunning}
+		s.procs[tg] = p
+	}
+	return tg, p
+}
+
+// execStop: tid (now the thread-group leader) has just executed a new
+// image that has not run yet. Start its loader phase and arm a hardware
+// breakpoint on its entry point.
+func (s *state) execStop(tid int) {
+	if former, err := unix.PtraceGetEventMsg(tid); err == nil && int(former) != tid {
+		delete(s.tgid, int(former))
+	}
+	// The other threads of the process are gone (execve(2) kills them).
+	for t, tg := range s.tgid {
+		if tg == tid && t != tid {
+			delete(s.tgid, t)
+			delete(s.stopped, t)
+		}
+	}
+	s.tgid[tid] = tid
+	p := s.procs[tid]
+	if p == nil {
+		p = &proc{}
+		s.procs[tid] = p
+	}
+	entry, err := auxvEntry(tid)
+	if err == nil {
+		err = setEntryBreakpoint(tid, entry)
+	}
+	if err != nil {
+		// Without the breakpoint the supervisor cannot tell when start-up
+		// ends: fail closed, no loader freedoms.
+		p.phase = phaseRunning
+		s.logf("supervise: %d: exec without entry breakpoint: %v", tid, err)
+	} else {
+		p.phase, p.entry = phaseStarting, entry
+		s.logf("supervise: %d: exec, entry %#x", tid, entry)
+	}
+	unix.PtraceCont(tid, 0)
+}
+
+// entryHit reports whether tid's SIGTRAP is the entry breakpoint, and if so
+// ends the loader phase.
+func (s *state) entryHit(tid int) bool {
+	_, p := s.procOf(tid)
+	if p.phase != phaseStarting || !entryBreakpointHit(tid) {
+		return false
+	}
+	clearEntryBreakpoint(tid)
+	p.phase = phaseRunning
+	s.logf("supervise: %d: reached entry %#x", tid, p.entry)
+	return true
+}
+
+func (s *state) seccompStop(tid int) {
+	msg, err := unix.PtraceGetEventMsg(tid)
+	if err != nil {
+		unix.PtraceCont(tid, 0)
+		return
+	}
+	tag := uint16(msg)
+	tg, p := s.procOf(tid)
+	switch {
+	case p.phase == phaseStage2:
+		unix.PtraceCont(tid, 0)
+		return
+	case tag == s.cfg.LoaderTag && p.phase == phaseStarting:
+		unix.PtraceCont(tid, 0)
+		return
+	}
+	var regs unix.PtraceRegs
+	if err := unix.PtraceGetRegs(tid, &regs); err != nil {
+		unix.PtraceCont(tid, 0)
+		return
+	}
+	v := &Violation{Pid: tid, Tgid: tg, StartUp: p.phase == phaseStarting, Loader: tag == s.cfg.LoaderTag}
+	v.Nr, v.Args = syscallOf(&regs)
+	verdict := Deny
+	if s.cfg.OnViolation != nil {
+		verdict = s.cfg.OnViolation(v)
+	}
+	if v.StartUp {
+		verdict = Deny
+	}
+	if verdict == Kill {
+		if s.cfg.KillNr >= 0 {
+			setSyscall(&regs, uint64(s.cfg.KillNr))
+			if unix.PtraceSetRegs(tid, &regs) == nil {
+				unix.PtraceCont(tid, 0)
+				return
+			}
+		}
+		unix.Kill(tg, unix.SIGKILL)
+	}
+	skipSyscall(&regs, unix.EPERM)
+	unix.PtraceSetRegs(tid, &regs)
+	unix.PtraceCont(tid, 0)
+}
+
+func isStopSignal(sig syscall.Signal) bool {
+	switch sig {
+	case unix.SIGSTOP, unix.SIGTSTP, unix.SIGTTIN, unix.SIGTTOU:
+		return true
+	}
+	return false
+}
+
+func ptraceGetSiginfo(tid int, si *[128]byte) error {
+	_, _, e := unix.Syscall6(unix.SYS_PTRACE, unix.PTRACE_GETSIGINFO, uintptr(tid), 0, uintptr(unsafe.Pointer(si)), 0, 0)
+	if e != 0 {
+		return e
+	}
+	return nil
+}
+
+// Auxiliary vector keys (<linux/auxvec.h>).
+const (
+	atNull  = 0
+	atEntry = 9 // AT_ENTRY: the program's entry point
+)
+
+// auxvEntry reads AT_ENTRY of tid's new image from /proc/PID/auxv.
+func auxvEntry(tid int) (uint64, error) {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(tid) + "/auxv")
+	if err != nil {
+		return 0, err
+	}
+	for i := 0; i+16 <= len(b); i += 16 {
+		k, v := binary.NativeEndian.Uint64(b[i:]), binary.NativeEndian.Uint64(b[i+8:])
+		if k == atEntry {
+			return v, nil
+		}
+		if k == atNull {
+			break
+		}
+	}
+	return 0, errors.New("no AT_ENTRY in auxv")
+}
+
+// ReadString reads a NUL-terminated string of at most max bytes from the
+// tracee's memory, for reports only (the memory may change under us).
+func ReadString(pid int, addr uint64, max int) (string, error) {
+	var out []byte
+	buf := make([]byte, 256)
+	for len(out) < max {
+		// Stay inside one page per read so that a string ending just
+		// before an unmapped page is still read.
+		n := 4096 - int(addr%4096)
+		n = min(n, len(buf), max-len(out))
+		local := []unix.Iovec{{Base: &buf[0], Len: uint64(n)}}
+		remote := []unix.RemoteIovec{{Base: uintptr(addr), Len: n}}
+		got, err := unix.ProcessVMReadv(pid, local, remote, 0)
+		if err != nil {
+			return string(out), fmt.Errorf("process_vm_readv %d %#x: %w", pid, addr, err)
+		}
+		if i := bytes.IndexByte(buf[:got], 0); i >= 0 {
+			return string(append(out, buf[:i]...)), nil
+		}
+		out = append(out, buf[:got]...)
+		addr += uint64(got)
+		if got == 0 {
+			break
+		}
+	}
+	return string(out), nil
+}
+
+// Comm returns the command name of a process (/proc/PID/comm).
+func Comm(pid int) string {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/comm")
+	if err != nil {
+		return "?"
+	}
+	return string(bytes.TrimSuffix(b, []byte("\n")))
+}
