@@ -453,3 +453,48 @@ func listDir(p string) error {
 	_, err := os.ReadDir(p)
 	return err
 }
+
+// TestNotHidden: Landlock does not restrict stat, access, readlink, chmod,
+// chown, utimes or statfs, so a hidden path is still visible to them (on
+// OpenBSD they fail with ENOENT), and a denied open says EACCES where
+// OpenBSD says ENOENT.
+func TestNotHidden(t *testing.T) {
+	dir := sandboxDir(t)
+	if !sandboxtest.InChild() {
+		mkdirAll(t, dir+"/a", dir+"/b")
+		writeFile(t, dir+"/b/f", "b", 0o644)
+		if err := os.Symlink("f", dir+"/b/link"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	res := sandboxtest.Run(t, func() {
+		commit(dir+"/a", "r")
+		var st unix.Stat_t
+		var sfs unix.Statfs_t
+		_, readlinkErr := os.Readlink(dir + "/b/link")
+		report(
+			"open", readFile(dir+"/b/f"),
+			"stat", unix.Stat(dir+"/b/f", &st),
+			"access", unix.Access(dir+"/b/f", unix.F_OK),
+			"readlink", readlinkErr,
+			"chmod", unix.Chmod(dir+"/b/f", 0o600),
+			"chown", unix.Chown(dir+"/b/f", os.Getuid(), os.Getgid()),
+			"utimes", unix.UtimesNano(dir+"/b/f", []unix.Timespec{{}, {}}),
+			"statfs", unix.Statfs(dir+"/b", &sfs),
+		)
+	})
+	wantOutcomes(t, res, "open", "EACCES", "stat", "ok", "access", "ok", "readlink", "ok",
+		"chmod", "ok", "chown", "ok", "utimes", "ok", "statfs", "ok")
+}
+
+// TestNothingBeforeCommit: OpenBSD hides everything at the first unveil
+// call; here nothing is enforced until the commit.
+func TestNothingBeforeCommit(t *testing.T) {
+	dir := sandboxDir(t)
+	res := sandboxtest.Run(t, func() {
+		s := New()
+		report("unveil", s.Unveil(dir, "r"), "before", readFile("/etc/passwd"),
+			"commit", s.Commit(), "after", readFile("/etc/passwd"))
+	})
+	wantOutcomes(t, res, "unveil", "ok", "before", "ok", "commit", "ok", "after", "EACCES")
+}
