@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"sync"
 
 	"golang.org/x/sys/unix"
 	"kernel.org/pub/linux/libs/security/libcap/psx"
@@ -21,6 +22,9 @@ import (
 // when built without cgo, libpsx's signal-driven equivalent with cgo
 // (AllThreadsSyscall refuses to run in a cgo program).
 func SetNoNewPrivsAllThreads() error {
+	if err := checkProcTask(); err != nil {
+		return err
+	}
 	if _, _, errno := psx.Syscall6(unix.SYS_PRCTL, unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0, 0); errno != 0 {
 		return os.NewSyscallError("prctl(PR_SET_NO_NEW_PRIVS) on all threads", errno)
 	}
@@ -42,7 +46,8 @@ func SetNoNewPrivsAllThreads() error {
 //
 // flags are the RESTRICT_SELF_LOG_* audit bits (ABI 7; unix.LANDLOCK_*);
 // the TSYNC bit is ours to decide and ignored in flags. Each call stacks
-// one more layer (at most 16, then E2BIG). If the call succeeds on the
+// one more layer (at most 16, then E2BIG). In cgo builds before ABI 8 the
+// ruleset also gets READ_DIR on /proc/<pid>/task, see allowProcTask. If the call succeeds on the
 // first thread but fails on another, psx ends the process (the runtime
 // panics without cgo, libpsx kills it with cgo): a partly restricted
 // process must not go on.
@@ -67,10 +72,65 @@ func (r *Ruleset) RestrictSelf(flags uint32) error {
 		_, _, errno = unix.Syscall(unix.SYS_LANDLOCK_RESTRICT_SELF, uintptr(r.fd),
 			uintptr(flags|unix.LANDLOCK_RESTRICT_SELF_TSYNC), 0)
 	} else {
+		if err := r.allowProcTask(); err != nil {
+			return err
+		}
 		_, _, errno = psx.Syscall3(unix.SYS_LANDLOCK_RESTRICT_SELF, uintptr(r.fd), uintptr(flags), 0)
 	}
 	if errno != 0 {
 		return fmt.Errorf("landlock_restrict_self(flags=%#x, %s): %w", flags, how, errno)
 	}
 	return nil
+}
+
+// procTaskPath is the directory libpsx lists to find the threads.
+func procTaskPath() string { return fmt.Sprintf("/proc/%d/task", os.Getpid()) }
+
+// checkProcTask makes sure, in cgo builds, that libpsx will be able to list
+// /proc/<pid>/task: if it cannot (no /proc, or a Landlock domain from an
+// earlier layer denies it), libpsx SIGKILLs the process, so we return an
+// error instead of calling it.
+func checkProcTask() error {
+	if !psxReadsProcTask {
+		return nil
+	}
+	path := procTaskPath()
+	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return &os.PathError{Op: "open (libpsx lists it to reach every thread)", Path: path, Err: err}
+	}
+	unix.Close(fd)
+	return nil
+}
+
+// procTask is an O_PATH fd on /proc/<pid>/task, kept open for the life of
+// the process once a rule names it (see allowProcTask).
+var procTask struct {
+	sync.Mutex
+	pid, fd int
+}
+
+// allowProcTask grants READ_DIR on /proc/<pid>/task in cgo builds, so that
+// libpsx, having restricted the calling thread first, can still list the
+// other threads from it (see psxReadsProcTask). This lets the sandboxed
+// process list its own thread ids and the entry names beneath them
+// (nothing it could not learn with stat(2), which Landlock does not
+// restrict); it reads no file there. The fd stays open because it pins the
+// procfs dentry whose inode carries the rule: once reclaimed, procfs would
+// make a new inode without it and a later psx call would be killed.
+func (r *Ruleset) allowProcTask() error {
+	if !psxReadsProcTask || r.handled.HandledAccessFS&AccessFSReadDir == 0 {
+		return nil
+	}
+	procTask.Lock()
+	defer procTask.Unlock()
+	path := procTaskPath()
+	if pid := os.Getpid(); procTask.pid != pid {
+		fd, err := unix.Open(path, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+		if err != nil {
+			return &os.PathError{Op: "open (libpsx lists it to reach every thread)", Path: path, Err: err}
+		}
+		procTask.pid, procTask.fd = pid, fd
+	}
+	return r.addPathBeneath(procTask.fd, AccessFSReadDir, path)
 }
