@@ -498,3 +498,37 @@ func TestNothingBeforeCommit(t *testing.T) {
 	})
 	wantOutcomes(t, res, "unveil", "ok", "before", "ok", "commit", "ok", "after", "EACCES")
 }
+
+// TestIoctlNeedsWrite: on ABI 5+ an ioctl on a device needs IOCTL_DEV,
+// which comes with 'w'. /dev/null is a character device without termios,
+// so an allowed TCGETS says ENOTTY and a denied one EACCES. A device opened
+// before the commit is not checked.
+func TestIoctlNeedsWrite(t *testing.T) {
+	sandboxDir(t)
+	res := sandboxtest.Run(t, func() {
+		abi, _ := New().queryABI()
+		fmt.Printf("sandboxtest: abi5=%v\n", abi >= 5)
+		r, err := os.Open("/dev/zero")
+		if err != nil {
+			panic(err)
+		}
+		commit("/dev/null", "r", "/dev/zero", "rw")
+		ro, err := os.Open("/dev/null")
+		if err != nil {
+			panic(err)
+		}
+		rw, err := os.OpenFile("/dev/zero", os.O_RDWR, 0)
+		if err != nil {
+			panic(err)
+		}
+		_, roErr := unix.IoctlGetTermios(int(ro.Fd()), unix.TCGETS)
+		_, rwErr := unix.IoctlGetTermios(int(rw.Fd()), unix.TCGETS)
+		_, beforeErr := unix.IoctlGetTermios(int(r.Fd()), unix.TCGETS)
+		report("r", roErr, "rw", rwErr, "opened-before", beforeErr)
+	})
+	res.WantExit(t, 0)
+	if res.Outcome("abi5") != "true" {
+		t.Skip("Landlock ABI < 5: ioctl is not restricted")
+	}
+	wantOutcomes(t, res, "r", "EACCES", "rw", "ENOTTY", "opened-before", "ENOTTY")
+}
