@@ -233,6 +233,15 @@ func (c *counter) count(t testing.TB, kind string) int {
 	key := t.Name() + "\x00" + kind
 	n := c.n[key]
 	c.n[key] = n + 1
+	if n == 0 {
+		// Forget the test's counts when it ends, so -test.count=N
+		// repeats start from zero again.
+		t.Cleanup(func() {
+			c.mu.Lock()
+			defer c.mu.Unlock()
+			delete(c.n, key)
+		})
+	}
 	return n
 }
 
