@@ -51,27 +51,24 @@ func rawFdOp(name string, nr uintptr, args ...uintptr) Op {
 	})
 }
 
-func TestEscapeX32(t *testing.T) {
+func escapeX32Cases() []Case {
 	// __X32_SYSCALL_BIT | getpid: x32 numbers index another table; the
 	// plain result shows whether this kernel has CONFIG_X86_X32_ABI.
-	if runtime.GOARCH != "amd64" {
-		t.Skip("x32 exists only on amd64")
-	}
-	runCases(t, []Case{
+	return []Case{
 		{ID: "escape/x32/getpid", Sandbox: pledged(everything), Op: rawOp("x32 getpid", unix.SYS_GETPID|0x40000000),
 			Plain: "*", OpenBSD: killed},
 		{ID: "escape/x32/socket", Sandbox: pledged("stdio"), Op: rawOp("x32 socket", unix.SYS_SOCKET|0x40000000, unix.AF_INET, unix.SOCK_STREAM),
 			Plain: "*", OpenBSD: killed},
-	})
+	}
 }
 
-func TestEscapeIOUring(t *testing.T) {
+func escapeIOUringCases() []Case {
 	var params [120]byte // struct io_uring_params
-	runCases(t, []Case{
+	return []Case{
 		{ID: "escape/io_uring/setup", Sandbox: pledged(everything),
 			Op:    rawFdOp("io_uring_setup", unix.SYS_IO_URING_SETUP, 1, uintptr(unsafe.Pointer(&params))),
-			Plain: "*", OpenBSD: killed},
-	})
+			Plain: "*", OpenBSD: killed, Linux: "ENOSYS"},
+	}
 }
 
 // pauseSibling starts the probe blocked on its stdin before the sandbox: a
@@ -106,13 +103,13 @@ func ptraceAttach(pid int) error {
 	return unix.PtraceDetach(pid)
 }
 
-func TestEscapePtrace(t *testing.T) {
-	runCases(t, []Case{
+func escapePtraceCases() []Case {
+	return []Case{
 		{ID: "escape/ptrace/sibling-pledge", Sandbox: pledged(everything), Op: siblingOp("ptrace attach sibling", ptraceAttach), Plain: ok, OpenBSD: killed},
 		// Landlock alone: a sandboxed process may not trace one outside
 		// its domain (Landlock's ptrace hook, every ABI).
 		{ID: "escape/ptrace/sibling-unveil", Sandbox: unveiled("d", "r"), Op: siblingOp("ptrace attach sibling", ptraceAttach), Plain: ok, OpenBSD: killed, Linux: "EPERM"},
-	})
+	}
 }
 
 var vmBuf = make([]byte, 8)
@@ -137,47 +134,47 @@ func procSelfMemWrite(*Fixture) error {
 	return err
 }
 
-func TestEscapeProcessMemory(t *testing.T) {
-	runCases(t, []Case{
+func escapeProcessMemoryCases() []Case {
+	return []Case{
 		{ID: "escape/process_vm_writev/self", Sandbox: pledged(everything), Op: simple("process_vm_writev self", processVMWritevSelf), Plain: ok, OpenBSD: killed},
-		{ID: "escape/proc-self-mem/pledge", Sandbox: pledged("stdio rpath"), Op: simple("write /proc/self/mem", procSelfMemWrite), Plain: ok, OpenBSD: killed},
+		{ID: "escape/proc-self-mem/pledge", Sandbox: pledged("stdio rpath"), Op: simple("write /proc/self/mem", procSelfMemWrite), Plain: ok, OpenBSD: killed, Linux: "EACCES"},
 		{ID: "escape/proc-self-mem/unveil", Sandbox: Sandbox{Unveil: []Veil{{"d", "rwc"}}, Pledges: []string{everything}},
 			Op: simple("write /proc/self/mem", procSelfMemWrite), Plain: ok, OpenBSD: "ENOENT", Linux: "EACCES"},
 		// With wpath and no unveil nothing stands between the process and
 		// its own memory file: OpenBSD has no /proc.
 		{ID: "escape/proc-self-mem/wpath-no-unveil", Sandbox: pledged(everything),
 			Op: simple("write /proc/self/mem", procSelfMemWrite), Plain: ok, OpenBSD: "ENOENT", Linux: ok},
-	})
+	}
 }
 
-func TestEscapeUserfaultfd(t *testing.T) {
+func escapeUserfaultfdCases() []Case {
 	const uffdUserModeOnly = 1 // UFFD_USER_MODE_ONLY: allowed unprivileged
-	runCases(t, []Case{
+	return []Case{
 		{ID: "escape/userfaultfd", Sandbox: pledged(everything),
 			Op:    rawFdOp("userfaultfd", unix.SYS_USERFAULTFD, unix.O_CLOEXEC|uffdUserModeOnly),
 			Plain: ok, OpenBSD: killed},
-	})
+	}
 }
 
-func TestEscapePersonality(t *testing.T) {
+func escapePersonalityCases() []Case {
 	const readImpliesExec = 0x0400000 // READ_IMPLIES_EXEC, include/uapi/linux/personality.h
-	runCases(t, []Case{
+	return []Case{
 		{ID: "escape/personality/read-implies-exec", Sandbox: pledged(everything),
 			Op: rawOp("personality(READ_IMPLIES_EXEC)", unix.SYS_PERSONALITY, readImpliesExec), Plain: ok, OpenBSD: killed},
-	})
+	}
 }
 
 var stiByte = byte('x')
 
-func TestEscapeTIOCSTI(t *testing.T) {
+func escapeTIOCSTICases() []Case {
 	var sub = byte(2) // TIOCL_SETSEL-like subcode; any subcode is refused on a pty
-	runCases(t, []Case{
+	return []Case{
 		// Plain success depends on CAP_SYS_ADMIN and dev.tty.legacy_tiocsti.
 		{ID: "escape/tiocsti", Sandbox: pledged("stdio tty"), Op: ptyOp("ioctl TIOCSTI", ioctlOp("TIOCSTI", unix.TIOCSTI, unsafe.Pointer(&stiByte))),
 			Plain: "*", OpenBSD: killed},
 		{ID: "escape/tioclinux", Sandbox: pledged("stdio tty"), Op: ptyOp("ioctl TIOCLINUX", ioctlOp("TIOCLINUX", unix.TIOCLINUX, unsafe.Pointer(&sub))),
 			Plain: "*", OpenBSD: killed},
-	})
+	}
 }
 
 // memfdExec copies the probe into a memfd and execveat()s it with
@@ -185,15 +182,11 @@ func TestEscapeTIOCSTI(t *testing.T) {
 // right (checked on the file's path) has nothing to check. On success the
 // probe replaces this process and reports "ok" itself.
 func memfdExec(fx *Fixture) error {
-	img, err := os.ReadFile(os.Getenv(envProbe))
-	if err != nil {
-		return fmt.Errorf("setup: %v", err)
-	}
 	fd, err := unix.MemfdCreate("probe", unix.MFD_CLOEXEC)
 	if err != nil {
 		return err
 	}
-	if _, err := unix.Write(fd, img); err != nil {
+	if _, err := unix.Write(fd, probeImage); err != nil {
 		return fmt.Errorf("write memfd: %v", err)
 	}
 	argv0, _ := unix.BytePtrFromString("probe")
@@ -206,29 +199,37 @@ func memfdExec(fx *Fixture) error {
 	return e
 }
 
-func TestEscapeMemfdExec(t *testing.T) {
-	runCases(t, []Case{
-		{ID: "escape/memfd-exec/pledge", Sandbox: pledged(everything), Op: simple("memfd_create+execveat", memfdExec), Plain: ok, OpenBSD: killed},
-		// Unveil alone does not stop it (no x anywhere, yet the memfd runs).
-		{ID: "escape/memfd-exec/unveil-only", Sandbox: unveiled("d", "rwc"), Op: simple("memfd_create+execveat", memfdExec),
-			Plain: ok, OpenBSD: "EACCES", Linux: ok},
-	})
+// probeImage is the probe's bytes, read before the sandbox.
+var probeImage []byte
+
+func readProbe(*Fixture) (err error) {
+	probeImage, err = os.ReadFile(os.Getenv(envProbe))
+	return err
 }
 
-func TestEscapeKernelInterfaces(t *testing.T) {
+func escapeMemfdExecCases() []Case {
+	op := Op{Name: "memfd_create+execveat", Pre: readProbe, Fn: memfdExec}
+	return []Case{
+		{ID: "escape/memfd-exec/pledge", Sandbox: pledged(everything), Op: op, Plain: ok, OpenBSD: killed},
+		// Unveil alone does not stop it (no x anywhere, yet the memfd runs):
+		// memfds live on an internal mount Landlock does not restrict.
+		{ID: "escape/memfd-exec/unveil-only", Sandbox: unveiled("d", "rwc"), Op: op,
+			Plain: ok, OpenBSD: "EACCES", Linux: ok},
+	}
+}
+
+func escapeKernelInterfacesCases() []Case {
 	const (
 		bpfMapCreate          = 0
 		keyctlGetKeyringID    = 0
 		keySpecProcessKeyring = ^uintptr(1) // -2
 	)
 	nowhere, _ := unix.BytePtrFromString("/nonexistent-compat")
-	runCases(t, []Case{
+	return []Case{
 		{ID: "escape/bpf", Sandbox: pledged(everything), Op: rawOp("bpf(BPF_MAP_CREATE, NULL, 0)", unix.SYS_BPF, bpfMapCreate, 0, 0), Plain: "*", OpenBSD: killed},
 		{ID: "escape/keyctl", Sandbox: pledged(everything), Op: rawOp("keyctl(GET_KEYRING_ID, PROCESS, create)", unix.SYS_KEYCTL, keyctlGetKeyringID, keySpecProcessKeyring, 1), Plain: ok, OpenBSD: killed},
 		{ID: "escape/add_key", Sandbox: pledged(everything), Op: rawOp("add_key(NULL...)", unix.SYS_ADD_KEY, 0, 0, 0, 0, 0), Plain: "*", OpenBSD: killed},
 		{ID: "escape/kexec_load", Sandbox: pledged(everything), Op: rawOp("kexec_load(0,0,NULL,0)", unix.SYS_KEXEC_LOAD, 0, 0, 0, 0), Plain: "*", OpenBSD: killed},
-	})
-	runCases(t, []Case{
 		// Harmless arguments: the plain call fails on the missing path
 		// or the missing privilege; the filter decides on the number.
 		{ID: "escape/mount", Sandbox: pledged(everything), Op: rawOp("mount(NULL, /nonexistent, NULL, MS_REMOUNT)", unix.SYS_MOUNT, 0, uintptr(unsafe.Pointer(nowhere)), 0, unix.MS_REMOUNT, 0), Plain: "*", OpenBSD: killed},
@@ -236,11 +237,11 @@ func TestEscapeKernelInterfaces(t *testing.T) {
 		{ID: "escape/unshare", Sandbox: pledged(everything), Op: rawOp("unshare(CLONE_NEWUTS)", unix.SYS_UNSHARE, unix.CLONE_NEWUTS), Plain: "*", OpenBSD: killed},
 		{ID: "escape/setns", Sandbox: pledged(everything), Op: setnsOp(), Plain: "*", OpenBSD: killed},
 		{ID: "escape/open_by_handle_at", Sandbox: pledged(everything), Op: openByHandleOp(), Plain: "*", OpenBSD: killed},
-	})
+	}
 }
 
-func TestEscapeCloneNamespaces(t *testing.T) {
-	runCases(t, []Case{
+func escapeCloneNamespacesCases() []Case {
+	return []Case{
 		// The probe (exec'd under the sandbox's filter) clones with
 		// CLONE_NEWUSER; plain success depends on user namespace policy.
 		{ID: "escape/clone/newuser", Sandbox: pledged(everything), Op: probeOp("d/x", "clone-newuser"), Plain: "*", OpenBSD: "child:SIGSYS"},
@@ -248,7 +249,7 @@ func TestEscapeCloneNamespaces(t *testing.T) {
 		// must fail with ENOSYS so libc falls back to clone, which is
 		// checked (issue 3).
 		{ID: "escape/clone3/newuser", Sandbox: pledged(everything), Op: probeOp("d/x", "clone3-newuser"), Plain: "*", OpenBSD: "child:ENOSYS"},
-	})
+	}
 }
 
 func setnsOp() Op {
@@ -290,20 +291,22 @@ func openByHandleOp() Op {
 	}
 }
 
-func TestEscapeRenameLink(t *testing.T) {
-	runCases(t, []Case{
+func escapeRenameLinkCases() []Case {
+	return []Case{
 		{ID: "escape/rename/out", Sandbox: unveiled("d", "rwc"), Op: renameOp("d/f", "e/f"), Plain: ok, OpenBSD: "ENOENT", Linux: "EACCES"},
 		{ID: "escape/rename/in", Sandbox: unveiled("d", "rwc"), Op: renameOp("e/h", "d/h"), Plain: ok, OpenBSD: "ENOENT", Linux: "EACCES"},
 		{ID: "escape/link/out", Sandbox: unveiled("d", "rwc"), Op: linkOp("d/f", "e/l"), Plain: ok, OpenBSD: "ENOENT", Linux: "EACCES"},
-		{ID: "escape/link/in", Sandbox: unveiled("d", "rwc"), Op: linkOp("e/h", "d/l"), Plain: ok, OpenBSD: "ENOENT", Linux: "EACCES"},
+		// Linking a file from outside into the tree is refused as a
+		// reparenting (Landlock REFER): EXDEV, where rename says EACCES.
+		{ID: "escape/link/in", Sandbox: unveiled("d", "rwc"), Op: linkOp("e/h", "d/l"), Plain: ok, OpenBSD: "ENOENT", Linux: "EXDEV"},
 		{ID: "escape/rename/to-readonly", Sandbox: unveiled("d", "rwc", "e", "rw"), Op: renameOp("d/f", "e/f"), Plain: ok, OpenBSD: "EACCES"},
 		{ID: "escape/rename/between-unveiled", Sandbox: unveiled("d", "rwc", "e", "rwc"), Op: renameOp("d/f", "e/f"), Plain: ok, OpenBSD: ok},
 		{ID: "escape/link/between-unveiled", Sandbox: unveiled("d", "rwc", "e", "rwc"), Op: linkOp("d/f", "e/l"), Plain: ok, OpenBSD: ok},
-	})
+	}
 }
 
-func TestEscapeSymlink(t *testing.T) {
-	runCases(t, []Case{
+func escapeSymlinkCases() []Case {
+	return []Case{
 		{ID: "escape/symlink/existing-out", Sandbox: unveiled("d", "r"), Op: readOp("d/lnk"), Plain: ok, OpenBSD: "ENOENT", Linux: "EACCES"},
 		{ID: "escape/symlink/made-out", Sandbox: unveiled("d", "rwc"),
 			Op: then(symlinkOp("../e/h", "d/s"), readOp("d/s")), Plain: ok, OpenBSD: "ENOENT", Linux: "EACCES"},
@@ -311,15 +314,15 @@ func TestEscapeSymlink(t *testing.T) {
 			Op: simple("symlink d/s -> abs e/h; open d/s", func(fx *Fixture) error {
 				return then(symlinkOp(fx.path("e/h"), "d/s"), readOp("d/s")).Fn(fx)
 			}), Plain: ok, OpenBSD: "ENOENT", Linux: "EACCES"},
-	})
+	}
 }
 
-func TestEscapeDotdot(t *testing.T) {
-	runCases(t, []Case{
+func escapeDotdotCases() []Case {
+	return []Case{
 		{ID: "escape/dotdot/dirfd", Sandbox: unveiled("d", "r"), Op: openatOp("d", "../e/h"), Plain: ok, OpenBSD: "ENOENT", Linux: "EACCES"},
 		{ID: "escape/dotdot/dirfd-before", Sandbox: unveiled("d", "r"), Op: openatPreOp("d", "../e/h"), Plain: ok, OpenBSD: "ENOENT", Linux: "EACCES"},
 		{ID: "escape/dotdot/deep", Sandbox: unveiled("d/sub", "r"), Op: openatOp("d/sub", "../../e/h"), Plain: ok, OpenBSD: "ENOENT", Linux: "EACCES"},
-	})
+	}
 }
 
 // abstractListener binds a listening abstract unix socket before the
@@ -351,26 +354,59 @@ func abstractConnect() Op {
 	}
 }
 
-func TestEscapeScoping(t *testing.T) {
+func escapeScopingCases() []Case {
 	sandboxUnix := Sandbox{Unveil: []Veil{{"d", "r"}}, Pledges: []string{"stdio unix proc"}}
-	runCases(t, []Case{
+	return []Case{
 		// Landlock ABI 6 scoping (LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET,
-		// LANDLOCK_SCOPE_SIGNAL) confines both to the sandbox's domain.
-		{ID: "escape/abstract-unix/outside", Sandbox: sandboxUnix, Op: abstractConnect(), Plain: ok, OpenBSD: "EPERM"},
+		// LANDLOCK_SCOPE_SIGNAL) would confine both to the sandbox's
+		// domain (EPERM); landpledge does not request it yet, so a
+		// sandboxed process still reaches an abstract socket and
+		// signals a process outside. A gap, listed in COMPAT.md.
+		{ID: "escape/abstract-unix/outside", Sandbox: sandboxUnix, Op: abstractConnect(), Plain: ok, OpenBSD: "EPERM", Linux: ok},
 		{ID: "escape/signal/outside-stdio", Sandbox: pledged("stdio"), Op: siblingOp("kill(sibling, SIGCONT)", sigcont), Plain: ok, OpenBSD: killed},
-		{ID: "escape/signal/outside-proc", Sandbox: sandboxUnix, Op: siblingOp("kill(sibling, SIGCONT)", sigcont), Plain: ok, OpenBSD: "EPERM"},
+		{ID: "escape/signal/outside-proc", Sandbox: sandboxUnix, Op: siblingOp("kill(sibling, SIGCONT)", sigcont), Plain: ok, OpenBSD: "EPERM", Linux: ok},
 		{ID: "escape/signal/self", Sandbox: sandboxUnix, Op: simple("kill(self, SIGCONT)", func(*Fixture) error { return unix.Kill(unix.Getpid(), unix.SIGCONT) }), Plain: ok, OpenBSD: ok},
-	})
+	}
 }
 
 func sigcont(pid int) error { return unix.Kill(pid, unix.SIGCONT) }
 
-func TestEscapeInheritedFds(t *testing.T) {
-	runCases(t, []Case{
+func escapeInheritedFdsCases() []Case {
+	return []Case{
 		// Documented: a descriptor opened before the sandbox keeps working
 		// (OpenBSD and Landlock both check at open time).
 		{ID: "escape/fd-before/unveil", Sandbox: unveiled("d", "r"), Op: preFileRead("e/h"), Plain: ok, OpenBSD: ok},
 		{ID: "escape/fd-before/pledge", Sandbox: pledged("stdio"), Op: preFileRead("e/h"), Plain: ok, OpenBSD: ok},
 		{ID: "escape/dirfd-before/unveil", Sandbox: unveiled("d", "r"), Op: openatPreOp("e", "h"), Plain: ok, OpenBSD: "ENOENT", Linux: "EACCES"},
-	})
+	}
 }
+
+func TestEscapeX32(t *testing.T) { runCases(t, escapeX32Cases()) }
+
+func TestEscapeIOUring(t *testing.T) { runCases(t, escapeIOUringCases()) }
+
+func TestEscapePtrace(t *testing.T) { runCases(t, escapePtraceCases()) }
+
+func TestEscapeProcessMemory(t *testing.T) { runCases(t, escapeProcessMemoryCases()) }
+
+func TestEscapeUserfaultfd(t *testing.T) { runCases(t, escapeUserfaultfdCases()) }
+
+func TestEscapePersonality(t *testing.T) { runCases(t, escapePersonalityCases()) }
+
+func TestEscapeTIOCSTI(t *testing.T) { runCases(t, escapeTIOCSTICases()) }
+
+func TestEscapeMemfdExec(t *testing.T) { runCases(t, escapeMemfdExecCases()) }
+
+func TestEscapeKernelInterfaces(t *testing.T) { runCases(t, escapeKernelInterfacesCases()) }
+
+func TestEscapeCloneNamespaces(t *testing.T) { runCases(t, escapeCloneNamespacesCases()) }
+
+func TestEscapeRenameLink(t *testing.T) { runCases(t, escapeRenameLinkCases()) }
+
+func TestEscapeSymlink(t *testing.T) { runCases(t, escapeSymlinkCases()) }
+
+func TestEscapeDotdot(t *testing.T) { runCases(t, escapeDotdotCases()) }
+
+func TestEscapeScoping(t *testing.T) { runCases(t, escapeScopingCases()) }
+
+func TestEscapeInheritedFds(t *testing.T) { runCases(t, escapeInheritedFdsCases()) }
