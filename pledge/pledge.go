@@ -1,0 +1,282 @@
+package pledge
+
+import (
+	"fmt"
+	"os"
+	"reflect"
+	"strings"
+	"sync"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/landpledge/landpledge/seccomp"
+)
+
+// Environment switches that make violations findable while porting a
+// program. They are read by every Pledge call, so a program can be run under
+// them without being rebuilt.
+const (
+	// EnvLog, when set to "1", loads every filter with
+	// SECCOMP_FILTER_FLAG_LOG: the kernel then writes an audit record
+	// (type=1326 SECCOMP, visible in dmesg or the audit log) for every
+	// syscall the filter does not allow, with the syscall number and the
+	// action, including the ones that only return an errno under "error".
+	// Without the flag the kernel logs only the kills.
+	EnvLog = "LANDPLEDGE_LOG"
+	// EnvErrno, when set to an errno name such as "EPERM", makes a violating
+	// call return that errno instead of killing the process (and instead of
+	// ENOSYS under "error"). The call is still denied; only the penalty
+	// changes, so a program being ported runs on and reports which call
+	// failed. Syscalls that return ENOSYS in every mode (unknown numbers,
+	// clone3, openat2) keep ENOSYS so libc keeps falling back.
+	EnvErrno = "LANDPLEDGE_ERRNO"
+)
+
+// State is the pledge state of this process as recorded by this package.
+type State struct {
+	// Pledged is true once a Pledge call with non-nil promises succeeded.
+	Pledged bool
+	// Promises is the set in force (meaningful only when Pledged).
+	Promises Promises
+	// ExecSet is true once execpromises were set (Pledge or
+	// PledgeExecpromises); Execpromises is the set then.
+	ExecSet      bool
+	Execpromises Promises
+	// Filters is the number of seccomp filters this package has stacked.
+	Filters int
+}
+
+// state is process-wide, like the kernel's: every goroutine sees one set of
+// promises, and pledges are serialized so that the subset checks and the
+// filter loads happen in the same order.
+var (
+	mu    sync.Mutex
+	state State
+	// loaded is the full filter the current promises compile to: later
+	// pledges stack only what differs from it (see stackFilter).
+	loaded *seccomp.Filter
+)
+
+// CurrentState returns the promises and execpromises in force. It is the hook
+// for a mechanism that runs an exec'd program under exactly its
+// execpromises (the pledge command's supervisor): on Linux the seccomp
+// filter of this process stays on across execve, so only such a mechanism
+// can narrow an exec'd image further.
+func CurrentState() State {
+	mu.Lock()
+	defer mu.Unlock()
+	return state
+}
+
+// Pledge restricts the process to promises, as OpenBSD's pledge(2) with both
+// arguments non-NULL (golang.org/x/sys/unix semantics: "" is the empty set,
+// not NULL).
+//
+// Both strings are parsed first (EINVAL for an unknown word or a leading
+// space, ENAMETOOLONG beyond 1023 bytes). Promises may only shrink: adding one
+// returns EPERM, except under "error", where the addition is silently dropped.
+// execpromises, once set, may only shrink too (EPERM even under "error").
+//
+// The first pledge whose promises lack "unveil" commits and locks the unveil
+// state before the filter is loaded. The filter is a seccomp-BPF program
+// installed on every thread (SECCOMP_FILTER_FLAG_TSYNC) after setting
+// no_new_privs; a later pledge stacks a narrower filter, since a seccomp
+// filter cannot be removed. A syscall the promises do not allow kills the
+// process with SECCOMP_RET_KILL_PROCESS (wait status: killed by SIGSYS; no
+// handler runs), or returns ENOSYS under "error".
+//
+// On Linux an exec'd program keeps this process's filter: it runs under
+// promises, not execpromises (see COMPAT.md and CurrentState).
+func Pledge(promises, execpromises string) error {
+	return pledge(&promises, &execpromises)
+}
+
+// PledgePromises is Pledge with execpromises NULL: execpromises are left as
+// they are.
+func PledgePromises(promises string) error {
+	return pledge(&promises, nil)
+}
+
+// PledgeExecpromises is Pledge with promises NULL: the promises in force are
+// left as they are and no filter is loaded; only the execpromises change.
+func PledgeExecpromises(execpromises string) error {
+	return pledge(nil, &execpromises)
+}
+
+func pledge(promises, execpromises *string) error {
+	// OpenBSD parses both strings before looking at the current state.
+	var want, wantExec Promises
+	if promises != nil {
+		p, err := ParsePromises(*promises)
+		if err != nil {
+			return fmt.Errorf("pledge %q: %w", *promises, err)
+		}
+		want = p
+	}
+	if execpromises != nil {
+		p, err := ParsePromises(*execpromises)
+		if err != nil {
+			return fmt.Errorf("pledge execpromises %q: %w", *execpromises, err)
+		}
+		wantExec = p
+	}
+	violation, flags, err := fromEnv()
+	if err != nil {
+		return err
+	}
+
+	mu.Lock()
+	defer mu.Unlock()
+
+	if promises != nil && state.Pledged {
+		if extra := want &^ state.Promises; extra != 0 {
+			if !state.Promises.Has(PromiseError) {
+				return fmt.Errorf("pledge %q: promise %q not in current %q: %w",
+					*promises, extra.String(), state.Promises.String(), unix.EPERM)
+			}
+			// Under "error" OpenBSD masks the request to what is held.
+			want &= state.Promises
+		}
+	}
+	if execpromises != nil && state.ExecSet {
+		if extra := wantExec &^ state.Execpromises; extra != 0 {
+			return fmt.Errorf("pledge execpromises %q: promise %q not in current %q: %w",
+				*execpromises, extra.String(), state.Execpromises.String(), unix.EPERM)
+		}
+	}
+
+	if promises != nil {
+		if !want.Has(PromiseUnveil) {
+			// The veil must be in force before the filter takes the
+			// Landlock syscalls away.
+			if err := commitVeil(); err != nil {
+				return fmt.Errorf("pledge %q: commit unveil: %w", *promises, err)
+			}
+		}
+		if err := stackFilter(want, violation, flags); err != nil {
+			return fmt.Errorf("pledge %q: %w", *promises, err)
+		}
+		state.Pledged = true
+		state.Promises = want
+	}
+	if execpromises != nil {
+		state.ExecSet = true
+		state.Execpromises = wantExec
+	}
+	return nil
+}
+
+// fromEnv reads EnvErrno and EnvLog: the violation action to pass to
+// BuildFilter (zero lets it choose: kill, or ENOSYS under "error") and extra
+// seccomp(2) flags.
+func fromEnv() (seccomp.Action, uint, error) {
+	var violation seccomp.Action
+	if name := os.Getenv(EnvErrno); name != "" {
+		e := errnoByName(name)
+		if e == 0 {
+			return 0, 0, fmt.Errorf("pledge: %s=%q is not an errno name: %w", EnvErrno, name, unix.EINVAL)
+		}
+		violation = seccomp.ActErrno(e)
+	}
+	var flags uint
+	if os.Getenv(EnvLog) == "1" {
+		flags |= seccomp.FlagLog
+	}
+	return violation, flags, nil
+}
+
+// errnoByName maps "EPERM" to unix.EPERM using x/sys's errno name table
+// (which has no reverse lookup).
+func errnoByName(name string) syscall.Errno {
+	name = strings.ToUpper(name)
+	for e := syscall.Errno(1); e < 256; e++ {
+		if unix.ErrnoName(e) == name {
+			return e
+		}
+	}
+	return 0
+}
+
+// stackFilter builds the filter for p and loads it on every thread. The
+// kernel runs every stacked filter and keeps the most severe result, so a
+// later filter only has to decide the syscalls on which p differs from the
+// filter already loaded; for all others it may allow, leaving the decision
+// to the earlier filter. That keeps each added filter small (the kernel
+// allows 32768 instructions over the whole stack).
+func stackFilter(p Promises, violation seccomp.Action, flags uint) error {
+	full, err := BuildFilter(seccomp.Native(), p, FilterOptions{Violation: violation})
+	if err != nil {
+		return err
+	}
+	f := full
+	if loaded != nil {
+		f = deltaFilter(loaded, full)
+	}
+	prog, err := f.Compile()
+	if err != nil {
+		return fmt.Errorf("compile filter for %q: %w", p.String(), err)
+	}
+	if _, err := seccomp.Load(prog, seccomp.FlagTSync|flags); err != nil {
+		return fmt.Errorf("load filter for %q: %w", p.String(), err)
+	}
+	loaded = full
+	state.Filters++
+	return nil
+}
+
+// deltaFilter returns a filter that, stacked on a loaded filter compiled
+// from old, gives the same results as stacking next itself, with rules only
+// for the syscalls whose rules differ. When the default, unknown or
+// foreign-arch actions differ (e.g. "error" was dropped, so denials now
+// kill), every syscall is affected and next is returned whole.
+func deltaFilter(old, next *seccomp.Filter) *seccomp.Filter {
+	if old.Arch != next.Arch || old.Default != next.Default ||
+		old.Unknown != next.Unknown || old.BadArch != next.BadArch {
+		return next
+	}
+	oldRules, nextRules := rulesByNr(old.Rules), rulesByNr(next.Rules)
+	delta := &seccomp.Filter{
+		Arch:    next.Arch,
+		Default: seccomp.ActAllow,
+		Unknown: seccomp.ActAllow,
+		BadArch: seccomp.ActAllow,
+	}
+	for _, nr := range nrsInOrder(old.Rules, next.Rules) {
+		rules := nextRules[nr]
+		if reflect.DeepEqual(rules, oldRules[nr]) {
+			continue
+		}
+		delta.Rules = append(delta.Rules, rules...)
+		// Where next's rules fall through, next applies its default; the
+		// delta's default is ALLOW, so say it explicitly.
+		if len(rules) == 0 || len(rules[len(rules)-1].Conds) != 0 {
+			delta.Rules = append(delta.Rules, seccomp.Rule{Nr: nr, Action: next.Default})
+		}
+	}
+	return delta
+}
+
+func rulesByNr(rules []seccomp.Rule) map[uint32][]seccomp.Rule {
+	m := make(map[uint32][]seccomp.Rule)
+	for _, r := range rules {
+		m[r.Nr] = append(m[r.Nr], r)
+	}
+	return m
+}
+
+// nrsInOrder lists each syscall number of a and b once, in first-seen order,
+// so the delta filter is deterministic.
+func nrsInOrder(a, b []seccomp.Rule) []uint32 {
+	seen := make(map[uint32]bool)
+	var nrs []uint32
+	for _, rules := range [][]seccomp.Rule{a, b} {
+		for _, r := range rules {
+			if !seen[r.Nr] {
+				seen[r.Nr] = true
+				nrs = append(nrs, r.Nr)
+			}
+		}
+	}
+	return nrs
+}

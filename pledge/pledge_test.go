@@ -1,0 +1,412 @@
+package pledge
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/landpledge/landpledge/internal/sandboxtest"
+)
+
+// Every test in this file pledges only inside a child started by
+// sandboxtest.Run: pledging is irreversible and process-wide.
+
+// mustPledge pledges the child or exits it with status 3 and the reason, so a
+// failed pledge is never mistaken for an enforced one.
+func mustPledge(promises, execpromises string) {
+	if err := Pledge(promises, execpromises); err != nil {
+		fmt.Fprintf(os.Stderr, "Pledge(%q, %q): %v\n", promises, execpromises, err)
+		os.Exit(3)
+	}
+}
+
+// must exits the child with status 4 when a setup step fails.
+func must(what string, err error) {
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "%s: %v\n", what, err)
+		os.Exit(4)
+	}
+}
+
+// openRead is openat(AT_FDCWD, path, O_RDONLY|O_CLOEXEC), the call that
+// needs "rpath", without anything else os.Open does around it.
+func openRead(path string) error {
+	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err == nil {
+		unix.Close(fd)
+	}
+	return err
+}
+
+// violate calls socket(AF_INET, SOCK_STREAM, 0), which needs "inet" (or
+// "dns"): under "stdio" it kills, under "error" it returns ENOSYS. (Opens
+// without rpath/wpath/cpath are a poor probe: the table answers them with
+// EACCES rather than a kill, since OpenBSD allows some paths by name.)
+func violate() error {
+	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err == nil {
+		unix.Close(fd)
+	}
+	return err
+}
+
+// readableFile makes a file in a directory shared with the child.
+func readableFile(t *testing.T) string {
+	t.Helper()
+	name := filepath.Join(sandboxtest.TempDir(t), "file")
+	if !sandboxtest.InChild() {
+		if err := os.WriteFile(name, []byte("hello\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return name
+}
+
+func TestPledgeParseErrorsComeFirst(t *testing.T) {
+	sandboxtest.Require(t, "seccomp")
+	file := readableFile(t)
+	long := strings.Repeat("stdio ", 200) // 1200 bytes
+	res := sandboxtest.Run(t, func() {
+		sandboxtest.Report("unknown", Pledge("stdio foo", ""))
+		sandboxtest.Report("leading-space", Pledge(" stdio", ""))
+		sandboxtest.Report("too-long", Pledge(long, ""))
+		sandboxtest.Report("bad-exec", Pledge("stdio", "stdio foo"))
+		sandboxtest.Report("bad-exec-only", PledgeExecpromises("rpath bar"))
+		// None of the failed calls may have pledged anything.
+		sandboxtest.Report("still-unpledged", openRead(file))
+		err := Pledge("stdio foo", "")
+		fmt.Printf("text=%v\n", err)
+
+		mustPledge("stdio", "")
+		// Parsing still comes before the subset check: EINVAL, not EPERM.
+		sandboxtest.Report("unknown-after", PledgePromises("stdio rpath foo"))
+		sandboxtest.Report("duplicates", PledgePromises("stdio  stdio "))
+	})
+	res.WantExit(t, 0)
+	res.WantOutcome(t, "unknown", "EINVAL")
+	res.WantOutcome(t, "leading-space", "EINVAL")
+	res.WantOutcome(t, "too-long", "ENAMETOOLONG")
+	res.WantOutcome(t, "bad-exec", "EINVAL")
+	res.WantOutcome(t, "bad-exec-only", "EINVAL")
+	res.WantOutcome(t, "still-unpledged", "ok")
+	res.WantOutcome(t, "unknown-after", "EINVAL")
+	res.WantOutcome(t, "duplicates", "ok")
+	if !strings.Contains(res.Stdout, `text=pledge "stdio foo": `) || !strings.Contains(res.Stdout, `"foo"`) {
+		t.Errorf("error text should name the string and the bad word:\n%s", res)
+	}
+}
+
+func TestPledgeReduceOnly(t *testing.T) {
+	sandboxtest.Require(t, "seccomp")
+	file := readableFile(t)
+	res := sandboxtest.Run(t, func() {
+		mustPledge("stdio rpath inet", "")
+		sandboxtest.Report("add", PledgePromises("stdio rpath inet wpath"))
+		sandboxtest.Report("still-inet", violate())
+		sandboxtest.Report("same", PledgePromises("stdio rpath inet"))
+		sandboxtest.Report("drop-inet", PledgePromises("stdio rpath"))
+		sandboxtest.Report("still-rpath", openRead(file))
+		sandboxtest.Report("drop-rpath", PledgePromises("stdio"))
+		sandboxtest.Report("rpath-gone", openRead(file)) // the table's EACCES for opens
+		fmt.Printf("filters=%d promises=%q\n", CurrentState().Filters, CurrentState().Promises.String())
+		violate() // inet is gone: killed
+		fmt.Println("survived")
+	})
+	res.WantSignal(t, syscall.SIGSYS)
+	res.WantOutcome(t, "add", "EPERM")
+	res.WantOutcome(t, "still-inet", "ok")
+	res.WantOutcome(t, "same", "ok")
+	res.WantOutcome(t, "drop-inet", "ok")
+	res.WantOutcome(t, "still-rpath", "ok")
+	res.WantOutcome(t, "drop-rpath", "ok")
+	res.WantOutcome(t, "rpath-gone", "EACCES")
+	if strings.Contains(res.Stdout, "survived") || !strings.Contains(res.Stdout, `filters=4 promises="stdio"`) {
+		t.Errorf("want three stacked filters and promises \"stdio\":\n%s", res)
+	}
+}
+
+func TestPledgeErrorMasksAdditions(t *testing.T) {
+	sandboxtest.Require(t, "seccomp")
+	file := readableFile(t)
+	res := sandboxtest.Run(t, func() {
+		mustPledge("stdio error", "")
+		// OpenBSD: under "error" an addition is dropped without an error.
+		sandboxtest.Report("add", PledgePromises("stdio error rpath inet"))
+		fmt.Printf("promises=%q\n", CurrentState().Promises.String())
+		sandboxtest.Report("rpath-not-granted", openRead(file))
+		sandboxtest.Report("inet-not-granted", violate())
+		// Dropping "error" turns the penalty back into a kill.
+		sandboxtest.Report("drop-error", PledgePromises("stdio"))
+		violate()
+		fmt.Println("survived")
+	})
+	res.WantSignal(t, syscall.SIGSYS)
+	res.WantOutcome(t, "add", "ok")
+	res.WantOutcome(t, "rpath-not-granted", "ENOSYS")
+	res.WantOutcome(t, "inet-not-granted", "ENOSYS")
+	res.WantOutcome(t, "drop-error", "ok")
+	if !strings.Contains(res.Stdout, `promises="stdio error"`) {
+		t.Errorf("the masked addition must not show in the state:\n%s", res)
+	}
+}
+
+func TestPledgeExecpromisesSubset(t *testing.T) {
+	sandboxtest.Require(t, "seccomp")
+	file := readableFile(t)
+	res := sandboxtest.Run(t, func() {
+		// execpromises alone load no filter.
+		sandboxtest.Report("exec-only", PledgeExecpromises("stdio rpath"))
+		sandboxtest.Report("unfiltered", openRead(file))
+		sandboxtest.Report("exec-add", PledgeExecpromises("stdio rpath wpath"))
+		sandboxtest.Report("pledge-exec-add", Pledge("stdio rpath error", "stdio wpath"))
+		mustPledge("stdio rpath error", "stdio")
+		// Even under "error" execpromises may not grow.
+		sandboxtest.Report("exec-add-error", PledgeExecpromises("stdio rpath"))
+		sandboxtest.Report("exec-empty", PledgeExecpromises(""))
+		// PledgePromises leaves execpromises alone.
+		sandboxtest.Report("promises-only", PledgePromises("stdio error"))
+		st := CurrentState()
+		fmt.Printf("state=%v %q %v %q\n", st.Pledged, st.Promises.String(), st.ExecSet, st.Execpromises.String())
+	})
+	res.WantExit(t, 0)
+	res.WantOutcome(t, "exec-only", "ok")
+	res.WantOutcome(t, "unfiltered", "ok")
+	res.WantOutcome(t, "exec-add", "EPERM")
+	res.WantOutcome(t, "pledge-exec-add", "EPERM")
+	res.WantOutcome(t, "exec-add-error", "EPERM")
+	res.WantOutcome(t, "exec-empty", "ok")
+	res.WantOutcome(t, "promises-only", "ok")
+	if !strings.Contains(res.Stdout, `state=true "stdio error" true ""`) {
+		t.Errorf("unexpected state:\n%s", res)
+	}
+}
+
+// TestPledgeFailedAdditionLeavesFilter: a refused pledge changes nothing.
+func TestPledgeFailedAdditionLeavesFilter(t *testing.T) {
+	sandboxtest.Require(t, "seccomp")
+	res := sandboxtest.Run(t, func() {
+		mustPledge("stdio", "")
+		sandboxtest.Report("add", PledgePromises("stdio rpath"))
+		fmt.Printf("filters=%d\n", CurrentState().Filters)
+	})
+	res.WantExit(t, 0)
+	res.WantOutcome(t, "add", "EPERM")
+	if !strings.Contains(res.Stdout, "filters=1") {
+		t.Errorf("a refused pledge must not load a filter:\n%s", res)
+	}
+}
+
+// TestPledgeEmptyAllowsOnlyExit: "" leaves only exiting. Under "error" the
+// process survives its denied calls long enough to say so in its exit
+// status (it cannot even write).
+func TestPledgeEmptyAllowsOnlyExit(t *testing.T) {
+	sandboxtest.Require(t, "seccomp")
+	res := sandboxtest.Run(t, func() {
+		mustPledge("error", "")
+		_, _, e := unix.RawSyscall(unix.SYS_GETPID, 0, 0, 0)
+		if e == unix.ENOSYS {
+			unix.Exit(5)
+		}
+		unix.Exit(6)
+	})
+	res.WantExit(t, 5)
+}
+
+// TestPledgeViolationIgnoresSIGSYSHandler: SECCOMP_RET_KILL_PROCESS, like
+// OpenBSD's uncatchable abort, runs no handler; the status is SIGSYS.
+func TestPledgeViolationIgnoresSIGSYSHandler(t *testing.T) {
+	sandboxtest.Require(t, "seccomp")
+	res := sandboxtest.Run(t, func() {
+		ch := make(chan os.Signal, 1)
+		signal.Notify(ch, syscall.SIGSYS)
+		go func() {
+			<-ch
+			fmt.Println("handler ran")
+			os.Exit(9)
+		}()
+		mustPledge("stdio", "")
+		fmt.Println("pledged")
+		violate()
+		time.Sleep(100 * time.Millisecond) // give a wrongly delivered signal a chance to show
+		fmt.Println("survived")
+	})
+	res.WantSignal(t, syscall.SIGSYS)
+	if !strings.Contains(res.Stdout, "pledged") || strings.Contains(res.Stdout, "handler ran") || strings.Contains(res.Stdout, "survived") {
+		t.Errorf("want death by SIGSYS after \"pledged\" with no handler output:\n%s", res)
+	}
+}
+
+// TestPledgeErrnoSwitch: LANDPLEDGE_ERRNO=EPERM denies with EPERM instead of
+// killing, for porting.
+func TestPledgeErrnoSwitch(t *testing.T) {
+	sandboxtest.Require(t, "seccomp")
+	file := readableFile(t)
+	t.Run("EPERM", func(t *testing.T) {
+		res := sandboxtest.Run(t, func() {
+			mustPledge("stdio", "")
+			sandboxtest.Report("socket", violate())
+			_, _, e := unix.Syscall(unix.SYS_CLONE3, 0, 0, 0)
+			sandboxtest.Report("clone3", errnoOrNil(e))
+		}, EnvErrno+"=EPERM")
+		res.WantExit(t, 0)
+		res.WantOutcome(t, "socket", "EPERM")
+		res.WantOutcome(t, "clone3", "ENOSYS") // libc must still fall back
+	})
+	t.Run("bad-name", func(t *testing.T) {
+		res := sandboxtest.Run(t, func() {
+			sandboxtest.Report("pledge", Pledge("stdio", ""))
+			sandboxtest.Report("open", openRead(file))
+		}, EnvErrno+"=ENOTANERRNO")
+		res.WantExit(t, 0)
+		res.WantOutcome(t, "pledge", "EINVAL")
+		res.WantOutcome(t, "open", "ok")
+	})
+}
+
+// TestPledgeLogSwitch: LANDPLEDGE_LOG=1 loads with SECCOMP_FILTER_FLAG_LOG,
+// so even a violation that only returns ENOSYS leaves a kernel audit record
+// naming the syscall. The record is checked when the kernel log is readable
+// (root without dmesg_restrict); the loading itself is checked always.
+func TestPledgeLogSwitch(t *testing.T) {
+	sandboxtest.Require(t, "seccomp")
+	file := readableFile(t)
+	res := sandboxtest.Run(t, func() {
+		fmt.Printf("pid=%d\n", os.Getpid())
+		mustPledge("stdio error", "")
+		sandboxtest.Report("open", openRead(file))
+	}, EnvLog+"=1")
+	res.WantExit(t, 0)
+	res.WantOutcome(t, "open", "ENOSYS")
+	if sandboxtest.InChild() {
+		return
+	}
+	var pid int
+	fmt.Sscanf(res.Stdout[strings.Index(res.Stdout, "pid="):], "pid=%d", &pid)
+	want := fmt.Sprintf("pid=%d ", pid)
+	// kauditd prints the record asynchronously: poll for it a while.
+	for try := 0; try < 100; try++ {
+		kmsg, err := readKernelLog()
+		if err != nil {
+			t.Logf("kernel log not readable (%v): audit record not checked", err)
+			return
+		}
+		for _, line := range strings.Split(kmsg, "\n") {
+			if strings.Contains(line, "type=1326") && strings.Contains(line, want) &&
+				strings.Contains(line, fmt.Sprintf(" syscall=%d ", unix.SYS_OPENAT)) {
+				t.Logf("kernel logged: %s", line)
+				return
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Errorf("no seccomp audit record for pid %d openat in the kernel log", pid)
+}
+
+// readKernelLog reads the kernel ring buffer without blocking
+// (klogctl(SYSLOG_ACTION_READ_ALL)).
+func readKernelLog() (string, error) {
+	buf := make([]byte, 1<<20)
+	n, err := unix.Klogctl(unix.SYSLOG_ACTION_READ_ALL, buf)
+	if err != nil {
+		return "", err
+	}
+	return string(buf[:n]), nil
+}
+
+func errnoOrNil(e syscall.Errno) error {
+	if e == 0 {
+		return nil
+	}
+	return e
+}
+
+// TestPledgeCommitsVeil: the first pledge without "unveil" commits and locks
+// the veil before its filter goes on; with "unveil" unveiling goes on.
+func TestPledgeCommitsVeil(t *testing.T) {
+	sandboxtest.Require(t, "seccomp")
+	sandboxtest.Require(t, "landlock")
+	dir := sandboxtest.TempDir(t)
+	inside := filepath.Join(dir, "in")
+	outside := filepath.Join(dir, "out")
+	if !sandboxtest.InChild() {
+		for _, d := range []string{inside, outside} {
+			if err := os.Mkdir(d, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(d, "f"), nil, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	t.Run("without-unveil", func(t *testing.T) {
+		res := sandboxtest.Run(t, func() {
+			must("unveil", Unveil(inside, "r"))
+			mustPledge("stdio rpath", "")
+			sandboxtest.Report("inside", openRead(filepath.Join(inside, "f")))
+			sandboxtest.Report("outside", classifyDenied(openRead(filepath.Join(outside, "f"))))
+			sandboxtest.Report("unveil-after", Unveil(outside, "r"))
+		})
+		res.WantExit(t, 0)
+		res.WantOutcome(t, "inside", "ok")
+		res.WantOutcome(t, "outside", "error:denied")
+		res.WantOutcome(t, "unveil-after", "EPERM")
+	})
+	t.Run("with-unveil", func(t *testing.T) {
+		res := sandboxtest.Run(t, func() {
+			must("unveil", Unveil(inside, "r"))
+			mustPledge("stdio rpath unveil", "")
+			sandboxtest.Report("unveil-after", Unveil(outside, "r"))
+			sandboxtest.Report("block", UnveilBlock())
+			sandboxtest.Report("inside", openRead(filepath.Join(inside, "f")))
+			sandboxtest.Report("outside", openRead(filepath.Join(outside, "f")))
+			sandboxtest.Report("root", classifyDenied(openRead("/etc/passwd")))
+			// Dropping "unveil" afterwards is fine: the veil is locked.
+			sandboxtest.Report("drop", PledgePromises("stdio rpath"))
+		})
+		res.WantExit(t, 0)
+		res.WantOutcome(t, "unveil-after", "ok")
+		res.WantOutcome(t, "block", "ok")
+		res.WantOutcome(t, "inside", "ok")
+		res.WantOutcome(t, "outside", "ok")
+		res.WantOutcome(t, "root", "error:denied")
+		res.WantOutcome(t, "drop", "ok")
+	})
+	t.Run("nothing-unveiled", func(t *testing.T) {
+		// Pledging without "unveil" locks unveil even when nothing was
+		// unveiled, and hides nothing.
+		res := sandboxtest.Run(t, func() {
+			mustPledge("stdio rpath", "")
+			sandboxtest.Report("open", openRead(filepath.Join(outside, "f")))
+			sandboxtest.Report("unveil-after", Unveil(outside, "r"))
+		})
+		res.WantExit(t, 0)
+		res.WantOutcome(t, "open", "ok")
+		res.WantOutcome(t, "unveil-after", "EPERM")
+	})
+}
+
+// classifyDenied folds the veil's two denial errnos (EACCES where a covering
+// rule lacks the right, ENOENT where nothing covers the path; the unveil
+// tests pin down which) into "denied", so this test checks only that the
+// veil is in force.
+func classifyDenied(err error) error {
+	if errors.Is(err, unix.EACCES) || errors.Is(err, unix.ENOENT) {
+		return errors.New("denied")
+	}
+	return err
+}
+
+func TestCurrentStateUnpledged(t *testing.T) {
+	// Reading the state is safe in the test runner itself.
+	if st := CurrentState(); st.Pledged || st.ExecSet || st.Filters != 0 {
+		t.Errorf("the test runner must be unpledged, got %+v", st)
+	}
+}
