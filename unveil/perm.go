@@ -52,24 +52,24 @@ const createRights = landlock.AccessFSMakeChar | landlock.AccessFSMakeDir |
 // permTable is THE mapping from unveil permission letters to Landlock
 // rights (one row per letter, in OpenBSD's canonical order). A rule on a
 // non-directory keeps only the landlock.AccessFSFile part of a row.
+// docs/unveil.md shows it (TestPermTableDocs keeps the two in step).
 var permTable = [...]struct {
 	perm   Perm
 	letter byte
 	rights uint64
-	why    string // for docs/unveil.md and the command's explanations
 }{
-	{PermRead, 'r', landlock.AccessFSReadFile | landlock.AccessFSReadDir,
-		"open files for reading, list directories"},
+	{PermRead, 'r', landlock.AccessFSReadFile | landlock.AccessFSReadDir},
 	// IOCTL_DEV only ever applies to character and block devices, so in
 	// effect it is granted on device files only: an unveiled terminal with
 	// 'w' keeps its termios ioctls. RESOLVE_UNIX: OpenBSD checks connect(2)
 	// to a unix socket against UNVEIL_WRITE (unp_connect).
 	{PermWrite, 'w', landlock.AccessFSWriteFile | landlock.AccessFSTruncate |
-		landlock.AccessFSIoctlDev | landlock.AccessFSResolveUnix,
-		"open files for writing, truncate, ioctl on devices, connect to unix sockets"},
-	{PermExec, 'x', landlock.AccessFSExecute, "execute files"},
-	{PermCreate, 'c', createRights,
-		"create, remove, rename and link names (files, directories, symlinks, sockets, fifos, devices)"},
+		landlock.AccessFSIoctlDev | landlock.AccessFSResolveUnix},
+	// execve(2) also opens the file for reading (fs/exec.c, open_exec:
+	// O_RDONLY), so Landlock's file_open hook wants READ_FILE too: 'x'
+	// alone cannot exec on Linux (COMPAT.md).
+	{PermExec, 'x', landlock.AccessFSExecute},
+	{PermCreate, 'c', createRights},
 }
 
 // nameRights is what a non-existent name with 'c' needs on its parent

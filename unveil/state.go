@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -318,10 +319,8 @@ func (s *State) Status() Status {
 		BestEffort: s.bestEffort,
 		Locked:     s.locked,
 		Enforced:   s.enforced,
-		Entries:    slicesClone(s.entries),
+		Entries:    slices.Clone(s.entries),
 		Unenforced: landlock.Unsupported(AllRights(), abi),
 		Plan:       s.plan,
 	}
 }
-
-func slicesClone(e []Entry) []Entry { return append([]Entry(nil), e...) }

@@ -200,3 +200,32 @@ func must(t testing.TB, err error) {
 		t.Fatal(err)
 	}
 }
+
+// TestPermTableDocs: the permission table in docs/unveil.md lists exactly
+// the rights of permTable.
+func TestPermTableDocs(t *testing.T) {
+	doc, err := os.ReadFile("../docs/unveil.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, row := range permTable {
+		prefix := "| `" + string(row.letter) + "` | "
+		var line string
+		for l := range strings.SplitSeq(string(doc), "\n") {
+			if strings.HasPrefix(l, prefix) {
+				line = l
+			}
+		}
+		if line == "" {
+			t.Errorf("docs/unveil.md has no row for %q", row.letter)
+			continue
+		}
+		got := strings.Split(strings.SplitN(strings.TrimPrefix(line, prefix), " |", 2)[0], ", ")
+		want := RightNames(row.rights)
+		slices.Sort(got)
+		slices.Sort(want)
+		if !slices.Equal(got, want) {
+			t.Errorf("docs/unveil.md row %q lists %v, table has %v", row.letter, got, want)
+		}
+	}
+}
