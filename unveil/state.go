@@ -84,8 +84,9 @@ func (s *State) Unveil(path, perms string) error {
 	if s.locked {
 		return pathError(path, unix.EPERM)
 	}
-	// sys_unveil copies the permissions (ENAMETOOLONG) before the path
-	// (EINVAL when empty) before parsing the permissions (EINVAL).
+	// Our order: the permissions' length (OpenBSD copies them into a
+	// 5-byte buffer: ENAMETOOLONG), the empty path (EINVAL), the letters
+	// (EINVAL).
 	p, permErr := ParsePerm(perms)
 	if errors.Is(permErr, unix.ENAMETOOLONG) {
 		return pathError(path, permErr)

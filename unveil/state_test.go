@@ -77,7 +77,7 @@ func TestUnveilErrors(t *testing.T) {
 	}{
 		{dir, "rwxcr", unix.ENAMETOOLONG},
 		{"", "r", unix.EINVAL},
-		{"", "rwxcr", unix.ENAMETOOLONG}, // permissions are copied in first
+		{"", "rwxcr", unix.ENAMETOOLONG}, // the permissions' length is checked first
 		{dir, "q", unix.EINVAL},
 		{dir + "/no/such", "r", unix.ENOENT},
 		{dir + "/file/x", "r", unix.ENOTDIR},
