@@ -41,8 +41,8 @@ func TestMain(m *testing.M) {
 	bin.gohelper = filepath.Join(dir, "gohelper")
 	bin.chelper = filepath.Join(dir, "chelper")
 	bin.err = errors.Join(
-		build(exec.Command("go", "build", "-o", bin.pledge, ".")),
-		build(exec.Command("go", "build", "-o", bin.gohelper, "./testdata/gohelper"), "CGO_ENABLED=0"),
+		build(exec.Command("go", "build", "-buildvcs=false", "-o", bin.pledge, ".")),
+		build(exec.Command("go", "build", "-buildvcs=false", "-o", bin.gohelper, "./testdata/gohelper"), "CGO_ENABLED=0"),
 		build(exec.Command("gcc", "-O1", "-o", bin.chelper, "testdata/chelper.c")),
 	)
 	code := m.Run()
