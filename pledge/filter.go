@@ -18,6 +18,8 @@ type FilterOptions struct {
 	// means SECCOMP_RET_KILL_PROCESS (the whole process dies with SIGSYS
 	// and no handler runs, like OpenBSD's uncatchable abort), or
 	// ERRNO(ENOSYS) when the promises hold "error", as on OpenBSD.
+	// (SECCOMP_RET_KILL_THREAD is 0 and so cannot be chosen here: killing
+	// one thread of a Go program leaves the rest running without it.)
 	Violation seccomp.Action
 	// Loader, when nonzero, is returned instead of Violation for the
 	// operations a program's start-up needs that the promises may not
@@ -51,9 +53,14 @@ var sysnums = map[string]map[string]uint32{
 //   - with opts.Loader, the loader operations;
 //   - the fallbacks (EACCES for opens OpenBSD may allow by path, ENOSYS
 //     for pidfd_open) where the violation would kill;
+//   - with a violation action that lets calls run (LOG, TRACE,
+//     USER_NOTIF), EPERM for the never list, and foreign ABIs killed;
 //   - Default: the violation action; Unknown (numbers above arch.MaxNr,
 //     newer than the table): ENOSYS so libc falls back; BadArch (foreign
 //     audit arch, x32 numbers): the violation action.
+//
+// Syscalls of the table that arch lacks are skipped, and so are numbers
+// above arch.MaxNr (the Unknown action answers them).
 //
 // Rules come out grouped by syscall number in ascending order, in table
 // order within a number, so equal inputs give equal filters.
@@ -100,11 +107,21 @@ func BuildFilter(arch seccomp.Arch, p Promises, opts FilterOptions) (*seccomp.Fi
 			}
 		}
 	}
+	// A violation action that lets the call run (LOG while porting, or a
+	// tracer/supervisor deciding) must still not open what no promise
+	// allows: the never list gets EPERM and foreign ABIs are killed.
+	badArch := violation
+	if !denies(violation) {
+		for name := range never {
+			b.add(sysRule{name: name}, seccomp.ActErrno(unix.EPERM))
+		}
+		badArch = seccomp.ActKillProcess
+	}
 	f := &seccomp.Filter{
 		Arch:    arch,
 		Default: violation,
 		Unknown: seccomp.ActErrno(unix.ENOSYS),
-		BadArch: violation,
+		BadArch: badArch,
 	}
 	nrs := make([]uint32, 0, len(b.byNr))
 	for nr := range b.byNr {
@@ -127,6 +144,16 @@ func BuildFilter(arch seccomp.Arch, p Promises, opts FilterOptions) (*seccomp.Fi
 // errno replaces.
 func isKill(a seccomp.Action) bool {
 	return a == seccomp.ActKillProcess || a == seccomp.ActKillThread
+}
+
+// denies reports whether a stops the syscall: a kill, a trap or an errno
+// (and not ALLOW, LOG, TRACE or USER_NOTIF, which may let it run).
+func denies(a seccomp.Action) bool {
+	switch a & unix.SECCOMP_RET_ACTION_FULL {
+	case seccomp.ActKillProcess, seccomp.ActKillThread, seccomp.ActTrap, seccomp.ActErrno(0):
+		return true
+	}
+	return false
 }
 
 // builder collects the rules per syscall number.

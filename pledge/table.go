@@ -180,10 +180,11 @@ func openRules(name string, flags, mode uint8) []grant {
 			masked32(flags, acc|unix.O_TRUNC, unix.O_RDONLY), noSpecial)},
 		{need: PromiseWpath | PromiseCpath, rules: r("O_WRONLY with O_CREAT or O_TMPFILE, mode without setuid/setgid/sticky",
 			masked32(flags, acc, unix.O_WRONLY), noSpecial)},
-		{need: PromiseRpath | PromiseWpath | PromiseCpath, rules: r("O_RDWR or O_RDONLY|O_TRUNC with O_CREAT or O_TMPFILE, mode without setuid/setgid/sticky",
-			masked32(flags, acc, unix.O_RDWR), noSpecial)},
-		{need: PromiseRpath | PromiseWpath | PromiseCpath, rules: r("",
-			masked32(flags, acc, unix.O_RDONLY), noSpecial)},
+		{need: PromiseRpath | PromiseWpath | PromiseCpath, rules: join(
+			r("O_RDWR or O_RDONLY|O_TRUNC with O_CREAT or O_TMPFILE, mode without setuid/setgid/sticky",
+				masked32(flags, acc, unix.O_RDWR), noSpecial),
+			r("O_RDWR or O_RDONLY|O_TRUNC with O_CREAT or O_TMPFILE, mode without setuid/setgid/sticky",
+				masked32(flags, acc, unix.O_RDONLY), noSpecial))},
 	}
 }
 
