@@ -39,12 +39,12 @@ func TestParsePromises(t *testing.T) {
 		{"stdio\trpath", 0, unix.EINVAL}, // only ' ' separates
 		{"STDIO", 0, unix.EINVAL},        // case matters
 		{"stdio,rpath", 0, unix.EINVAL},
-		{long + "tty", PromiseStdio | PromiseTty, nil},                // 1023 bytes
-		{long + "ttyy", 0, unix.ENAMETOOLONG},                         // 1024 bytes
-		{strings.Repeat("x", 2000), 0, unix.ENAMETOOLONG},             // length before words
-		{strings.Repeat(" ", maxPromiseLen+1), 0, unix.ENAMETOOLONG},  // ditto
-		{strings.Join(PromiseNames(), " "), allPromises, nil},         // all 36
-		{strings.Join(PromiseNames(), "  ") + " ", allPromises, nil},  // all 36, loosely
+		{long + "tty", PromiseStdio | PromiseTty, nil},               // 1023 bytes
+		{long + "ttyy", 0, unix.ENAMETOOLONG},                        // 1024 bytes
+		{strings.Repeat("x", 2000), 0, unix.ENAMETOOLONG},            // length before words
+		{strings.Repeat(" ", maxPromiseLen+1), 0, unix.ENAMETOOLONG}, // ditto
+		{strings.Join(PromiseNames(), " "), allPromises, nil},        // all 36
+		{strings.Join(PromiseNames(), "  ") + " ", allPromises, nil}, // all 36, loosely
 		{"rpath " + strings.Repeat("wpath ", 10), PromiseRpath | PromiseWpath, nil},
 	}
 	for _, c := range cases {
