@@ -211,6 +211,15 @@ func TestPledgeForkInherits(t *testing.T) {
 		// /sys/kernel/mm/transparent_hugepage), then makes a socket
 		// ("inet", which the filter it inherited lacks).
 		fmt.Println("grandchild started")
+		status, err := os.ReadFile("/proc/self/status")
+		for _, l := range strings.Split(string(status), "\n") {
+			if strings.HasPrefix(l, "NoNewPrivs:") || strings.HasPrefix(l, "Seccomp:") {
+				fmt.Println("grandchild " + strings.Join(strings.Fields(l), " "))
+			}
+		}
+		if err != nil {
+			fmt.Printf("grandchild status: %v\n", err)
+		}
 		fmt.Printf("grandchild socket: %v\n", violate())
 		os.Exit(0)
 	}
@@ -232,6 +241,11 @@ func TestPledgeForkInherits(t *testing.T) {
 		fmt.Printf("grandchild signaled=%v signal=%v\n", ws.Signaled(), ws.Signal())
 	})
 	res.WantExit(t, 0)
+	// NoNewPrivs 1: set-id bits of exec'd files are ignored (the COMPAT
+	// row on setuid exec); Seccomp 2: filter mode.
+	if !strings.Contains(res.Stdout, "grandchild NoNewPrivs: 1\n") || !strings.Contains(res.Stdout, "grandchild Seccomp: 2\n") {
+		t.Errorf("the grandchild should run with no_new_privs and a seccomp filter:\n%s", res)
+	}
 	if !strings.Contains(res.Stdout, "grandchild started\n") || strings.Contains(res.Stdout, "grandchild socket") ||
 		!strings.Contains(res.Stdout, "grandchild signaled=true signal=bad system call") {
 		t.Errorf("the grandchild should have been killed by SIGSYS:\n%s", res)

@@ -404,6 +404,26 @@ func classifyDenied(err error) error {
 	return err
 }
 
+// TestPledgeChmodSpecialBits: OpenBSD strips setuid/setgid/sticky bits
+// under pledge; the filter cannot rewrite arguments, so such a mode is a
+// violation, while a plain mode is fine.
+func TestPledgeChmodSpecialBits(t *testing.T) {
+	sandboxtest.Require(t, "seccomp")
+	file := readableFile(t)
+	res := sandboxtest.Run(t, func() {
+		fd, err := unix.Open(file, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+		must("open", err)
+		mustPledge("stdio fattr error", "")
+		sandboxtest.Report("plain", unix.Fchmod(fd, 0o640))
+		sandboxtest.Report("setuid", unix.Fchmod(fd, 0o4755))
+		sandboxtest.Report("sticky", unix.Fchmod(fd, 0o1644))
+	})
+	res.WantExit(t, 0)
+	res.WantOutcome(t, "plain", "ok")
+	res.WantOutcome(t, "setuid", "ENOSYS")
+	res.WantOutcome(t, "sticky", "ENOSYS")
+}
+
 func TestCurrentStateUnpledged(t *testing.T) {
 	// Reading the state is safe in the test runner itself.
 	if st := CurrentState(); st.Pledged || st.ExecSet || st.Filters != 0 {
