@@ -213,14 +213,25 @@ func (d *deps) library(name string, by *elf.File, byPath string, rpaths []string
 }
 
 // matches reports whether p is an ELF object of the program's class and
-// machine.
+// machine. It reads only the identification bytes and e_machine (ELF
+// header: EI_CLASS at 4, EI_DATA at 5, e_machine at 18), which is all
+// ld.so checks before choosing a candidate, and is much cheaper than
+// parsing the section headers of every candidate.
 func (d *deps) matches(p string) bool {
-	ef, err := elf.Open(p)
+	f, err := os.Open(p)
 	if err != nil {
 		return false
 	}
-	defer ef.Close()
-	return ef.Class == d.class && ef.Machine == d.machine
+	defer f.Close()
+	var h [20]byte
+	if _, err := f.ReadAt(h[:], 0); err != nil || !bytes.HasPrefix(h[:], []byte(elf.ELFMAG)) {
+		return false
+	}
+	var order binary.ByteOrder = binary.LittleEndian
+	if elf.Data(h[elf.EI_DATA]) == elf.ELFDATA2MSB {
+		order = binary.BigEndian
+	}
+	return elf.Class(h[elf.EI_CLASS]) == d.class && elf.Machine(order.Uint16(h[18:])) == d.machine
 }
 
 func dynStrings(ef *elf.File, tag elf.DynTag) []string {
