@@ -23,6 +23,9 @@ const (
 )
 
 func TestMain(m *testing.M) {
+	if dir := os.Getenv(envUnveilServer); dir != "" {
+		unveilServer(dir)
+	}
 	if sandboxtest.InChild() {
 		sandboxtest.Main(m)
 		return
