@@ -183,18 +183,23 @@ func TestMissingName(t *testing.T) {
 }
 
 // TestExecNeedsRead: Linux's execve opens the file for reading, so
-// Landlock wants READ_FILE besides EXECUTE; 'x' alone is not enough.
+// Landlock wants READ_FILE besides EXECUTE; 'x' grants both, so a program
+// unveiled "x" runs as on OpenBSD, and its content is readable, unlike on
+// OpenBSD. A file without any unveil still cannot be executed.
 func TestExecNeedsRead(t *testing.T) {
 	dir := sandboxDir(t)
 	if !sandboxtest.InChild() {
 		writeFile(t, dir+"/x", string(trueELF(t)), 0o755)
 		writeFile(t, dir+"/rx", string(trueELF(t)), 0o755)
+		writeFile(t, dir+"/hidden", string(trueELF(t)), 0o755)
 	}
 	res := sandboxtest.Run(t, func() {
 		commit(dir+"/x", "x", dir+"/rx", "rx")
-		report("x", execStatus(dir+"/x"), "rx", execStatus(dir+"/rx"))
+		_, readErr := os.ReadFile(dir + "/x")
+		report("x", execStatus(dir+"/x"), "rx", execStatus(dir+"/rx"),
+			"x-read", readErr, "hidden", execStatus(dir+"/hidden"))
 	})
-	wantOutcomes(t, res, "x", "EACCES", "rx", "ok")
+	wantOutcomes(t, res, "x", "ok", "rx", "ok", "x-read", "ok", "hidden", "EACCES")
 }
 
 // TestFdsOpenedBefore (OpenBSD regress: openat with a pre-opened dirfd):

@@ -66,9 +66,11 @@ var permTable = [...]struct {
 	{PermWrite, 'w', landlock.AccessFSWriteFile | landlock.AccessFSTruncate |
 		landlock.AccessFSIoctlDev | landlock.AccessFSResolveUnix},
 	// execve(2) also opens the file for reading (fs/exec.c, open_exec:
-	// O_RDONLY), so Landlock's file_open hook wants READ_FILE too: 'x'
-	// alone cannot exec on Linux (COMPAT.md).
-	{PermExec, 'x', landlock.AccessFSExecute},
+	// O_RDONLY), so Landlock's file_open hook wants READ_FILE too. OpenBSD
+	// programs unveil helpers with "x" alone, so 'x' carries READ_FILE: the
+	// file's content becomes readable, which OpenBSD would refuse
+	// (COMPAT.md; TestExecNeedsRead).
+	{PermExec, 'x', landlock.AccessFSExecute | landlock.AccessFSReadFile},
 	{PermCreate, 'c', createRights},
 }
 

@@ -45,7 +45,7 @@ func TestPermTable(t *testing.T) {
 	want := map[Perm][]string{
 		PermRead:  {"READ_FILE", "READ_DIR"},
 		PermWrite: {"WRITE_FILE", "TRUNCATE", "IOCTL_DEV", "RESOLVE_UNIX"},
-		PermExec:  {"EXECUTE"},
+		PermExec:  {"EXECUTE", "READ_FILE"},
 		PermCreate: {"REMOVE_DIR", "REMOVE_FILE", "MAKE_CHAR", "MAKE_DIR", "MAKE_REG", "MAKE_SOCK",
 			"MAKE_FIFO", "MAKE_BLOCK", "MAKE_SYM", "REFER"},
 	}
