@@ -471,7 +471,10 @@ var promiseTable = join2(
 			oneOf("prctl", "PR_SET_KEEPCAPS, PR_CAPBSET_DROP, PR_CAP_AMBIENT, PR_GET/SET_SECUREBITS", 0,
 				unix.PR_SET_KEEPCAPS, unix.PR_CAPBSET_DROP, unix.PR_CAP_AMBIENT, unix.PR_GET_SECUREBITS, unix.PR_SET_SECUREBITS),
 		)},
-		{need: PromiseUnveil, rules: calls("landlock_create_ruleset", "landlock_add_rule", "landlock_restrict_self")},
+		// Committing the veil restricts every thread: with cgo, the psx
+		// package signals each thread with tkill (a tid cannot be checked
+		// against the process), so unveil keeps tkill too.
+		{need: PromiseUnveil, rules: calls("landlock_create_ruleset", "landlock_add_rule", "landlock_restrict_self", "tkill")},
 	},
 )
 
@@ -506,7 +509,7 @@ var promiseNotes = map[Promises]string{
 	PromiseAudio:     "nothing more on Linux: sound device ioctls are not allowed.",
 	PromiseVideo:     "nothing more on Linux: video device ioctls are not allowed.",
 	PromiseBpf:       "nothing more on Linux: OpenBSD's bpf is the packet-filter device; Linux bpf(2) is never allowed.",
-	PromiseUnveil:    "keeps the Landlock syscalls, so unveiling can continue.",
+	PromiseUnveil:    "keeps the Landlock syscalls, so unveiling can continue, and tkill, with which the psx package (cgo builds) runs landlock_restrict_self on every thread; psx also reads /proc/self/task, which needs rpath.",
 	PromiseError:     "changes the action: violations return ENOSYS instead of killing.",
 	PromiseDisklabel: "nothing more on Linux: disk label ioctls are not allowed.",
 	PromiseDrm:       "nothing more on Linux: DRM ioctls are not allowed.",
