@@ -25,7 +25,7 @@ import (
 // and the suite's size in docs/compat.md.
 func allCases() []Case {
 	tables := [][]Case{
-		unveilCases, accessCases(), promiseCases, errorCases, reduceCases, execCases,
+		unveilCases, accessCases(), promiseCases, errorCases, reduceCases, execCases, treeCases,
 		escapeX32Cases(), escapeIOUringCases(), escapePtraceCases(), escapeProcessMemoryCases(),
 		escapeUserfaultfdCases(), escapePersonalityCases(), escapeTIOCSTICases(), escapeMemfdExecCases(),
 		escapeKernelInterfacesCases(), escapeCloneNamespacesCases(), escapeRenameLinkCases(),

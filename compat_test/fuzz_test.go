@@ -87,6 +87,15 @@ const envUnveilServer = "COMPAT_UNVEIL_SERVER"
 // calls UnveilBlock or Pledge, so nothing is ever enforced; re-unveiling the
 // same path replaces its permissions, so the state does not grow.
 func unveilServer(dir string) {
+	// Drop descriptors inherited by accident (the fuzzing engine's pipes
+	// to its workers are not close-on-exec): holding them would keep the
+	// engine waiting for a worker that has exited. Everything Go opens
+	// itself is close-on-exec, so only inherited ones are closed.
+	for fd := 3; fd < 1024; fd++ {
+		if flags, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0); err == nil && flags&unix.FD_CLOEXEC == 0 {
+			unix.Close(fd)
+		}
+	}
 	in := bufio.NewScanner(os.Stdin)
 	in.Buffer(make([]byte, 0, 1<<16), 1<<22)
 	for in.Scan() {

@@ -85,6 +85,11 @@ static long op(const char *mode, char **argv)
 		sc(SYS_read, 0, (long)&c, 1);
 		return result(sc(SYS_socket, AF_INET, SOCK_STREAM, 0));
 	}
+	if (eq(mode, "wait-open")) {
+		char c;
+		sc(SYS_read, 0, (long)&c, 1);
+		return result(sc(SYS_open, (long)argv[2], 0, 0));
+	}
 	if (eq(mode, "pause")) {
 		char c;
 		while (sc(SYS_read, 0, (long)&c, 1) > 0)
