@@ -273,6 +273,11 @@ func ipOpts(name string) []sysRule {
 	)
 }
 
+// ipGetsockopt: reading options only informs, so the IP protocol levels
+// are allowed whole (SOL_SOCKET is stdio's).
+var ipGetsockopt = oneOf("getsockopt", "IPPROTO_IP, IPPROTO_TCP, IPPROTO_UDP, IPPROTO_IPV6", 1,
+	unix.IPPROTO_IP, unix.IPPROTO_TCP, unix.IPPROTO_UDP, unix.IPPROTO_IPV6)
+
 // mcastOpts are the multicast options: IP_MULTICAST_IF..IP_MULTICAST_ALL
 // (32..49, incl. the protocol-independent MCAST_* ones) and
 // IPV6_MULTICAST_IF..IPV6_DROP_MEMBERSHIP plus MCAST_* on IPPROTO_IPV6.
@@ -435,7 +440,7 @@ var promiseTable = join2(
 		{need: PromiseInet, rules: join(
 			inetSockets,
 			calls("bind", "listen", "accept", "accept4", "connect", "sendto"),
-			socketLevelOpts("setsockopt"), ipOpts("setsockopt"), ipOpts("getsockopt"),
+			socketLevelOpts("setsockopt"), ipOpts("setsockopt"), ipGetsockopt,
 		)},
 		{need: PromiseMcast, rules: mcastOpts()},
 		{need: PromiseUnix, rules: join(
@@ -448,7 +453,7 @@ var promiseTable = join2(
 		{need: PromiseDNS, rules: join(
 			inetSockets, routeSockets,
 			calls("connect", "bind", "sendto"),
-			socketLevelOpts("setsockopt"), ipOpts("setsockopt"), ipOpts("getsockopt"),
+			socketLevelOpts("setsockopt"), ipOpts("setsockopt"), ipGetsockopt,
 		)},
 		{need: PromiseRoute, rules: join(routeSockets, calls("bind", "sendto"))},
 		{need: PromiseTty, rules: oneOf("ioctl", "termios (TCSETS*, TCSBRK, TCXONC, TCFLSH), TIOCOUTQ, TIOC[GS]WINSZ, TIOC[GS]PGRP, TIOCGSID, TIOCGPTN, TIOCSPTLCK, TIOCGPTPEER", 1, ttyIoctls...)},
