@@ -56,7 +56,7 @@ var unveilCases = []Case{
 	{ID: "unveil/rwc/symlink", Sandbox: unveiled("d", "rwc"), Op: symlinkOp("f", "d/s"), Plain: ok, OpenBSD: ok},
 	{ID: "unveil/rwc/mkfifo", Sandbox: unveiled("d", "rwc"), Op: mkfifoOp("d/p"), Plain: ok, OpenBSD: ok},
 	{ID: "unveil/rx/exec", Sandbox: unveiled("d", "rx"), Op: probeOp("d/x", "exit"), Plain: ok, OpenBSD: ok},
-{ID: "unveil/x/exec", Sandbox: unveiled("d", "x"), Op: probeOp("d/x", "exit"), Plain: ok, OpenBSD: ok},
+	{ID: "unveil/x/exec", Sandbox: unveiled("d", "x"), Op: probeOp("d/x", "exit"), Plain: ok, OpenBSD: ok},
 	// Linux execve opens the image for reading (FMODE_READ) and Landlock then
 	// wants READ_FILE as well as EXECUTE, so "x" carries READ_FILE.
 	{ID: "unveil/x/read", Sandbox: unveiled("d", "x"), Op: readOp("d/f"), Plain: ok, OpenBSD: "EACCES", Linux: ok},
