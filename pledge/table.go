@@ -594,7 +594,7 @@ var fallbacks = []fallback{
 	{0, sysRule{name: "open", doc: "OpenBSD allows some paths without rpath/wpath/cpath"}, unix.EACCES},
 	{0, sysRule{name: "creat", doc: "OpenBSD allows some paths without rpath/wpath/cpath"}, unix.EACCES},
 	{0, sysRule{name: "pidfd_open", doc: "Go's os package probes pidfd support"}, unix.ENOSYS},
-	{PromiseGetpw, sysRule{name: "socket", conds: []cond{eq32(0, unix.AF_UNIX)}, doc: "nscd and systemd-userdb clients fall back to /etc files"}, unix.EACCES},
+	{PromiseGetpw, sysRule{name: "socket", conds: []cond{eq32(0, unix.AF_UNIX)}, doc: "AF_UNIX: nscd and systemd-userdb clients fall back to /etc files"}, unix.EACCES},
 }
 
 // loaderRules are what a dynamically linked program's start-up (ld.so)

@@ -324,13 +324,9 @@ func renderPromisesDoc() []byte {
 		if f.need != 0 {
 			when = "with `" + f.need.String() + "`"
 		}
-		call := "`" + f.rule.name + "`"
-		if len(f.rule.conds) > 0 {
-			call += " (" + condDoc(f.rule) + ")"
-		}
-		fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", call, when, unix.ErrnoName(f.errno), mdEscape(f.rule.doc))
+		fmt.Fprintf(&b, "| `%s` | %s | %s | %s |\n", f.rule.name, when, unix.ErrnoName(f.errno), mdEscape(f.rule.doc))
 	}
-	b.WriteString("\n## ENOSYS in every mode\n\n| syscall | why |\n|---|---|\n")
+	b.WriteString("\n## ENOSYS in every mode\n\nEvery number above the table (syscalls newer than golang.org/x/sys's list), and:\n\n| syscall | why |\n|---|---|\n")
 	for _, n := range sortedKeys(enosys) {
 		fmt.Fprintf(&b, "| `%s` | %s |\n", n, enosys[n])
 	}
