@@ -119,7 +119,7 @@ func TestNoLandlockBestEffort(t *testing.T) {
 	res.WantOutcome(t, "block", "ok")
 	res.WantOutcome(t, "outside", "ok")
 	res.WantOutcome(t, "after", "EPERM")
-	res.WantOutcome(t, "status", "abi0 enforced=false unenforced="+strings.Join(unveil.RightNames(unveil.AllRights()), ","))
+	res.WantOutcome(t, "status", "abi0 enforced=false unenforced="+strings.Join(unveil.RightNames(unveil.AllRights()), ",")+",SCOPE_ABSTRACT_UNIX_SOCKET")
 }
 
 // TestBestEffortEnv: EnvBestEffort=1 turns best effort on at start-up.

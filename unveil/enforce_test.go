@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/landpledge/landpledge/internal/sandboxtest"
+	"github.com/landpledge/landpledge/landlock"
 	"golang.org/x/sys/unix"
 )
 
@@ -536,4 +537,45 @@ func TestIoctlNeedsWrite(t *testing.T) {
 		t.Skip("Landlock ABI < 5: ioctl is not restricted")
 	}
 	wantOutcomes(t, res, "r", "EACCES", "rw", "ENOTTY", "opened-before", "ENOTTY")
+}
+
+// TestAbstractUnixScoped: OpenBSD has no abstract unix sockets, so under a
+// veil every unix socket is a path that must be unveiled. The veil asks
+// Landlock (ABI 6) to scope the abstract namespace: a socket bound outside
+// the domain (here, before the commit) cannot be reached (EPERM); one bound
+// inside it can.
+func TestAbstractUnixScoped(t *testing.T) {
+	dir := sandboxDir(t)
+	if abi, _ := landlock.ABI(); abi < 6 {
+		t.Skipf("Landlock ABI %d has no scoping (needs 6)", abi)
+	}
+	res := sandboxtest.Run(t, func() {
+		listen := func(name string) {
+			fd, err := unix.Socket(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+			if err == nil {
+				err = unix.Bind(fd, &unix.SockaddrUnix{Name: name})
+			}
+			if err == nil {
+				err = unix.Listen(fd, 1)
+			}
+			if err != nil {
+				panic(err)
+			}
+		}
+		connect := func(name string) error {
+			fd, err := unix.Socket(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+			if err != nil {
+				return err
+			}
+			defer unix.Close(fd)
+			return unix.Connect(fd, &unix.SockaddrUnix{Name: name})
+		}
+		outside := fmt.Sprintf("@landpledge-unveil-outside-%d", os.Getpid())
+		inside := fmt.Sprintf("@landpledge-unveil-inside-%d", os.Getpid())
+		listen(outside)
+		commit(dir, "r")
+		listen(inside)
+		report("outside", connect(outside), "inside", connect(inside))
+	})
+	wantOutcomes(t, res, "outside", "EPERM", "inside", "ok")
 }

@@ -212,7 +212,15 @@ func (s *State) Commit() error {
 	}
 	handled := landlock.HandledAccessFS(abi)
 	plan := MakePlan(s.classify(), handled, os.ReadDir)
-	if err := apply(plan, handled); err != nil {
+	attr := landlock.RulesetAttr{
+		HandledAccessFS: handled,
+		// OpenBSD has no abstract unix sockets: under a veil every unix
+		// socket is a path that must be unveiled. Landlock's scoping
+		// (ABI 6) keeps the abstract namespace to this domain, so a
+		// veiled process cannot reach abstract sockets bound outside it.
+		Scoped: landlock.ScopeAbstractUnixSocket & landlock.HandledScopes(abi),
+	}
+	if err := apply(plan, attr); err != nil {
 		return fmt.Errorf("unveil: %w", err)
 	}
 	s.plan, s.enforced = plan, true
@@ -241,9 +249,10 @@ func (s *State) classify() []Entry {
 	return out
 }
 
-// apply turns plan into a ruleset and enforces it on every thread.
-func apply(plan *Plan, handled uint64) error {
-	rs, err := landlock.NewRuleset(landlock.RulesetAttr{HandledAccessFS: handled})
+// apply turns plan into a ruleset handling attr and enforces it on every
+// thread.
+func apply(plan *Plan, attr landlock.RulesetAttr) error {
+	rs, err := landlock.NewRuleset(attr)
 	if err != nil {
 		return err
 	}
@@ -303,11 +312,22 @@ type Status struct {
 	// RESOLVE_UNIX before ABI 9 (then connect(2) to a unix socket is not
 	// restricted).
 	Unenforced uint64
-	Plan       *Plan // the rules applied; nil before an enforcing Commit
+	// AbstractUnixOpen is true when the running ABI cannot keep abstract
+	// unix sockets bound outside the veil out of reach (scoping needs
+	// ABI 6).
+	AbstractUnixOpen bool
+	Plan             *Plan // the rules applied; nil before an enforcing Commit
 }
 
-// UnenforcedNames lists Unenforced by Landlock name.
-func (st Status) UnenforcedNames() []string { return RightNames(st.Unenforced) }
+// UnenforcedNames lists Unenforced by Landlock name, and
+// SCOPE_ABSTRACT_UNIX_SOCKET when AbstractUnixOpen.
+func (st Status) UnenforcedNames() []string {
+	names := RightNames(st.Unenforced)
+	if st.AbstractUnixOpen {
+		names = append(names, "SCOPE_ABSTRACT_UNIX_SOCKET")
+	}
+	return names
+}
 
 // Status reports the state of the veil.
 func (s *State) Status() Status {
@@ -315,13 +335,14 @@ func (s *State) Status() Status {
 	defer s.mu.Unlock()
 	abi, err := s.queryABI()
 	return Status{
-		ABI:        abi,
-		Err:        err,
-		BestEffort: s.bestEffort,
-		Locked:     s.locked,
-		Enforced:   s.enforced,
-		Entries:    slices.Clone(s.entries),
-		Unenforced: landlock.Unsupported(AllRights(), abi),
-		Plan:       s.plan,
+		ABI:              abi,
+		Err:              err,
+		BestEffort:       s.bestEffort,
+		Locked:           s.locked,
+		Enforced:         s.enforced,
+		Entries:          slices.Clone(s.entries),
+		Unenforced:       landlock.Unsupported(AllRights(), abi),
+		AbstractUnixOpen: landlock.UnsupportedScopes(landlock.ScopeAbstractUnixSocket, abi) != 0,
+		Plan:             s.plan,
 	}
 }

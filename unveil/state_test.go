@@ -180,10 +180,11 @@ func TestOldABIReportsUnenforced(t *testing.T) {
 		abi  int
 		want []string
 	}{
-		{1, []string{"REFER", "TRUNCATE", "IOCTL_DEV", "RESOLVE_UNIX"}},
-		{2, []string{"TRUNCATE", "IOCTL_DEV", "RESOLVE_UNIX"}},
-		{3, []string{"IOCTL_DEV", "RESOLVE_UNIX"}},
-		{5, []string{"RESOLVE_UNIX"}},
+		{1, []string{"REFER", "TRUNCATE", "IOCTL_DEV", "RESOLVE_UNIX", "SCOPE_ABSTRACT_UNIX_SOCKET"}},
+		{2, []string{"TRUNCATE", "IOCTL_DEV", "RESOLVE_UNIX", "SCOPE_ABSTRACT_UNIX_SOCKET"}},
+		{3, []string{"IOCTL_DEV", "RESOLVE_UNIX", "SCOPE_ABSTRACT_UNIX_SOCKET"}},
+		{5, []string{"RESOLVE_UNIX", "SCOPE_ABSTRACT_UNIX_SOCKET"}},
+		{6, []string{"RESOLVE_UNIX"}},
 		{9, nil},
 	} {
 		s := New()
