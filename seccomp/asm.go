@@ -26,14 +26,13 @@ type asmIns struct {
 // emit BPF_ALU|BPF_AND (needed for masked compares) and turns every
 // SECCOMP_RET_ERRNO into EPERM.
 type assembler struct {
-	ins  []asmIns
-	at   map[label]int // label -> index of the instruction it marks
-	last label
+	ins []asmIns
+	at  []int // label -> index of the instruction it marks, -1 while unset
 }
 
-func newAssembler() *assembler { return &assembler{at: map[label]int{}} }
+func newAssembler() *assembler { return &assembler{at: []int{-1}} } // label 0 is never used
 
-func (a *assembler) newLabel() label { a.last++; return a.last }
+func (a *assembler) newLabel() label { a.at = append(a.at, -1); return label(len(a.at) - 1) }
 
 // set makes l mark the next instruction emitted.
 func (a *assembler) set(l label) { a.at[l] = len(a.ins) }
@@ -66,37 +65,61 @@ func (a *assembler) assemble() ([]unix.SockFilter, error) {
 		if at >= len(a.ins) {
 			return nil, fmt.Errorf("seccomp: internal error: label %d marks the end of the program", l)
 		}
+		if at < 0 && l != 0 {
+			return nil, fmt.Errorf("seccomp: internal error: label %d never set", l)
+		}
 	}
-	for changed := true; changed; {
-		changed = false
-		for i := 0; i < len(a.ins); i++ {
+	type tramp struct {
+		in asmIns
+		l  label
+	}
+	for {
+		// tramps[i]: trampolines to place right after instruction i.
+		tramps := map[int][]tramp{}
+		for i := range a.ins {
 			if !isCondJump(a.ins[i].code) {
 				continue
 			}
-			for _, jf := range []bool{false, true} {
-				// Re-read a.ins[i] each time: insert reallocates.
-				target := &a.ins[i].jt
-				if jf {
-					target = &a.ins[i].jf
-				}
-				to, ok := a.at[*target]
-				if !ok || to <= i {
+			for _, target := range []*label{&a.ins[i].jt, &a.ins[i].jf} {
+				to := a.at[*target]
+				if to <= i {
 					return nil, fmt.Errorf("seccomp: internal error: jump at %d to unset or backward label %d", i, *target)
 				}
 				if to-i-1 <= 0xff {
 					continue
 				}
-				tramp := asmIns{code: unix.BPF_JMP | unix.BPF_JA, ja: *target}
+				t := tramp{in: asmIns{code: unix.BPF_JMP | unix.BPF_JA, ja: *target}, l: a.newLabel()}
 				if dest := a.ins[to]; dest.code&0x07 == unix.BPF_RET || dest.code == unix.BPF_JMP|unix.BPF_JA {
-					tramp = dest
+					t.in = dest
 				}
-				t := a.newLabel()
-				*target = t
-				a.insert(i+1, tramp)
-				a.at[t] = i + 1
-				changed = true
+				*target = t.l
+				tramps[i] = append(tramps[i], t)
 			}
 		}
+		if len(tramps) == 0 {
+			break
+		}
+		moved := make([]int, len(a.ins))
+		ins := make([]asmIns, 0, len(a.ins)+2*len(tramps))
+		for i, in := range a.ins {
+			moved[i] = len(ins)
+			ins = append(ins, in)
+			for _, t := range tramps[i] {
+				ins = append(ins, t.in)
+			}
+		}
+		for l, at := range a.at {
+			if at >= 0 {
+				a.at[l] = moved[at]
+			}
+		}
+		// Trampoline labels mark the instruction after their jump.
+		for i, ts := range tramps {
+			for k, t := range ts {
+				a.at[t.l] = moved[i] + 1 + k
+			}
+		}
+		a.ins = ins
 	}
 	out := make([]unix.SockFilter, len(a.ins))
 	for i, in := range a.ins {
@@ -106,24 +129,12 @@ func (a *assembler) assemble() ([]unix.SockFilter, error) {
 			out[i].Jt = uint8(a.at[in.jt] - i - 1)
 			out[i].Jf = uint8(a.at[in.jf] - i - 1)
 		case in.code == unix.BPF_JMP|unix.BPF_JA:
-			to, ok := a.at[in.ja]
-			if !ok || to <= i {
+			to := a.at[in.ja]
+			if to <= i {
 				return nil, fmt.Errorf("seccomp: internal error: ja at %d to unset or backward label %d", i, in.ja)
 			}
 			out[i].K = uint32(to - i - 1)
 		}
 	}
 	return out, nil
-}
-
-// insert puts in at index i, moving the labels that marked i or later.
-func (a *assembler) insert(i int, in asmIns) {
-	a.ins = append(a.ins, asmIns{})
-	copy(a.ins[i+1:], a.ins[i:])
-	a.ins[i] = in
-	for l, at := range a.at {
-		if at >= i {
-			a.at[l] = at + 1
-		}
-	}
 }

@@ -272,6 +272,44 @@ func TestDifferential(t *testing.T) {
 	t.Logf("%d filters, %d syscalls agree", filters, runs)
 }
 
+// TestLongJumps: a filter far over 255 instructions needs trampolines
+// for jumps the 8-bit offsets cannot reach; it must still be exact.
+func TestLongJumps(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 12))
+	f := &Filter{Arch: AMD64, Default: ActKillProcess, Unknown: ActErrno(unix.ENOSYS), BadArch: ActKillProcess}
+	for nr := range uint32(300) {
+		f.Rules = append(f.Rules, Rule{Nr: nr * 3 / 2, Conds: []Cond{randCond(r), randCond(r)}, Action: testActions[r.IntN(len(testActions))]})
+		if nr%7 == 0 {
+			f.Rules = append(f.Rules, Rule{Nr: nr * 3 / 2, Action: ActAllow})
+		}
+	}
+	p, err := f.Compile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Check(); err != nil {
+		t.Fatal(err)
+	}
+	ja := 0
+	for _, in := range p {
+		if in.Code == unix.BPF_JMP|unix.BPF_JA {
+			ja++
+		}
+	}
+	if len(p) < 1000 || ja == 0 {
+		t.Fatalf("%d instructions, %d BPF_JA: the test no longer exercises long jumps", len(p), ja)
+	}
+	vm := netVM(t, p)
+	for range 50000 {
+		d := randData(r, f)
+		want := oracle(f, d)
+		if got, _, _ := p.Run(d); got != want || vm(d) != want {
+			t.Fatalf("data %+v: Run %v, x/net/bpf %v, want %v", d, got, vm(d), want)
+		}
+	}
+	t.Logf("%d instructions, %d trampoline jumps; %+v", len(p), ja, p.Stats(f.Arch))
+}
+
 // TestConstantAction: exactly the numbers whose action cannot depend on
 // arguments reach a return without loading any (what the kernel caches),
 // and with the action the semantics give.
