@@ -84,7 +84,7 @@ func BuildFilter(arch seccomp.Arch, p Promises, opts FilterOptions) (*seccomp.Fi
 		pid = os.Getpid()
 	}
 
-	b := &builder{nums: nums, maxNr: arch.MaxNr, pid: uint64(uint32(pid)), byNr: map[uint32][]seccomp.Rule{}}
+	b := &builder{arch: arch.Name, nums: nums, maxNr: arch.MaxNr, pid: uint64(uint32(pid)), byNr: map[uint32][]seccomp.Rule{}}
 	for name := range enosys {
 		b.add(sysRule{name: name}, seccomp.ActErrno(unix.ENOSYS))
 	}
@@ -158,6 +158,7 @@ func denies(a seccomp.Action) bool {
 
 // builder collects the rules per syscall number.
 type builder struct {
+	arch  string // seccomp.Arch.Name
 	nums  map[string]uint32
 	maxNr uint32
 	pid   uint64
@@ -176,10 +177,7 @@ func (b *builder) add(r sysRule, act seccomp.Action) {
 	}
 	conds := make([]seccomp.Cond, len(r.conds))
 	for i, c := range r.conds {
-		conds[i] = c.Cond
-		if c.self {
-			conds[i].Val = b.pid
-		}
+		conds[i] = c.archCond(b.arch, b.pid)
 	}
 	if len(conds) == 0 {
 		conds = nil
@@ -220,7 +218,7 @@ func Explain(arch seccomp.Arch, nr uint32, args [6]uint64) (syscall string, prom
 	}
 	for _, g := range promiseTable {
 		for _, r := range g.rules {
-			if r.name == name && holds(r.conds, args) {
+			if r.name == name && holds(arch.Name, r.conds, args) {
 				return name, g.need.String()
 			}
 		}
@@ -230,9 +228,9 @@ func Explain(arch seccomp.Arch, nr uint32, args [6]uint64) (syscall string, prom
 
 // holds evaluates conditions on concrete arguments; "itself" conditions
 // never hold (the pid is unknown here).
-func holds(cs []cond, args [6]uint64) bool {
+func holds(arch string, cs []cond, args [6]uint64) bool {
 	for _, c := range cs {
-		if c.self || !c.Holds(args[c.Arg]) {
+		if c.self || !c.archCond(arch, 0).Holds(args[c.Arg]) {
 			return false
 		}
 	}

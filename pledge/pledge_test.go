@@ -379,6 +379,26 @@ func TestPledgeCommitsVeil(t *testing.T) {
 		res.WantOutcome(t, "root", "error:denied")
 		res.WantOutcome(t, "drop", "ok")
 	})
+	t.Run("unveil-without-rpath", func(t *testing.T) {
+		// As on OpenBSD, "stdio unveil" is enough to go on unveiling and
+		// to commit: path resolution, O_PATH rule descriptors, listing
+		// split directories and psx's /proc/self/task walk (cgo) are in
+		// the unveil promise; reading files is not.
+		res := sandboxtest.Run(t, func() {
+			mustPledge("stdio unveil", "")
+			sandboxtest.Report("unveil", Unveil(inside, "r"))
+			sandboxtest.Report("narrow", Unveil(filepath.Join(inside, "f"), ""))
+			sandboxtest.Report("block", UnveilBlock())
+			sandboxtest.Report("read", openRead(filepath.Join(inside, "f")))
+			sandboxtest.Report("drop", PledgePromises("stdio"))
+		})
+		res.WantExit(t, 0)
+		res.WantOutcome(t, "unveil", "ok")
+		res.WantOutcome(t, "narrow", "ok")
+		res.WantOutcome(t, "block", "ok")
+		res.WantOutcome(t, "read", "EACCES")
+		res.WantOutcome(t, "drop", "ok")
+	})
 	t.Run("nothing-unveiled", func(t *testing.T) {
 		// Pledging without "unveil" locks unveil even when nothing was
 		// unveiled, and hides nothing.

@@ -29,10 +29,37 @@ import (
 
 // cond is one argument test of the table. When self is set, the test is
 // arg == the pledging process's pid, filled in by BuildFilter (the table
-// is built before the pid is known).
+// is built before the pid is known). When directory is set, the
+// architecture's O_DIRECTORY is added to Mask and Val (its value differs:
+// 0o200000 on amd64, 0o40000 on arm64; see oDirectory).
 type cond struct {
 	seccomp.Cond
-	self bool
+	self      bool
+	directory bool
+}
+
+// oDirectory is O_DIRECTORY per architecture: the generic 0o200000
+// (include/uapi/asm-generic/fcntl.h) on amd64; arm64 overrides it with
+// 0o40000 (arch/arm64/include/uapi/asm/fcntl.h).
+var oDirectory = map[string]uint64{"amd64": 0o200000, "arm64": 0o40000}
+
+// withDirectory is c that also requires O_DIRECTORY in the same argument.
+func withDirectory(c cond) cond {
+	c.directory = true
+	return c
+}
+
+// archCond is c as compiled for arch.
+func (c cond) archCond(arch string, pid uint64) seccomp.Cond {
+	sc := c.Cond
+	if c.self {
+		sc.Val = pid
+	}
+	if c.directory {
+		sc.Mask |= oDirectory[arch]
+		sc.Val |= oDirectory[arch]
+	}
+	return sc
 }
 
 // sysRule allows syscall name when every cond holds (always, when conds is
@@ -480,6 +507,18 @@ var promiseTable = join2(
 		// package signals each thread with tkill (a tid cannot be checked
 		// against the process), so unveil keeps tkill too.
 		{need: PromiseUnveil, rules: calls("landlock_create_ruleset", "landlock_add_rule", "landlock_restrict_self", "tkill")},
+		// OpenBSD's unveil(2) resolves its path in the kernel; ours
+		// resolves it in user space (stat, readlink, getcwd), opens
+		// O_PATH descriptors for the Landlock rules, and lists the
+		// directories it splits (O_DIRECTORY opens cannot read files).
+		// psx (cgo builds) lists /proc/self/task the same way. So
+		// unveil reveals metadata and directory entries, never content.
+		{need: PromiseUnveil, rules: join(
+			calls("stat", "lstat", "newfstatat", "statx", "readlink", "readlinkat", "getcwd", "getdents", "getdents64"),
+			when("O_PATH", []cond{masked32(2, unix.O_PATH, unix.O_PATH)}, "openat"),
+			when("O_RDONLY|O_DIRECTORY without O_CREAT, O_TMPFILE, O_TRUNC",
+				[]cond{withDirectory(masked32(2, unix.O_ACCMODE|unix.O_CREAT|oTmpfile|unix.O_TRUNC, unix.O_RDONLY))}, "openat"),
+		)},
 	},
 )
 
@@ -514,7 +553,7 @@ var promiseNotes = map[Promises]string{
 	PromiseAudio:     "nothing more on Linux: sound device ioctls are not allowed.",
 	PromiseVideo:     "nothing more on Linux: video device ioctls are not allowed.",
 	PromiseBpf:       "nothing more on Linux: OpenBSD's bpf is the packet-filter device; Linux bpf(2) is never allowed.",
-	PromiseUnveil:    "keeps the Landlock syscalls, so unveiling can continue, and tkill, with which the psx package (cgo builds) runs landlock_restrict_self on every thread; psx also reads /proc/self/task, which needs rpath.",
+	PromiseUnveil:    "keeps the Landlock syscalls, so unveiling can continue, and tkill, with which the psx package (cgo builds) runs landlock_restrict_self on every thread; and what user-space path resolution needs: the stat family, readlink, getcwd, O_PATH opens and listing directories (O_RDONLY|O_DIRECTORY opens, getdents64): metadata and names, never file content.",
 	PromiseError:     "changes the action: violations return ENOSYS instead of killing.",
 	PromiseDisklabel: "nothing more on Linux: disk label ioctls are not allowed.",
 	PromiseDrm:       "nothing more on Linux: DRM ioctls are not allowed.",

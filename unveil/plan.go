@@ -68,7 +68,7 @@ type Plan struct {
 	Notes   []string // entries that could not be expressed (e.g. unreadable split directory)
 }
 
-// ReadDirFunc lists a directory (os.ReadDir at commit; a fake in tests).
+// ReadDirFunc lists a directory (an O_DIRECTORY open at commit; a fake in tests).
 type ReadDirFunc func(dir string) ([]fs.DirEntry, error)
 
 // MakePlan computes the Landlock rules for entries, masked to handled (the

@@ -211,7 +211,7 @@ func (s *State) Commit() error {
 		return fmt.Errorf("unveil: %w", err)
 	}
 	handled := landlock.HandledAccessFS(abi)
-	plan := MakePlan(s.classify(), handled, os.ReadDir)
+	plan := MakePlan(s.classify(), handled, readDir)
 	attr := landlock.RulesetAttr{
 		HandledAccessFS: handled,
 		// OpenBSD has no abstract unix sockets: under a veil every unix
@@ -247,6 +247,19 @@ func (s *State) classify() []Entry {
 		out = append(out, e)
 	}
 	return out
+}
+
+// readDir lists a directory it opens with O_DIRECTORY, which can open
+// nothing but a directory: under pledge, the "unveil" promise allows
+// exactly such opens (and O_PATH ones), not reading files.
+func readDir(dir string) ([]os.DirEntry, error) {
+	fd, err := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, &os.PathError{Op: "open", Path: dir, Err: err}
+	}
+	f := os.NewFile(uintptr(fd), dir)
+	defer f.Close()
+	return f.ReadDir(-1)
 }
 
 // apply turns plan into a ruleset handling attr and enforces it on every
