@@ -1,6 +1,7 @@
 package seccomp
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 
@@ -244,37 +245,100 @@ func (c *compiler) node(segs []segment, entry label) {
 	}
 }
 
-// body emits the argument checks of nr: each rule's conditions in order,
-// a failing one going to the next rule, the last rule failing to els.
+// minSwitch is the shortest run of rules compiled as a value switch: below
+// it a chain of BPF_JEQ is as short.
+const minSwitch = 4
+
+// switchable reports whether r is a single 32-bit equality, the shape of
+// request lists (ioctl cmd, fcntl cmd, prctl option, socket family).
+func switchable(r Rule) bool {
+	return len(r.Conds) == 1 && r.Conds[0].Op == Eq && r.Conds[0].Width == Word32
+}
+
+// body emits the argument checks of nr: each rule's conditions in order, a
+// failing one going to the next rule, the last rule failing to els. A run
+// of at least minSwitch single 32-bit equalities on the same argument
+// becomes one binary search over the values instead.
 func (c *compiler) body(nr uint32) {
 	p := c.plans[nr]
 	c.a.set(c.bodies[nr])
-	next := label(0)
-	for i, r := range p.rules {
-		if i > 0 {
-			c.a.set(next)
+	for i := 0; i < len(p.rules); {
+		j := i + 1
+		for switchable(p.rules[i]) && j < len(p.rules) && switchable(p.rules[j]) && p.rules[j].Conds[0].Arg == p.rules[i].Conds[0].Arg {
+			j++
+		}
+		if j-i < minSwitch {
+			j = i + 1
 		}
 		var fail label
-		if i+1 < len(p.rules) {
-			next = c.a.newLabel()
-			fail = next
+		if j < len(p.rules) {
+			fail = c.a.newLabel()
 		} else {
 			fail = c.bodyRet(p.els)
 		}
-		for j, cd := range r.Conds {
-			last := j+1 == len(r.Conds)
-			var pass label
-			if last {
-				pass = c.bodyRet(r.Action)
-			} else {
-				pass = c.a.newLabel()
-			}
-			c.cond(cd, pass, fail)
-			if !last {
-				c.a.set(pass)
-			}
+		if j-i >= minSwitch {
+			c.valueSwitch(p.rules[i:j], fail)
+		} else {
+			c.rule(p.rules[i], fail)
+		}
+		if j < len(p.rules) {
+			c.a.set(fail)
+		}
+		i = j
+	}
+}
+
+// rule emits one rule: all conditions must pass to return its action.
+func (c *compiler) rule(r Rule, fail label) {
+	for j, cd := range r.Conds {
+		last := j+1 == len(r.Conds)
+		var pass label
+		if last {
+			pass = c.bodyRet(r.Action)
+		} else {
+			pass = c.a.newLabel()
+		}
+		c.cond(cd, pass, fail)
+		if !last {
+			c.a.set(pass)
 		}
 	}
+}
+
+// valueSwitch emits rules that each compare the low 32 bits of one
+// argument for equality as a balanced BPF_JGE tree over the values with a
+// BPF_JEQ at each leaf. The first rule for a value wins, as in the chain.
+func (c *compiler) valueSwitch(rules []Rule, fail label) {
+	type entry struct {
+		v   uint32
+		act Action
+	}
+	seen := map[uint32]bool{}
+	var vals []entry
+	for _, r := range rules {
+		_, v := r.Conds[0].effective()
+		if !seen[uint32(v)] {
+			seen[uint32(v)] = true
+			vals = append(vals, entry{uint32(v), r.Action})
+		}
+	}
+	slices.SortFunc(vals, func(a, b entry) int { return cmp.Compare(a.v, b.v) })
+	c.a.ld(argLo(rules[0].Conds[0].Arg))
+	var tree func(vals []entry)
+	tree = func(vals []entry) {
+		if len(vals) == 1 {
+			c.a.jump(unix.BPF_JEQ, vals[0].v, c.bodyRet(vals[0].act), fail)
+			return
+		}
+		mid := len(vals) / 2
+		lower, upper := c.a.newLabel(), c.a.newLabel()
+		c.a.jump(unix.BPF_JGE, vals[mid].v, upper, lower)
+		c.a.set(lower)
+		tree(vals[:mid])
+		c.a.set(upper)
+		tree(vals[mid:])
+	}
+	tree(vals)
 }
 
 // cond emits the test of one (variable) condition.

@@ -147,6 +147,16 @@ func randFilter(r *rand.Rand) *Filter {
 	}
 	for range r.IntN(60) {
 		nr := uint32(r.IntN(int(arch.MaxNr) + 1))
+		if r.IntN(8) == 0 {
+			// A request list: a run of 32-bit equalities on one argument,
+			// some values repeated with another action (first wins).
+			arg := uint8(r.IntN(6))
+			for range 2 + r.IntN(14) {
+				v := uint64(0x5400+r.IntN(24)) | r.Uint64()<<32*uint64(r.IntN(2))
+				f.Rules = append(f.Rules, Rule{Nr: nr, Action: testActions[r.IntN(len(testActions))],
+					Conds: []Cond{{Arg: arg, Width: Word32, Op: Eq, Val: v}}})
+			}
+		}
 		for range 1 + r.IntN(3) {
 			rule := Rule{Nr: nr, Action: testActions[r.IntN(len(testActions))]}
 			for range r.IntN(4) {
@@ -507,7 +517,13 @@ func sampleFilters() map[string]*Filter {
 		}
 		return f
 	}
+	ioctls := mk(10, 0, 0)
+	for i := range 100 {
+		ioctls.Rules = append(ioctls.Rules, Rule{Nr: unix.SYS_IOCTL, Action: ActAllow,
+			Conds: []Cond{{Arg: 1, Width: Word32, Op: Eq, Val: uint64(0x5400 + 3*i)}}})
+	}
 	return map[string]*Filter{
+		"ioctl switch (10 allowed, 100 values)":   ioctls,
 		"stdio-like (80 allowed, 10 checked x3)":  mk(80, 10, 3),
 		"all-like (200 allowed, 30 checked x4)":   mk(200, 30, 4),
 		"ioctl list (10 allowed, 1 checked x100)": mk(10, 1, 100),
