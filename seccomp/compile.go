@@ -50,7 +50,8 @@ type segment struct {
 //	balanced BPF_JGE tree over the intervals of numbers with one outcome,
 //	  leaves returning constant actions without loading any argument
 //	argument checks of the conditioned numbers, each falling through its
-//	  rules in order, then Default
+//	  rules in order, then Default; a run of 32-bit equalities on one
+//	  argument (a request list) is a binary search over the values
 //
 // Identical returns are shared. Conditions that cannot depend on the
 // argument (a mask of 0, ">= 0", "> max") are decided at compile time, so

@@ -18,7 +18,8 @@
 //     cache (kernel/seccomp.c seccomp_is_const_allow, Linux 5.11+) then
 //     records ALLOW for it at attach time and never runs BPF for it again;
 //   - argument checks compare 32-bit (what the kernel reads as int) or
-//     64-bit values, high then low half.
+//     64-bit values, high then low half; a list of 32-bit equalities on one
+//     argument (ioctl requests, fcntl commands) is searched in log2 steps.
 //
 // Program.Run is a user-space interpreter of the classic-BPF subset seccomp
 // accepts and Program.ConstantAction emulates the kernel's cache rule, so a
