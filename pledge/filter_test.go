@@ -117,6 +117,10 @@ var calls_ = []call{
 	{"stdio", "tgkill", []uint64{testPid, testPid + 1, uint64(unix.SIGURG)}, allow},
 	{"stdio", "tgkill", []uint64{testPid + 7, testPid + 8, uint64(unix.SIGURG)}, kill},
 	{"stdio", "tkill", []uint64{testPid, uint64(unix.SIGURG)}, kill},
+	{"stdio unveil", "tkill", []uint64{testPid + 3, psxSignal}, allow}, // psx (cgo) restricting a thread
+	{"stdio unveil", "tkill", []uint64{testPid + 3, hi32 | psxSignal}, allow},
+	{"stdio unveil", "tkill", []uint64{1, uint64(unix.SIGKILL)}, kill},
+	{"stdio unveil", "tkill", []uint64{testPid, uint64(unix.SIGTERM)}, kill},
 	{"stdio", "rt_sigqueueinfo", []uint64{1, uint64(unix.SIGUSR1)}, kill},
 	{"stdio", "ioctl", []uint64{1, fionbio}, allow},
 	{"stdio", "ioctl", []uint64{1, hi32 | fionread}, allow}, // cmd is unsigned int

@@ -183,6 +183,10 @@ const (
 	sockTypeMask = 0xf
 	// personalityQuery is personality(0xffffffff), which only reads.
 	personalityQuery = 0xffffffff
+	// psxSignal is the signal libpsx (kernel.org/.../libcap/psx, psx.c:
+	// psx_tracker.psx_sig = 33) sends each thread with tkill to make it
+	// run a syscall, here landlock_restrict_self in cgo builds.
+	psxSignal = 33
 	// noID is (uid_t)-1: chown's "leave unchanged".
 	noID = 0xffffffff
 )
@@ -504,9 +508,13 @@ var promiseTable = join2(
 				unix.PR_SET_KEEPCAPS, unix.PR_CAPBSET_DROP, unix.PR_CAP_AMBIENT, unix.PR_GET_SECUREBITS, unix.PR_SET_SECUREBITS),
 		)},
 		// Committing the veil restricts every thread: with cgo, the psx
-		// package signals each thread with tkill (a tid cannot be checked
-		// against the process), so unveil keeps tkill too.
-		{need: PromiseUnveil, rules: calls("landlock_create_ruleset", "landlock_add_rule", "landlock_restrict_self", "tkill")},
+		// package signals each thread with tkill(tid, psxSignal). A tid
+		// cannot be checked against the process, so only the signal is:
+		// unveil keeps tkill with psx's signal and no other.
+		{need: PromiseUnveil, rules: join(
+			calls("landlock_create_ruleset", "landlock_add_rule", "landlock_restrict_self"),
+			[]sysRule{{name: "tkill", conds: []cond{eq32(1, psxSignal)}, doc: "psx's signal 33 only"}},
+		)},
 		// OpenBSD's unveil(2) resolves its path in the kernel; ours
 		// resolves it in user space (stat, readlink, getcwd), opens
 		// O_PATH descriptors for the Landlock rules, and lists the
@@ -553,7 +561,7 @@ var promiseNotes = map[Promises]string{
 	PromiseAudio:     "nothing more on Linux: sound device ioctls are not allowed.",
 	PromiseVideo:     "nothing more on Linux: video device ioctls are not allowed.",
 	PromiseBpf:       "nothing more on Linux: OpenBSD's bpf is the packet-filter device; Linux bpf(2) is never allowed.",
-	PromiseUnveil:    "keeps the Landlock syscalls, so unveiling can continue, and tkill, with which the psx package (cgo builds) runs landlock_restrict_self on every thread; and what user-space path resolution needs: the stat family, readlink, getcwd, O_PATH opens and listing directories (O_RDONLY|O_DIRECTORY opens, getdents64): metadata and names, never file content.",
+	PromiseUnveil:    "keeps the Landlock syscalls, so unveiling can continue, and tkill with signal 33, with which the psx package (cgo builds) runs landlock_restrict_self on every thread (a tid cannot be checked, so signal 33 can reach other processes of the user while unveil is held); and what user-space path resolution needs: the stat family, readlink, getcwd, O_PATH opens and listing directories (O_RDONLY|O_DIRECTORY opens, getdents64): metadata and names, never file content.",
 	PromiseError:     "changes the action: violations return ENOSYS instead of killing.",
 	PromiseDisklabel: "nothing more on Linux: disk label ioctls are not allowed.",
 	PromiseDrm:       "nothing more on Linux: DRM ioctls are not allowed.",
