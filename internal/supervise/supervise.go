@@ -85,7 +85,25 @@ type Config struct {
 	KillNr int64
 	// Logf, when set, receives debugging lines (--verbose).
 	Logf func(format string, args ...any)
+	// Setup, when set, is called with cmd's pid at its first stop: the
+	// SIGTRAP that PTRACE_TRACEME gives after cmd's execve succeeded
+	// (ptrace(2)), when the new image has one thread and has not run an
+	// instruction. It sandboxes the process from outside (see Injector),
+	// and the process then starts like any exec'd image: loader grants
+	// until its entry point. An error kills the process before it runs an
+	// instruction and Run returns a *SetupError: the sandbox fails closed.
+	// Without Setup, cmd is the caller's own helper (a "stage 2") that
+	// sandboxes itself and execs the program; it is trusted until that
+	// exec.
+	Setup func(pid int) error
 }
+
+// SetupError is Config.Setup's failure; the process was killed unstarted.
+type SetupError struct{ Err error }
+
+func (e *SetupError) Error() string { return "setting up the sandbox: " + e.Err.Error() }
+
+func (e *SetupError) Unwrap() error { return e.Err }
 
 // phase is where a process is in its life as the supervisor sees it.
 type phase uint8
@@ -162,6 +180,16 @@ func Run(cmd *exec.Cmd, cfg Config) (unix.WaitStatus, error) {
 		tgid:    map[int]int{pid: pid},
 		stopped: map[int]bool{},
 		pending: map[int]bool{},
+	}
+	if cfg.Setup != nil {
+		if err := cfg.Setup(pid); err != nil {
+			// SIGKILL ends it at once, even stopped; reap it so no zombie
+			// is left.
+			unix.Kill(pid, unix.SIGKILL)
+			wait4(pid, &ws, unix.WALL)
+			return 0, &SetupError{err}
+		}
+		s.startImage(pid, s.procs[pid])
 	}
 	sigs := make(chan os.Signal, 16)
 	signal.Notify(sigs, forwarded...)
@@ -363,6 +391,14 @@ func (s *state) execStop(tid int) {
 		p = &proc{}
 		s.procs[tid] = p
 	}
+	s.startImage(tid, p)
+	unix.PtraceCont(tid, 0)
+}
+
+// startImage begins the loader phase of p, whose leader tid stopped right
+// after an exec: it arms a hardware breakpoint on the new image's entry
+// point.
+func (s *state) startImage(tid int, p *proc) {
 	entry, err := auxvEntry(tid)
 	if err == nil {
 		err = setEntryBreakpoint(tid, entry)
@@ -376,7 +412,6 @@ func (s *state) execStop(tid int) {
 		p.phase, p.entry = phaseStarting, entry
 		s.logf("supervise: %d: exec, entry %#x", tid, entry)
 	}
-	unix.PtraceCont(tid, 0)
 }
 
 // entryHit reports whether tid's SIGTRAP is the entry breakpoint, and if so

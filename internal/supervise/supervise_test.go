@@ -2,8 +2,11 @@ package supervise
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
+	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -72,6 +75,26 @@ var targets = map[string]func() error{
 	"exec": func() error {
 		return syscall.Exec("/bin/true", []string{"true"}, nil)
 	},
+	// fds prints "fds: N N ..." (the open descriptors but the one it lists
+	// them with): what the program inherited.
+	"fds": func() error {
+		fd, err := unix.Open("/proc/self/fd", unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+		if err != nil {
+			return err
+		}
+		f := os.NewFile(uintptr(fd), "/proc/self/fd")
+		defer f.Close()
+		names, err := f.Readdirnames(-1)
+		var fds []int
+		for _, n := range names {
+			if v, _ := strconv.Atoi(n); v != fd {
+				fds = append(fds, v)
+			}
+		}
+		slices.Sort(fds)
+		fmt.Printf("fds: %v\n", fds)
+		return err
+	},
 }
 
 func TestMain(m *testing.M) {
@@ -101,13 +124,20 @@ func TestMain(m *testing.M) {
 
 func runSupervised(t *testing.T, mode string, kill bool) (unix.WaitStatus, string, []*Violation) {
 	t.Helper()
-	sandboxtest.Require(t, "seccomp")
 	exe, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
 	}
 	cmd := exec.Command(exe)
 	cmd.Env = append(os.Environ(), envStage2+"="+mode)
+	return supervised(t, cmd, kill, nil)
+}
+
+// supervised runs cmd under Run with the test filter's tags and returns its
+// status, its stdout and the violations seen.
+func supervised(t *testing.T, cmd *exec.Cmd, kill bool, setup func(int) error) (unix.WaitStatus, string, []*Violation) {
+	t.Helper()
+	sandboxtest.Require(t, "seccomp")
 	// A file, not a pipe: Run reaps the process itself, so nothing would
 	// wait for os/exec's copying goroutine.
 	out, err := os.CreateTemp(t.TempDir(), "stdout")
@@ -118,7 +148,7 @@ func runSupervised(t *testing.T, mode string, kill bool) (unix.WaitStatus, strin
 	cmd.Stdout = out
 	cmd.Stderr = os.Stderr
 	var seen []*Violation
-	cfg := Config{ViolationTag: tagViolation, LoaderTag: tagLoader, KillNr: -1, Logf: t.Logf,
+	cfg := Config{ViolationTag: tagViolation, LoaderTag: tagLoader, KillNr: -1, Logf: t.Logf, Setup: setup,
 		OnViolation: func(v *Violation) Verdict {
 			seen = append(seen, v)
 			// The Go runtime of the target reads a few /sys and /proc files
