@@ -210,16 +210,7 @@ func (s *State) Commit() error {
 		}
 		return fmt.Errorf("unveil: %w", err)
 	}
-	handled := landlock.HandledAccessFS(abi)
-	plan := MakePlan(s.classify(), handled, readDir)
-	attr := landlock.RulesetAttr{
-		HandledAccessFS: handled,
-		// OpenBSD has no abstract unix sockets: under a veil every unix
-		// socket is a path that must be unveiled. Landlock's scoping
-		// (ABI 6) keeps the abstract namespace to this domain, so a
-		// veiled process cannot reach abstract sockets bound outside it.
-		Scoped: landlock.ScopeAbstractUnixSocket & landlock.HandledScopes(abi),
-	}
+	plan, attr := s.planFor(abi)
 	if err := apply(plan, attr); err != nil {
 		return fmt.Errorf("unveil: %w", err)
 	}
@@ -282,28 +273,11 @@ func apply(plan *Plan, attr landlock.RulesetAttr) error {
 // following symlinks and skipped if they are one; a path that vanished
 // since planning is skipped (it can only have lost rights).
 func addRule(rs *landlock.Ruleset, r Rule) error {
-	if !r.Child {
-		err := rs.AddPathBeneath(r.Path, r.Access)
-		if errors.Is(err, unix.ENOENT) {
-			return nil
-		}
+	fd, _, err := openRule(r)
+	if fd < 0 {
 		return err
 	}
-	fd, err := unix.Open(r.Path, unix.O_PATH|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
-	if err != nil {
-		if err == unix.ENOENT {
-			return nil
-		}
-		return &os.PathError{Op: "open", Path: r.Path, Err: err}
-	}
 	defer unix.Close(fd)
-	var st unix.Stat_t
-	if err := unix.Fstat(fd, &st); err != nil {
-		return &os.PathError{Op: "fstat", Path: r.Path, Err: err}
-	}
-	if st.Mode&unix.S_IFMT == unix.S_IFLNK {
-		return nil
-	}
 	if err := rs.AddPathBeneathFd(fd, r.Access); err != nil {
 		return fmt.Errorf("%s: %w", r.Path, err)
 	}

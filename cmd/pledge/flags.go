@@ -31,8 +31,7 @@ type unveilArg struct {
 	Perm, Path string
 }
 
-// config is everything the command line says. The parent validates it and
-// hands it, as JSON, to stage 2 (see stage2.go).
+// config is everything the command line says, validated by parseArgs.
 type config struct {
 	Promises   string // canonical, from pledge.Promises.String
 	Unveils    []unveilArg

@@ -19,18 +19,14 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-
-	"golang.org/x/sys/unix"
+	"syscall"
 
 	"github.com/landpledge/landpledge/internal/supervise"
 	"github.com/landpledge/landpledge/pledge"
-	"github.com/landpledge/landpledge/seccomp"
+	"github.com/landpledge/landpledge/unveil"
 )
 
 func main() {
-	if raw, ok := os.LookupEnv(stage2Env); ok {
-		stage2(raw) // never returns
-	}
 	os.Exit(run(os.Args[1:]))
 }
 
@@ -71,26 +67,66 @@ func run(args []string) int {
 			warn("kernel lacks %s (%v); running without it (--best-effort)", f, have[f])
 		}
 	}
-	return supervised(c, have["pledge"] == nil)
+	return supervised(c, have)
 }
 
-// supervised runs stage 2 (and so the program) under the supervisor and
-// returns the program's exit status, a signal death as 128+N like shells.
-func supervised(c *config, filtered bool) int {
-	self, err := os.Executable()
+// supervised runs the program under the supervisor and returns its exit
+// status, a signal death as 128+N like shells. The command computes
+// everything itself (the filter, compiled meanwhile on another goroutine;
+// the program's path and the veil, seen from the chroot), starts the
+// program directly under PTRACE_TRACEME and sandboxes it at its first
+// stop, before it runs an instruction (setUp). Nothing is left to a second
+// Go process: its runtime start under ptrace was most of the start-up
+// cost.
+func supervised(c *config, have map[string]error) int {
+	p, err := pledge.ParsePromises(c.Promises)
 	if err != nil {
-		warn("finding myself: %v", err)
+		warn("promises %q: %v", c.Promises, err)
 		return exCannotRun
 	}
-	raw, err := jsonConfig(c)
+	filtered := have["pledge"] == nil
+	env := os.Environ()
+	var prog string
+	var veil *unveil.Prepared
+	code := 0
+	err = inRoot(c.Chroot, func() error {
+		var err error
+		if prog, err = exec.LookPath(c.Argv[0]); err != nil {
+			code = exNotFound
+			if errors.Is(err, os.ErrPermission) {
+				code = exCannotRun
+			}
+			return fmt.Errorf("%s: %w", c.Argv[0], unwrapExecErr(err))
+		}
+		if !c.NoUnveil && have["unveil"] == nil {
+			veil, err = planVeil(c, prog, p, env)
+		}
+		return err
+	})
+	if veil != nil {
+		defer veil.Close()
+	}
 	if err != nil {
 		warn("%v", err)
-		return exCannotRun
+		return max(code, exCannotRun)
 	}
-	cmd := exec.Command(self)
-	cmd.Args = []string{"pledge"} // stage 2 reads its config from the environment
-	cmd.Env = append(os.Environ(), stage2Env+"="+raw)
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+	cmd := &exec.Cmd{Path: prog, Args: c.Argv, Env: env, Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr,
+		SysProcAttr: &syscall.SysProcAttr{Chroot: c.Chroot}}
+	if c.Chroot != "" {
+		cmd.Dir = "/" // inside the chroot: the child chdirs after chrooting
+	}
+	if c.UID >= 0 || c.GID >= 0 {
+		// Go's child sets groups, gid, uid in this order, after the
+		// chroot and before the execve.
+		cred := &syscall.Credential{Uid: uint32(os.Getuid()), Gid: uint32(os.Getgid()), NoSetGroups: true}
+		if c.UID >= 0 {
+			cred.Uid = uint32(c.UID)
+		}
+		if c.GID >= 0 {
+			cred.Gid, cred.Groups, cred.NoSetGroups = uint32(c.GID), []uint32{uint32(c.GID)}, false
+		}
+		cmd.SysProcAttr.Credential = cred
+	}
 	cfg := supervise.Config{
 		ViolationTag: violationTag,
 		LoaderTag:    loaderTag,
@@ -104,17 +140,61 @@ func supervised(c *config, filtered bool) int {
 		},
 	}
 	if c.Kill && filtered {
-		cfg.KillNr = killNr(c)
+		// The kill number does not depend on the pid; Run needs it first.
+		f, err := buildFilter(p, os.Getpid())
+		if err != nil {
+			warn("building the filter for %q: %v", c.Promises, err)
+			return exCannotRun
+		}
+		cfg.KillNr = killNr(f)
+	}
+	filterc := make(chan compiled, 1)
+	var filter compiled
+	cfg.Started = func(pid int) {
+		if filtered {
+			go func() { filterc <- compileFilter(c, p, pid) }()
+		}
+	}
+	waitFilter := func() error {
+		if filtered {
+			filter = <-filterc
+		}
+		return filter.err
+	}
+	cfg.Setup = func(pid int) error {
+		if err := waitFilter(); err != nil {
+			return err
+		}
+		err := setUp(c, pid, sandboxFor(c, veil, filter.prog))
+		if veil != nil {
+			veil.Close() // the program had its own copies, closed in it by now
+		}
+		return err
 	}
 	ws, err := supervise.Run(cmd, cfg)
 	if err != nil {
-		warn("supervising %s: %v", c.Argv[0], err)
+		var se *supervise.SetupError
+		if errors.As(err, &se) {
+			warn("%s: %v (the program was killed before it ran)", c.Argv[0], se.Err)
+		} else {
+			warn("%s: %v", c.Argv[0], unwrapStartErr(err))
+		}
 		return exCannotRun
 	}
 	if ws.Signaled() {
 		return 128 + int(ws.Signal())
 	}
 	return ws.ExitStatus()
+}
+
+// unwrapStartErr gives the errno of a failed start (fork/exec PATH: EACCES)
+// as the message, like a shell's "Permission denied".
+func unwrapStartErr(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
 }
 
 // report prints one violation line, unless -q. Start-up denials are the
@@ -130,24 +210,4 @@ func report(c *config, v *supervise.Violation) {
 	default:
 		warn("%s", describe(v))
 	}
-}
-
-// killNr finds a syscall number the program's filter answers with
-// SECCOMP_RET_KILL_PROCESS, so that -k kills the way seccomp kills
-// (uncatchable SIGSYS). The filter's BadArch action covers x32 numbers on
-// amd64; -1 when there is none (the supervisor then sends SIGKILL).
-func killNr(c *config) int64 {
-	p, err := pledge.ParsePromises(c.Promises)
-	if err != nil {
-		return -1
-	}
-	f, err := buildFilter(p)
-	if err != nil || f.Arch.X32Bit == 0 {
-		return -1
-	}
-	nr := f.Arch.X32Bit | unix.SYS_GETPID
-	if f.Decide(seccomp.Data{Nr: int32(nr), Arch: f.Arch.AuditArch}) != seccomp.ActKillProcess {
-		return -1
-	}
-	return int64(nr)
 }

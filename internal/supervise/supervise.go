@@ -96,6 +96,11 @@ type Config struct {
 	// sandboxes itself and execs the program; it is trusted until that
 	// exec.
 	Setup func(pid int) error
+	// Started, when set, is called with cmd's pid as soon as it is
+	// forked, while it is still on its way to the first stop: work that
+	// needs the pid (a filter whose "to itself" conditions name it) can
+	// overlap the execve.
+	Started func(pid int)
 }
 
 // SetupError is Config.Setup's failure; the process was killed unstarted.
@@ -156,6 +161,9 @@ func Run(cmd *exec.Cmd, cfg Config) (unix.WaitStatus, error) {
 		return 0, err
 	}
 	pid := cmd.Process.Pid
+	if cfg.Started != nil {
+		cfg.Started(pid)
+	}
 	var ws unix.WaitStatus
 	// The first stop is the SIGTRAP that PTRACE_TRACEME gives after execve.
 	if _, err := wait4(pid, &ws, unix.WALL); err != nil {

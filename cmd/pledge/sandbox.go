@@ -1,0 +1,334 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"runtime"
+	"strconv"
+	"strings"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/landpledge/landpledge/internal/supervise"
+	"github.com/landpledge/landpledge/pledge"
+	"github.com/landpledge/landpledge/seccomp"
+	"github.com/landpledge/landpledge/unveil"
+)
+
+// Trace tags of the filter's SECCOMP_RET_TRACE actions, told apart by the
+// supervisor with PTRACE_GETEVENTMSG.
+const (
+	violationTag uint16 = 1
+	loaderTag    uint16 = 2
+)
+
+// Exit statuses when the program cannot be run, as shells use them (POSIX
+// "Command Search and Execution").
+const (
+	exCannotRun = 126
+	exNotFound  = 127
+)
+
+// rulesetAttrSize is how much of struct landlock_ruleset_attr we pass: up
+// to and including scoped (ABI 6), as package landlock does. The kernel
+// accepts fields it does not know only when zero, and ours are masked to
+// the running ABI.
+const rulesetAttrSize = unsafe.Offsetof(unix.LandlockRulesetAttr{}.Scoped) + 8
+
+// buildFilter is the one filter for a config: violations and loader-only
+// operations go to the supervisor. Foreign-arch and x32 calls are killed
+// outright rather than traced: their numbers mean other syscalls, so
+// neither a report nor an EPERM would be about what was asked, and the
+// supervisor's -k relies on that kill (see killNr).
+// The "to itself" conditions (kill, tgkill, prlimit64...) name pid, the
+// program's pid.
+func buildFilter(p pledge.Promises, pid int) (*seccomp.Filter, error) {
+	f, err := pledge.BuildFilter(seccomp.Native(), p, pledge.FilterOptions{
+		Violation: seccomp.ActTrace(violationTag),
+		Loader:    seccomp.ActTrace(loaderTag),
+		Pid:       pid,
+	})
+	if err != nil {
+		return nil, err
+	}
+	f.BadArch = seccomp.ActKillProcess
+	return f, nil
+}
+
+// compiled is the program's filter, built and compiled while the program
+// execs.
+type compiled struct {
+	prog seccomp.Program
+	err  error
+}
+
+func compileFilter(c *config, p pledge.Promises, pid int) compiled {
+	f, err := buildFilter(p, pid)
+	if err != nil {
+		return compiled{err: fmt.Errorf("building the filter for %q: %w", c.Promises, err)}
+	}
+	prog, err := f.Compile()
+	if err != nil {
+		return compiled{err: fmt.Errorf("compiling the filter for %q: %w", c.Promises, err)}
+	}
+	return compiled{prog: prog}
+}
+
+// killNr finds a syscall number the program's filter answers with
+// SECCOMP_RET_KILL_PROCESS, so that -k kills the way seccomp kills
+// (uncatchable SIGSYS). The filter's BadArch action covers x32 numbers on
+// amd64; -1 when there is none (the supervisor then sends SIGKILL).
+func killNr(f *seccomp.Filter) int64 {
+	if f.Arch.X32Bit == 0 {
+		return -1
+	}
+	nr := f.Arch.X32Bit | unix.SYS_GETPID
+	if f.Decide(seccomp.Data{Nr: int32(nr), Arch: f.Arch.AuditArch}) != seccomp.ActKillProcess {
+		return -1
+	}
+	return int64(nr)
+}
+
+// inRoot runs fn with dir as its root directory (and "/" as its working
+// directory), so that it sees paths as a program chrooted to dir will: a
+// fresh OS thread unshares its filesystem attributes (CLONE_FS: root and
+// cwd become its own) and chroots; the thread ends with fn, so no other
+// goroutine ever runs in that root. An empty dir runs fn as it is.
+func inRoot(dir string, fn func() error) error {
+	if dir == "" {
+		return fn()
+	}
+	errc := make(chan error, 1)
+	go func() {
+		runtime.LockOSThread() // never unlocked: the thread dies with its own root
+		if err := unix.Unshare(unix.CLONE_FS); err != nil {
+			errc <- os.NewSyscallError("unshare(CLONE_FS)", err)
+			return
+		}
+		if err := unix.Chroot(dir); err != nil {
+			errc <- &os.PathError{Op: "chroot", Path: dir, Err: err}
+			return
+		}
+		if err := unix.Chdir("/"); err != nil {
+			errc <- &os.PathError{Op: "chdir", Path: "/", Err: err}
+			return
+		}
+		errc <- fn()
+	}()
+	return <-errc
+}
+
+// planVeil unveils the automatic paths and the -v paths in an unveil
+// state of its own and prepares (without enforcing) what committing it
+// would enforce: the same engine as pledge.Unveil and pledge.UnveilBlock.
+// nil when nothing is unveiled.
+func planVeil(c *config, prog string, p pledge.Promises, env []string) (*unveil.Prepared, error) {
+	auto, err := autoUnveil(prog, p, env)
+	if err != nil && c.Verbose {
+		warn("auto-unveil: %v", err)
+	}
+	more, err := execNeeds(c.Unveils, env)
+	if err != nil && c.Verbose {
+		warn("auto-unveil: %v", err)
+	}
+	auto = append(append(auto, more...), symlinkTargets(c.Unveils, c.Argv[1:])...)
+	if c.Verbose {
+		for _, n := range auto {
+			warn("unveil %s %s (%s)", permOrNone(n.Perm), n.Path, n.Why)
+		}
+	}
+	veil := unveil.New()
+	for _, u := range unveilPlan(c.Unveils, auto) {
+		if err := veil.Unveil(u.Path, u.Perm); err != nil {
+			return nil, fmt.Errorf("unveil(%q, %q): %w", u.Path, u.Perm, err)
+		}
+	}
+	prep, err := veil.Prepare()
+	if errors.Is(err, unveil.ErrNothingUnveiled) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	// The program inherits the rule fds (Setup closes them in it): clear
+	// close-on-exec. Nothing else is exec'd by the command meanwhile.
+	for _, r := range prep.Rules {
+		if _, err := unix.FcntlInt(uintptr(r.Fd), unix.F_SETFD, 0); err != nil {
+			prep.Close()
+			return nil, fmt.Errorf("fcntl(F_SETFD) %s: %w", r.Path, err)
+		}
+	}
+	return prep, nil
+}
+
+func permOrNone(p string) string {
+	if p == "" {
+		return `""`
+	}
+	return p
+}
+
+// sandboxFor is what Setup applies to the program at its first stop.
+func sandboxFor(c *config, veil *unveil.Prepared, filter seccomp.Program) *supervise.Sandbox {
+	sb := &supervise.Sandbox{Filter: filter}
+	if !c.KeepFds {
+		sb.CloseFrom = 3
+	}
+	if veil != nil {
+		l := &supervise.Landlock{
+			Attr: unix.LandlockRulesetAttr{
+				Handled_access_fs:  veil.Attr.HandledAccessFS,
+				Handled_access_net: veil.Attr.HandledAccessNet,
+				Scoped:             veil.Attr.Scoped,
+			},
+			AttrSize: rulesetAttrSize,
+		}
+		for _, r := range veil.Rules {
+			l.Rules = append(l.Rules, supervise.PathBeneath{Access: r.Access, Fd: r.Fd, Path: r.Path})
+		}
+		sb.Landlock = l
+	}
+	return sb
+}
+
+// setUp sandboxes the program pid, stopped right after its execve, from
+// the supervisor: it refuses a program that gained privileges at that
+// execve, injects no_new_privs, Landlock, close_range and the filter
+// (supervise.Injector), and sets the rlimits and the priority from
+// outside (prlimit(2), setpriority(2) on pid). The rlimits come last: the
+// injected calls need fds and memory.
+func setUp(c *config, pid int, sb *supervise.Sandbox) error {
+	if err := checkNoNewPrivileges(pid, c); err != nil {
+		return err
+	}
+	in, err := supervise.NewInjector(pid)
+	if err != nil {
+		return err
+	}
+	if err := in.Apply(sb); err != nil {
+		return err
+	}
+	if err := in.Restore(); err != nil {
+		return err
+	}
+	for _, r := range c.Rlimits {
+		lim := unix.Rlimit{Cur: r.Cur, Max: r.Max}
+		if err := unix.Prlimit(pid, r.Resource, &lim, nil); err != nil {
+			return fmt.Errorf("prlimit(%d, %d): %w", r.Resource, r.Cur, err)
+		}
+	}
+	if c.Nice {
+		// 19 is the lowest priority (setpriority(2)).
+		if err := unix.Setpriority(unix.PRIO_PROCESS, pid, 19); err != nil {
+			return os.NewSyscallError("setpriority", err)
+		}
+	}
+	return nil
+}
+
+// errGainedPrivileges is the refusal of a set-user-ID, set-group-ID or
+// file-capability program that the kernel let gain privileges: the program
+// is started before no_new_privs is set (it is injected at the exec stop),
+// and a privileged tracer does not stop execve from honouring those bits
+// (an unprivileged one does: LSM_UNSAFE_PTRACE).
+var errGainedPrivileges = errors.New("the program is set-user-ID, set-group-ID or has file capabilities, and gained privileges at execve before no_new_privs could be set: refused")
+
+// checkNoNewPrivileges fails when the program's execve changed its
+// credentials: real, effective, saved and filesystem ids must agree, and
+// its permitted capabilities must be none when it runs as a non-root user
+// started by root (setuid drops them all), else no more than the
+// command's own. It reads the kernel's view (/proc/PID/status), not the
+// program's memory.
+func checkNoNewPrivileges(pid int, c *config) error {
+	st, err := procStatus(strconv.Itoa(pid))
+	if err != nil {
+		return err
+	}
+	self, err := procStatus("self")
+	if err != nil {
+		return err
+	}
+	for _, key := range []string{"Uid", "Gid"} {
+		ids := strings.Fields(st[key])
+		for _, id := range ids {
+			if len(ids) != 4 || id != ids[0] {
+				return fmt.Errorf("%s: %s %q: %w", c.Argv[0], key, st[key], errGainedPrivileges)
+			}
+		}
+	}
+	prm, err1 := strconv.ParseUint(st["CapPrm"], 16, 64)
+	own, err2 := strconv.ParseUint(self["CapPrm"], 16, 64)
+	if err := errors.Join(err1, err2); err != nil {
+		return fmt.Errorf("CapPrm: %w", err)
+	}
+	if uid := strings.Fields(st["Uid"])[0]; uid != "0" && os.Geteuid() == 0 {
+		own = 0
+	}
+	if prm&^own != 0 {
+		return fmt.Errorf("%s: CapPrm %#x: %w", c.Argv[0], prm, errGainedPrivileges)
+	}
+	return nil
+}
+
+// procStatus reads /proc/PID/status as key -> value.
+func procStatus(pid string) (map[string]string, error) {
+	b, err := os.ReadFile("/proc/" + pid + "/status")
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]string{}
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	for sc.Scan() {
+		if k, v, ok := strings.Cut(sc.Text(), ":"); ok {
+			out[k] = strings.TrimSpace(v)
+		}
+	}
+	return out, nil
+}
+
+func unwrapExecErr(err error) error {
+	var e *exec.Error
+	if errors.As(err, &e) {
+		if errors.Is(e.Err, exec.ErrNotFound) {
+			return errors.New("not found")
+		}
+		return e.Err
+	}
+	return err
+}
+
+func warn(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "pledge: "+format+"\n", args...)
+}
+
+// kernelFeatures probe what -T tests and what the command needs: nil when
+// the kernel has it.
+var kernelFeatures = map[string]func() error{
+	"pledge": seccomp.Supported,
+	"unveil": landlockSupported,
+}
+
+func haveFeatures() map[string]error {
+	out := map[string]error{}
+	for name, probe := range kernelFeatures {
+		out[name] = probe()
+	}
+	return out
+}
+
+// landlockSupported is nil when the kernel enforces unveil (Landlock).
+func landlockSupported() error {
+	st := pledge.UnveilStatus()
+	if st.Err != nil {
+		return st.Err
+	}
+	if st.ABI < 1 {
+		return errors.New("no Landlock")
+	}
+	return nil
+}
