@@ -9,9 +9,13 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/landpledge/landpledge/internal/sandboxtest"
 )
@@ -363,4 +367,130 @@ func TestUsageErrors(t *testing.T) {
 		r.wantExit(t, exUsage)
 		r.wantLine(t, `pledge: no program given`)
 	})
+}
+
+// runPledgeWith is runPledge with the test's own open file as fd 3.
+func runPledgeWith(t *testing.T, extra *os.File, args ...string) result {
+	t.Helper()
+	sandboxtest.Require(t, "seccomp")
+	sandboxtest.Require(t, "landlock")
+	if bin.err != nil {
+		t.Fatalf("building the command and helpers: %v", bin.err)
+	}
+	cmd := exec.Command(bin.pledge, args...)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	cmd.ExtraFiles = []*os.File{extra}
+	err := cmd.Run()
+	var ee *exec.ExitError
+	if err != nil && !errors.As(err, &ee) {
+		t.Fatalf("running pledge: %v", err)
+	}
+	ws := cmd.ProcessState.Sys().(syscall.WaitStatus)
+	return result{ws.ExitStatus(), out.String(), errb.String()}
+}
+
+// inheritedByChildren lists this process's fds without FD_CLOEXEC (what
+// the test runner itself inherited) and those in with.
+func inheritedByChildren(t *testing.T, with ...int) []int {
+	ents, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fds := append([]int{}, with...)
+	for _, e := range ents {
+		fd, _ := strconv.Atoi(e.Name())
+		if fl, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0); err == nil && fl&unix.FD_CLOEXEC == 0 {
+			fds = append(fds, fd)
+		}
+	}
+	slices.Sort(fds)
+	return slices.Compact(fds)
+}
+
+// The program gets exactly the descriptors it inherits: with -N the
+// command's (an extra file as fd 3 included), without -N only 0-2; never
+// the Landlock rule fds the supervisor opened for it, nor the ruleset fd.
+// ls lists /proc/self/fd with one fd of its own, the lowest free one.
+func TestFdsInherited(t *testing.T) {
+	extra, err := os.Open("/dev/null")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer extra.Close()
+	// Many rules: every entry of / and /usr is split off.
+	base := []string{"-p", "stdio rpath", "-v", "r:/proc", "-v", "r:/usr", "-v", "rw:/usr/share", "-v", "r:/etc"}
+	for _, keep := range []bool{true, false} {
+		t.Run(fmt.Sprintf("keep=%v", keep), func(t *testing.T) {
+			args := base
+			want := []int{0, 1, 2}
+			if keep {
+				args = append([]string{"-N"}, base...)
+				want = inheritedByChildren(t, 0, 1, 2, 3)
+			}
+			r := runPledgeWith(t, extra, append(args, "ls", "/proc/self/fd")...)
+			r.wantExit(t, 0)
+			var got []int
+			for _, f := range strings.Fields(r.stdout) {
+				n, err := strconv.Atoi(f)
+				if err != nil {
+					t.Fatalf("ls output: %s", r)
+				}
+				got = append(got, n)
+			}
+			slices.Sort(got)
+			// ls's own directory fd: the lowest number not inherited.
+			own := 0
+			for slices.Contains(want, own) {
+				own++
+			}
+			want = append(want, own)
+			slices.Sort(want)
+			if !slices.Equal(got, want) {
+				t.Fatalf("fds %v, want %v\n%s", got, want, r)
+			}
+		})
+	}
+}
+
+// A set-user-ID program that would gain privileges at its execve is
+// refused: no_new_privs is injected after that execve. Run by root, a copy
+// of touch set-user-ID to nobody would; it is killed before it runs, so
+// it creates nothing. Run by nobody (an unprivileged tracer), the kernel
+// does not honour the bit (LSM_UNSAFE_PTRACE) and the program runs.
+func TestSetuidProgram(t *testing.T) {
+	dir := t.TempDir()
+	os.Chmod(dir, 0o777)
+	prog := filepath.Join(dir, "suid-touch")
+	b, err := os.ReadFile("/usr/bin/touch")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(prog, b, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	root := os.Geteuid() == 0
+	if root {
+		if err := os.Chown(prog, 65534, 65534); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Chmod(prog, 0o755|os.ModeSetuid); err != nil {
+		t.Fatal(err)
+	}
+	marker := filepath.Join(dir, "ran")
+	r := runPledge(t, "-p", "stdio rpath wpath cpath", "-v", "rwc:"+dir, prog, marker)
+	_, serr := os.Stat(marker)
+	if !root {
+		r.wantExit(t, 0)
+		if serr != nil {
+			t.Fatalf("the program did not run: %v", serr)
+		}
+		return
+	}
+	r.wantExit(t, exCannotRun)
+	r.wantLine(t, `pledge: `+regexp.QuoteMeta(prog)+`: Uid "0\\t65534\\t65534\\t65534": the program is set-user-ID.*: refused \(the program was killed before it ran\)`)
+	if !errors.Is(serr, os.ErrNotExist) {
+		t.Fatalf("the program ran: %v", serr)
+	}
 }

@@ -203,7 +203,7 @@ func sandboxFor(c *config, veil *unveil.Prepared, filter seccomp.Program) *super
 // outside (prlimit(2), setpriority(2) on pid). The rlimits come last: the
 // injected calls need fds and memory.
 func setUp(c *config, pid int, sb *supervise.Sandbox) error {
-	if err := checkNoNewPrivileges(pid, c); err != nil {
+	if err := checkNoNewPrivileges(pid); err != nil {
 		return err
 	}
 	in, err := supervise.NewInjector(pid)
@@ -244,7 +244,7 @@ var errGainedPrivileges = errors.New("the program is set-user-ID, set-group-ID o
 // started by root (setuid drops them all), else no more than the
 // command's own. It reads the kernel's view (/proc/PID/status), not the
 // program's memory.
-func checkNoNewPrivileges(pid int, c *config) error {
+func checkNoNewPrivileges(pid int) error {
 	st, err := procStatus(strconv.Itoa(pid))
 	if err != nil {
 		return err
@@ -257,7 +257,7 @@ func checkNoNewPrivileges(pid int, c *config) error {
 		ids := strings.Fields(st[key])
 		for _, id := range ids {
 			if len(ids) != 4 || id != ids[0] {
-				return fmt.Errorf("%s: %s %q: %w", c.Argv[0], key, st[key], errGainedPrivileges)
+				return fmt.Errorf("%s %q: %w", key, st[key], errGainedPrivileges)
 			}
 		}
 	}
@@ -270,7 +270,7 @@ func checkNoNewPrivileges(pid int, c *config) error {
 		own = 0
 	}
 	if prm&^own != 0 {
-		return fmt.Errorf("%s: CapPrm %#x: %w", c.Argv[0], prm, errGainedPrivileges)
+		return fmt.Errorf("CapPrm %#x: %w", prm, errGainedPrivileges)
 	}
 	return nil
 }
