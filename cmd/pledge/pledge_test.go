@@ -479,7 +479,7 @@ func TestSetuidProgram(t *testing.T) {
 		t.Fatal(err)
 	}
 	marker := filepath.Join(dir, "ran")
-	r := runPledge(t, "-p", "stdio rpath wpath cpath", "-v", "rwc:"+dir, prog, marker)
+	r := runPledge(t, "-p", "stdio rpath wpath cpath fattr", "-v", "rwc:"+dir, prog, marker)
 	_, serr := os.Stat(marker)
 	if !root {
 		r.wantExit(t, 0)
