@@ -494,3 +494,16 @@ func TestSetuidProgram(t *testing.T) {
 		t.Fatalf("the program ran: %v", serr)
 	}
 }
+
+// -n and the rlimits reach the program (the program sets them on itself
+// at its first stop, injected: prlimit on another process needs
+// CAP_SYS_RESOURCE, which root may lack in a container).
+func TestNiceAndLimits(t *testing.T) {
+	// Field 19 of /proc/self/stat is the nice value; only shell builtins.
+	r := runPledge(t, "-n", "-O", "64", "-F", "1m", "-p", "stdio rpath", "-v", "r:/proc", "sh", "-c",
+		"ulimit -n; ulimit -f; read -r l < /proc/self/stat; set -- $l; shift 18; echo $1")
+	r.wantExit(t, 0)
+	if r.stdout != "64\n2048\n19\n" {
+		t.Fatalf("stdout: %s", r)
+	}
+}

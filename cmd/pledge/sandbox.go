@@ -179,6 +179,12 @@ func sandboxFor(c *config, veil *unveil.Prepared, filter seccomp.Program) *super
 	if !c.KeepFds {
 		sb.CloseFrom = 3
 	}
+	for _, r := range c.Rlimits {
+		sb.Rlimits = append(sb.Rlimits, supervise.Rlimit{Resource: r.Resource, Cur: r.Cur, Max: r.Max})
+	}
+	if c.Nice {
+		sb.Nice = 19 // the lowest priority (setpriority(2))
+	}
 	if veil != nil {
 		l := &supervise.Landlock{
 			Attr: unix.LandlockRulesetAttr{
@@ -198,10 +204,8 @@ func sandboxFor(c *config, veil *unveil.Prepared, filter seccomp.Program) *super
 
 // setUp sandboxes the program pid, stopped right after its execve, from
 // the supervisor: it refuses a program that gained privileges at that
-// execve, injects no_new_privs, Landlock, close_range and the filter
-// (supervise.Injector), and sets the rlimits and the priority from
-// outside (prlimit(2), setpriority(2) on pid). The rlimits come last: the
-// injected calls need fds and memory.
+// execve, then injects no_new_privs, Landlock, close_range, the rlimits,
+// the priority and the filter (supervise.Injector.Apply).
 func setUp(c *config, pid int, sb *supervise.Sandbox) error {
 	if err := checkNoNewPrivileges(pid); err != nil {
 		return err
@@ -213,22 +217,7 @@ func setUp(c *config, pid int, sb *supervise.Sandbox) error {
 	if err := in.Apply(sb); err != nil {
 		return err
 	}
-	if err := in.Restore(); err != nil {
-		return err
-	}
-	for _, r := range c.Rlimits {
-		lim := unix.Rlimit{Cur: r.Cur, Max: r.Max}
-		if err := unix.Prlimit(pid, r.Resource, &lim, nil); err != nil {
-			return fmt.Errorf("prlimit(%d, %d): %w", r.Resource, r.Cur, err)
-		}
-	}
-	if c.Nice {
-		// 19 is the lowest priority (setpriority(2)).
-		if err := unix.Setpriority(unix.PRIO_PROCESS, pid, 19); err != nil {
-			return os.NewSyscallError("setpriority", err)
-		}
-	}
-	return nil
+	return in.Restore()
 }
 
 // errGainedPrivileges is the refusal of a set-user-ID, set-group-ID or

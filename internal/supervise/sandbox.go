@@ -10,11 +10,15 @@ import (
 )
 
 // Sandbox is what Apply does to a stopped, single-threaded tracee, in this
-// order: no_new_privs, the Landlock domain, closing descriptors, the
-// seccomp filter. The order is the kernel's: landlock_restrict_self(2) and
-// seccomp(2) need no_new_privs (or CAP_SYS_ADMIN); Landlock needs its
-// rule descriptors open; the filter comes last so that it does not see the
-// set-up calls.
+// order: no_new_privs, the Landlock domain, closing descriptors, resource
+// limits, priority, the seccomp filter. The order is the kernel's:
+// landlock_restrict_self(2) and seccomp(2) need no_new_privs (or
+// CAP_SYS_ADMIN); Landlock needs its rule descriptors open; limits come
+// after the calls that need fds (RLIMIT_NOFILE); the filter comes last so
+// that it does not judge the set-up calls. Limits and priority are set by
+// the tracee on itself: prlimit(2) and setpriority(2) on another process
+// need matching ids or CAP_SYS_RESOURCE/CAP_SYS_NICE, which the tracer
+// may lack once the tracee runs as another user.
 type Sandbox struct {
 	// Landlock, when set, is enforced with landlock_create_ruleset,
 	// landlock_add_rule for each rule and landlock_restrict_self; the
@@ -23,6 +27,10 @@ type Sandbox struct {
 	// CloseFrom, when > 0, closes every descriptor >= CloseFrom with
 	// close_range(CloseFrom, ~0U, 0) after Landlock (which needs its fds).
 	CloseFrom int
+	// Rlimits are set with prlimit64(0, resource, &limit, NULL).
+	Rlimits []Rlimit
+	// Nice, when non-zero, is set with setpriority(PRIO_PROCESS, 0, Nice).
+	Nice int
 	// Filter, when set, is loaded with seccomp(SECCOMP_SET_MODE_FILTER,
 	// FilterFlags, &sock_fprog). TSYNC is not needed at an exec stop: the
 	// process has one thread.
@@ -43,6 +51,12 @@ type Landlock struct {
 	// rights the ruleset does not handle and directory rights on a
 	// non-directory with EINVAL, and an empty access with ENOMSG).
 	Rules []PathBeneath
+}
+
+// Rlimit is one resource limit (RLIMIT_*, struct rlimit64).
+type Rlimit struct {
+	Resource int
+	Cur, Max uint64
 }
 
 // PathBeneath is struct landlock_path_beneath_attr.
@@ -72,6 +86,23 @@ func (in *Injector) Apply(sb *Sandbox) error {
 	if sb.CloseFrom > 0 {
 		if _, err := in.Syscall(unix.SYS_CLOSE_RANGE, uint64(sb.CloseFrom), uint64(^uint32(0)), 0); err != nil {
 			return fmt.Errorf("close_range(%d, ~0U): %w", sb.CloseFrom, err)
+		}
+	}
+	for _, r := range sb.Rlimits {
+		var lim [16]byte
+		binary.LittleEndian.PutUint64(lim[0:], r.Cur)
+		binary.LittleEndian.PutUint64(lim[8:], r.Max)
+		addr, err := in.Stage(lim[:])
+		if err != nil {
+			return err
+		}
+		if _, err := in.Syscall(unix.SYS_PRLIMIT64, 0, uint64(r.Resource), addr, 0); err != nil {
+			return fmt.Errorf("prlimit64(%d, {%d, %d}): %w", r.Resource, r.Cur, r.Max, err)
+		}
+	}
+	if sb.Nice != 0 {
+		if _, err := in.Syscall(unix.SYS_SETPRIORITY, unix.PRIO_PROCESS, 0, uint64(int64(sb.Nice))); err != nil {
+			return fmt.Errorf("setpriority(PRIO_PROCESS, 0, %d): %w", sb.Nice, err)
 		}
 	}
 	if sb.Filter != nil {
