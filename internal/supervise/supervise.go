@@ -51,6 +51,8 @@ const (
 	Deny Verdict = iota
 	// Kill kills the whole process before the syscall runs.
 	Kill
+	// Allow lets the syscall run as asked.
+	Allow
 )
 
 // Violation is one syscall stopped by the filter that the supervisor does
@@ -66,6 +68,12 @@ type Violation struct {
 	StartUp bool
 	// Loader is set for a loader-only operation after start-up.
 	Loader bool
+	// Data is the process's Config.Data (inherited at fork, replaced by
+	// Config.Exec at each exec), for a handler that decides per process.
+	Data any
+	// Errno, when set by OnViolation, is what a Deny makes the call return
+	// instead of EPERM.
+	Errno unix.Errno
 }
 
 // Config tells the supervisor the filter's trace tags and what to do.
@@ -101,6 +109,21 @@ type Config struct {
 	// needs the pid (a filter whose "to itself" conditions name it) can
 	// overlap the execve.
 	Started func(pid int)
+	// Data is the attached process's (Attach) or cmd's initial per-process
+	// value. A new process gets its creator's Data: the fork, vfork or
+	// clone event of the creator gives it, and when Exec is set a new
+	// process is held stopped until that event has been seen, so that it
+	// never runs a syscall with a Data that is not its creator's.
+	Data any
+	// Exec, when set, is called at every PTRACE_EVENT_EXEC stop (the new
+	// image has one thread and has not run an instruction) with the
+	// process's Data, before its loader phase begins; it may inject into
+	// pid (NewInjector) and returns the process's new Data. An error kills
+	// the process before the image runs: the sandbox fails closed.
+	Exec func(pid int, data any) (any, error)
+	// Inherit, when set, gives a new process its Data from its creator's
+	// (nil: the creator's Data as it is).
+	Inherit func(data any) any
 }
 
 // SetupError is Config.Setup's failure; the process was killed unstarted.
@@ -128,6 +151,12 @@ var phaseNames = [...]string{phaseStage2: "stage2", phaseStarting: "starting", p
 type proc struct {
 	phase phase
 	entry uint64
+	data  any
+	// held is set for a new process that stays stopped until its creator's
+	// fork/vfork/clone event gave it its Data (Config.Exec set).
+	held bool
+	// waiting is set once a held process reached its first stop.
+	waiting bool
 }
 
 type state struct {
@@ -138,6 +167,11 @@ type state struct {
 	stopped  map[int]bool  // tids in group-stop, resumed on SIGCONT
 	pending  map[int]bool  // new tids whose initial SIGSTOP is still due
 	contWant atomic.Bool
+	// outlive (Attach) keeps supervising the descendants after the main
+	// process exited, until none is left; mainWs is then its status.
+	outlive  bool
+	mainDone bool
+	mainWs   unix.WaitStatus
 }
 
 // Run starts cmd (which must not have been started) as a tracee and
@@ -184,7 +218,7 @@ func Run(cmd *exec.Cmd, cfg Config) (unix.WaitStatus, error) {
 	s := &state{
 		cfg:     cfg,
 		main:    pid,
-		procs:   map[int]*proc{pid: {phase: phaseStage2}},
+		procs:   map[int]*proc{pid: {phase: phaseStage2, data: cfg.Data}},
 		tgid:    map[int]int{pid: pid},
 		stopped: map[int]bool{},
 		pending: map[int]bool{},
@@ -250,6 +284,9 @@ func (s *state) loop() (unix.WaitStatus, error) {
 		}
 		tid, err := wait4(-1, &ws, opts)
 		if err != nil {
+			if s.mainDone && errors.Is(err, unix.ECHILD) {
+				return s.mainWs, nil // no tracee left
+			}
 			return 0, err
 		}
 		if tid == 0 {
@@ -264,7 +301,10 @@ func (s *state) loop() (unix.WaitStatus, error) {
 		}
 		if ws.Exited() || ws.Signaled() {
 			if tid == s.main {
-				return ws, nil
+				if !s.outlive {
+					return ws, nil
+				}
+				s.mainDone, s.mainWs = true, ws
 			}
 			if tg, ok := s.tgid[tid]; ok && tg == tid {
 				delete(s.procs, tid)
@@ -286,11 +326,12 @@ func (s *state) stop(tid int, ws unix.WaitStatus) {
 	sig := ws.StopSignal()
 	cause := ws.TrapCause()
 	if _, known := s.tgid[tid]; !known {
-		// A new thread or process: auto-attached tracees start with SIGSTOP,
-		// which may be seen before the creator's PTRACE_EVENT_CLONE.
+		// A new thread or process: auto-attached tracees start with SIGSTOP
+		// (PTRACE_EVENT_STOP when the tracer used PTRACE_SEIZE), which may
+		// be seen before the creator's PTRACE_EVENT_CLONE.
 		s.adopt(tid)
-		if sig == unix.SIGSTOP {
-			unix.PtraceCont(tid, 0)
+		if sig == unix.SIGSTOP || cause == unix.PTRACE_EVENT_STOP {
+			s.resumeNew(tid)
 			return
 		}
 	}
@@ -305,11 +346,21 @@ func (s *state) stop(tid int, ws unix.WaitStatus) {
 				s.adopt(int(msg))
 				s.pendingStop(int(msg))
 			}
+			s.inherit(tid, int(msg))
 		}
 		unix.PtraceCont(tid, 0)
 	case sig == unix.SIGTRAP && cause == 0 && s.entryHit(tid):
 		unix.PtraceCont(tid, 0)
-	case sig == unix.SIGSTOP && s.takePending(tid):
+	case (sig == unix.SIGSTOP || cause == unix.PTRACE_EVENT_STOP) && s.takePending(tid):
+		s.resumeNew(tid)
+	case cause == unix.PTRACE_EVENT_STOP:
+		// Only seized tracees have these (ptrace(2), "PTRACE_SEIZE"):
+		// a group-stop, left stopped with PTRACE_LISTEN so that SIGCONT
+		// still reaches it, or PTRACE_INTERRUPT's and LISTEN's own traps.
+		if isStopSignal(sig) {
+			ptraceListen(tid)
+			return
+		}
 		unix.PtraceCont(tid, 0)
 	default:
 		if isStopSignal(sig) {
@@ -327,6 +378,37 @@ func (s *state) stop(tid int, ws unix.WaitStatus) {
 // pendingStop marks an auto-attached tracee whose initial SIGSTOP is still
 // due (ptrace(2): it "will start with SIGSTOP").
 func (s *state) pendingStop(tid int) { s.pending[tid] = true }
+
+// resumeNew resumes a new tracee after its first stop, unless it is a
+// process still held for its creator's event (see Config.Data).
+func (s *state) resumeNew(tid int) {
+	if tg, p := s.procOf(tid); p.held && tg == tid {
+		p.waiting = true
+		return
+	}
+	unix.PtraceCont(tid, 0)
+}
+
+// inherit gives the process child, just created by creator, its creator's
+// Data, and releases it if it was held waiting for that.
+func (s *state) inherit(creator, child int) {
+	ctg, cp := s.procOf(creator)
+	tg, p := s.procOf(child)
+	if tg == ctg {
+		return // a thread: its process's Data is already the creator's
+	}
+	p.data = cp.data
+	if s.cfg.Inherit != nil {
+		p.data = s.cfg.Inherit(cp.data)
+	}
+	if p.held {
+		p.held = false
+		if p.waiting {
+			p.waiting = false
+			unix.PtraceCont(tg, 0)
+		}
+	}
+}
 
 func (s *state) takePending(tid int) bool {
 	if s.pending[tid] {
@@ -346,7 +428,7 @@ func (s *state) adopt(tid int) {
 	}
 	s.tgid[tid] = tg
 	if _, ok := s.procs[tg]; !ok {
-		s.procs[tg] = &proc{phase: phaseRunning}
+		s.procs[tg] = &proc{phase: phaseRunning, held: s.cfg.Exec != nil}
 		s.logf("supervise: new process %d", tg)
 	}
 }
@@ -398,6 +480,17 @@ func (s *state) execStop(tid int) {
 	if p == nil {
 		p = &proc{}
 		s.procs[tid] = p
+	}
+	if s.cfg.Exec != nil {
+		data, err := execHook(tid, func() (any, error) { return s.cfg.Exec(tid, p.data) })
+		if err != nil {
+			// The new image has not run: kill it before it does.
+			s.logf("supervise: %d: exec: %v", tid, err)
+			unix.Kill(tid, unix.SIGKILL)
+			unix.PtraceCont(tid, 0)
+			return
+		}
+		p.data = data
 	}
 	s.startImage(tid, p)
 	unix.PtraceCont(tid, 0)
@@ -456,14 +549,22 @@ func (s *state) seccompStop(tid int) {
 		unix.PtraceCont(tid, 0)
 		return
 	}
-	v := &Violation{Pid: tid, Tgid: tg, StartUp: p.phase == phaseStarting, Loader: tag == s.cfg.LoaderTag}
+	v := &Violation{Pid: tid, Tgid: tg, StartUp: p.phase == phaseStarting, Loader: tag == s.cfg.LoaderTag, Data: p.data}
 	v.Nr, v.Args = syscallOf(&regs)
 	verdict := Deny
 	if s.cfg.OnViolation != nil {
 		verdict = s.cfg.OnViolation(v)
 	}
+	errno := v.Errno
+	if errno == 0 {
+		errno = unix.EPERM
+	}
 	if v.StartUp {
-		verdict = Deny
+		verdict, errno = Deny, unix.EPERM
+	}
+	if verdict == Allow {
+		unix.PtraceCont(tid, 0)
+		return
 	}
 	if verdict == Kill {
 		if s.cfg.KillNr >= 0 {
@@ -475,7 +576,7 @@ func (s *state) seccompStop(tid int) {
 		}
 		unix.Kill(tg, unix.SIGKILL)
 	}
-	skipSyscall(&regs, unix.EPERM)
+	skipSyscall(&regs, errno)
 	unix.PtraceSetRegs(tid, &regs)
 	unix.PtraceCont(tid, 0)
 }
@@ -486,6 +587,14 @@ func isStopSignal(sig syscall.Signal) bool {
 		return true
 	}
 	return false
+}
+
+func ptraceListen(tid int) error {
+	_, _, e := unix.Syscall6(unix.SYS_PTRACE, unix.PTRACE_LISTEN, uintptr(tid), 0, 0, 0, 0)
+	if e != 0 {
+		return e
+	}
+	return nil
 }
 
 func ptraceGetSiginfo(tid int, si *[128]byte) error {
