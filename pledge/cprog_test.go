@@ -63,7 +63,7 @@ func buildC(t *testing.T, dir, src string, b cBuild) string {
 
 // execPledged pledges the child and replaces it with bin.
 func execPledged(promises, bin string) {
-	mustPledge(promises, "")
+	mustPledgePromises(promises)
 	err := syscall.Exec(bin, []string{bin}, os.Environ())
 	must("exec "+bin, err)
 }

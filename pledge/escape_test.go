@@ -226,7 +226,7 @@ func TestPledgeForkInherits(t *testing.T) {
 	res := sandboxtest.Run(t, func() {
 		// prot_exec: with cgo the test binary is linked dynamically and
 		// its loader maps libc as code.
-		mustPledge("stdio rpath prot_exec proc exec", "")
+		mustPledgePromises("stdio rpath prot_exec proc exec")
 		exe, err := os.Executable()
 		must("executable", err)
 		attr := &syscall.ProcAttr{

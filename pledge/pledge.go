@@ -45,6 +45,15 @@ type State struct {
 	Execpromises Promises
 	// Filters is the number of seccomp filters this package has stacked.
 	Filters int
+	// ExecSupervisor is the pid of the supervisor that runs the programs
+	// this process executes under exactly Execpromises (see Pledge), 0
+	// when none runs.
+	ExecSupervisor int
+	// ExecErr is why execpromises set together with "exec" are not
+	// enforced (exec'd programs keep Promises): the supervisor could not
+	// start and best effort is on, or this architecture has none
+	// (errors.Is(err, unix.ENOSYS)); nil otherwise.
+	ExecErr error
 }
 
 // state is process-wide, like the kernel's: every goroutine sees one set of
@@ -58,11 +67,8 @@ var (
 	loaded *seccomp.Filter
 )
 
-// CurrentState returns the promises and execpromises in force. It is the hook
-// for a mechanism that runs an exec'd program under exactly its
-// execpromises (the pledge command's supervisor): on Linux the seccomp
-// filter of this process stays on across execve, so only such a mechanism
-// can narrow an exec'd image further.
+// CurrentState returns the promises and execpromises in force, and whether
+// an exec supervisor enforces the execpromises (see Pledge).
 func CurrentState() State {
 	mu.Lock()
 	defer mu.Unlock()
@@ -86,8 +92,25 @@ func CurrentState() State {
 // process with SECCOMP_RET_KILL_PROCESS (wait status: killed by SIGSYS; no
 // handler runs), or returns ENOSYS under "error".
 //
-// On Linux an exec'd program keeps this process's filter: it runs under
-// promises, not execpromises (see COMPAT.md and CurrentState).
+// Execpromises: on Linux a filter stays on across execve, so an exec'd
+// program always keeps this process's promises. When execpromises are set
+// and promises hold "exec", the first such Pledge also starts an exec
+// supervisor: this program re-executed (EnvExecSupervisor; the init
+// functions of this package's dependencies run in it, the program's own do
+// not), which traces this process with ptrace and injects the execpromises
+// filter into every program this process or its descendants execute,
+// before the program runs an instruction. The program's loader may read
+// and map libraries until its ELF entry point, then it runs under exactly
+// promises ∩ execpromises (OpenBSD lets execpromises exceed promises;
+// Linux cannot). This process and the ones it forks keep exactly promises.
+// If the supervisor dies, every process it traces is killed. The supervisor
+// must start before any filter or veil is enforced (the first Pledge, or
+// Unveil calls not yet committed): otherwise, or when ptrace is refused
+// (EPERM: a debugger is attached, Yama), Pledge fails before loading
+// anything, unless best effort is on (SetBestEffort, EnvBestEffort); then
+// exec'd programs keep promises and CurrentState().ExecErr says why. Only
+// amd64 has the supervisor; elsewhere ExecErr is set and exec'd programs
+// keep promises. See exec.go and COMPAT.md.
 func Pledge(promises, execpromises string) error {
 	return pledge(&promises, &execpromises)
 }
@@ -144,6 +167,28 @@ func pledge(promises, execpromises *string) error {
 			return fmt.Errorf("pledge execpromises %q: promise %q not in current %q: %w",
 				*execpromises, extra.String(), state.Execpromises.String(), unix.EPERM)
 		}
+	}
+
+	// The exec supervisor starts before any filter or veil (see Pledge).
+	execSet, exec := state.ExecSet, state.Execpromises
+	if execpromises != nil {
+		execSet, exec = true, wantExec
+	}
+	final := state.Promises
+	if promises != nil {
+		final = want
+	}
+	if promises != nil || state.Pledged {
+		if err := ensureSupervisor(final, exec, execSet); err != nil {
+			return err
+		}
+	}
+	var sent *Promises
+	if promises != nil {
+		sent = &want
+	}
+	if err := tellSupervisor(sent, exec, execSet, violation, flags); err != nil {
+		return err
 	}
 
 	if promises != nil {
@@ -205,7 +250,14 @@ func errnoByName(name string) syscall.Errno {
 // to the earlier filter. That keeps each added filter small (the kernel
 // allows 32768 instructions over the whole stack).
 func stackFilter(p Promises, violation seccomp.Action, flags uint) error {
-	full, err := BuildFilter(seccomp.Native(), p, FilterOptions{Violation: violation})
+	opts := FilterOptions{Violation: violation}
+	if sup != nil {
+		// The exec supervisor decides the loader operations: for this
+		// process as the filter would without them, for exec'd images
+		// until their entry point.
+		opts.Loader = seccomp.ActTrace(execLoaderTag)
+	}
+	full, err := BuildFilter(seccomp.Native(), p, opts)
 	if err != nil {
 		return err
 	}

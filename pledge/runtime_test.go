@@ -216,7 +216,7 @@ func TestRuntimeOsExec(t *testing.T) {
 	sandboxtest.Require(t, "seccomp")
 	dir := sandboxtest.TempDir(t)
 	res := sandboxtest.Run(t, func() {
-		mustPledge("stdio rpath prot_exec proc exec", "")
+		mustPledgePromises("stdio rpath prot_exec proc exec")
 		// os/exec opens /dev/null for writing for a nil Stdout, which
 		// needs "wpath" here (OpenBSD's pledge whitelists /dev/null;
 		// seccomp cannot see paths): pass our stderr instead.
