@@ -116,3 +116,213 @@ func TestExecpromisesCat(t *testing.T) {
 		})
 	}
 }
+
+// buildExecHelper builds one helper into dir in the parent (the child finds
+// it there): the dynamic C helper with gcc, the static Go helper with go
+// build and CGO_ENABLED=0.
+func buildExecHelper(t *testing.T, dir, kind string) string {
+	t.Helper()
+	bin := filepath.Join(dir, kind)
+	if sandboxtest.InChild() {
+		return bin
+	}
+	var cmd *exec.Cmd
+	switch kind {
+	case "dynamic-C":
+		if _, err := exec.LookPath("gcc"); err != nil {
+			t.Skipf("gcc not installed (apt-get install gcc): %v", err)
+		}
+		cmd = exec.Command("gcc", "-O1", "-o", bin, "testdata/exec_mmap.c")
+	case "static-Go":
+		cmd = exec.Command("go", "build", "-buildvcs=false", "-o", bin, "./testdata/exec_gohelper")
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	}
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("%v: %v\n%s", cmd.Args, err, out)
+	}
+	return bin
+}
+
+// TestExecpromisesMmapExec: a dynamic C program and a static Go program
+// exec'd under execpromises "stdio" start (the C program's loader maps libc
+// as code) and are then killed by their mmap(PROT_EXEC), although the
+// parent's promises hold prot_exec.
+func TestExecpromisesMmapExec(t *testing.T) {
+	sandboxtest.Require(t, "seccomp")
+	dir := sandboxtest.TempDir(t)
+	for _, kind := range []string{"dynamic-C", "static-Go"} {
+		t.Run(kind, func(t *testing.T) {
+			bin := buildExecHelper(t, dir, kind)
+			res := sandboxtest.Run(t, func() {
+				mustPledge("stdio rpath proc exec prot_exec", "stdio")
+				runProgram("helper", bin)
+				sandboxtest.Report("parent-mmap-exec", mmapExec())
+			})
+			res.WantExit(t, 0)
+			res.WantOutcome(t, "parent-mmap-exec", "ok")
+			wantLines(t, res, "helper: signal=SIGSYS", "helper out: started")
+			if strings.Contains(res.Stdout, "helper out: mmap") {
+				t.Errorf("the helper's mmap(PROT_EXEC) returned:\n%s", res)
+			}
+		})
+	}
+}
+
+// mmapExec maps one anonymous page PROT_READ|PROT_EXEC, the call that
+// needs "prot_exec", and unmaps it.
+func mmapExec() error {
+	b, err := unix.Mmap(-1, 0, 4096, unix.PROT_READ|unix.PROT_EXEC, unix.MAP_PRIVATE|unix.MAP_ANON)
+	if err == nil {
+		unix.Munmap(b)
+	}
+	return err
+}
+
+// TestExecpromisesGrandchild: a shell exec'd under execpromises "stdio
+// rpath proc exec" (dash needs rpath for getcwd and its PATH search) runs
+// the dynamic C helper; the helper's image inherits the execpromises filter
+// (no second one is stacked), its loader starts it, and its
+// mmap(PROT_EXEC) kills it.
+func TestExecpromisesGrandchild(t *testing.T) {
+	sandboxtest.Require(t, "seccomp")
+	bin := buildExecHelper(t, sandboxtest.TempDir(t), "dynamic-C")
+	res := sandboxtest.Run(t, func() {
+		mustPledge("stdio rpath proc exec prot_exec", "stdio rpath proc exec")
+		runProgram("sh", "/bin/sh", "-c", bin+"; echo status $?")
+	})
+	res.WantExit(t, 0)
+	wantLines(t, res, "sh: exit=0", "sh out: started", "sh out: status 159")
+}
+
+// TestExecpromisesNarrowed: PledgeExecpromises narrows what the next
+// exec'd program gets.
+func TestExecpromisesNarrowed(t *testing.T) {
+	sandboxtest.Require(t, "seccomp")
+	file := secretFile(t)
+	res := sandboxtest.Run(t, func() {
+		mustPledge("stdio rpath proc exec prot_exec", "stdio rpath")
+		runProgram("wide", "/bin/cat", file)
+		sandboxtest.Report("narrow", PledgeExecpromises("stdio"))
+		runProgram("narrow", "/bin/cat", file)
+		sandboxtest.Report("widen", PledgeExecpromises("stdio rpath"))
+	})
+	res.WantExit(t, 0)
+	res.WantOutcome(t, "narrow", "ok")
+	res.WantOutcome(t, "widen", "EPERM")
+	wantLines(t, res, "wide: exit=0", "wide out: secret", "narrow: exit=1", "narrow out: /bin/cat: "+file+": Permission denied")
+}
+
+// TestExecpromisesOwnViolations: the supervised process itself gets
+// exactly what its promises say for the loader operations its filter
+// hands to the supervisor: an open without rpath fails with EACCES (the
+// table's fallback), access(2) and mmap(PROT_EXEC) kill it with SIGSYS;
+// under "error" they return ENOSYS, with LANDPLEDGE_ERRNO=EPERM EPERM.
+func TestExecpromisesOwnViolations(t *testing.T) {
+	sandboxtest.Require(t, "seccomp")
+	file := secretFile(t)
+	cases := []struct {
+		name, promises, env string
+		open, access        string // "" when the call kills
+	}{
+		{"kill", "stdio proc exec", "", "EACCES", ""},
+		{"error", "stdio proc exec error", "", "ENOSYS", "ENOSYS"},
+		{"errno-env", "stdio proc exec", EnvErrno + "=EPERM", "EPERM", "EPERM"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var env []string
+			if c.env != "" {
+				env = append(env, c.env)
+			}
+			res := sandboxtest.Run(t, func() {
+				mustPledge(c.promises, "stdio")
+				fmt.Printf("supervised=%v\n", CurrentState().ExecSupervisor != 0)
+				sandboxtest.Report("open", openRead(file))
+				sandboxtest.Report("access", unix.Access(file, unix.R_OK))
+				sandboxtest.Report("mmap-exec", mmapExec())
+			}, env...)
+			wantLines(t, res, "supervised=true")
+			res.WantOutcome(t, "open", c.open)
+			if c.access == "" {
+				res.WantSignal(t, syscall.SIGSYS)
+				if res.Outcome("access") != "" {
+					t.Errorf("access should have killed:\n%s", res)
+				}
+				return
+			}
+			res.WantExit(t, 0)
+			res.WantOutcome(t, "access", c.access)
+			res.WantOutcome(t, "mmap-exec", c.access)
+		})
+	}
+}
+
+// TestExecSupervisorDeathKills: when the supervisor dies, the process it
+// traces is killed (PTRACE_O_EXITKILL) before it makes another traced call.
+func TestExecSupervisorDeathKills(t *testing.T) {
+	sandboxtest.Require(t, "seccomp")
+	file := secretFile(t)
+	res := sandboxtest.Run(t, func() {
+		mustPledge("stdio proc exec", "stdio")
+		fmt.Println("killing the supervisor")
+		must("kill", unix.Kill(CurrentState().ExecSupervisor, unix.SIGKILL))
+		// A traced call: it waits for the tracer, whose exit kills us;
+		// without a tracer it would fail with ENOSYS.
+		sandboxtest.Report("open-after", openRead(file))
+	})
+	res.WantSignal(t, syscall.SIGKILL)
+	wantLines(t, res, "killing the supervisor")
+	if res.Outcome("open-after") != "" {
+		t.Errorf("the process ran on after its supervisor died:\n%s", res)
+	}
+}
+
+// TestExecNoSupervisor: without execpromises, or without "exec", nothing
+// is started and nothing traces the process.
+func TestExecNoSupervisor(t *testing.T) {
+	sandboxtest.Require(t, "seccomp")
+	cases := map[string]func() error{
+		"execpromises-NULL": func() error { return PledgePromises("stdio rpath proc exec") },
+		"no-exec":           func() error { return Pledge("stdio rpath proc", "stdio") },
+		"exec-only-call":    func() error { return PledgeExecpromises("stdio") },
+	}
+	for name, pledgeFn := range cases {
+		t.Run(name, func(t *testing.T) {
+			res := sandboxtest.Run(t, func() {
+				sandboxtest.Report("pledge", pledgeFn())
+				fmt.Printf("tracer=%d supervisor=%d\n", tracerPid(), CurrentState().ExecSupervisor)
+			})
+			res.WantExit(t, 0)
+			res.WantOutcome(t, "pledge", "ok")
+			wantLines(t, res, "tracer=0 supervisor=0")
+		})
+	}
+}
+
+// TestExecSupervisorTooLate: execpromises set after a filter without the
+// supervisor cannot be enforced (the supervisor must start unfiltered):
+// Pledge fails with EPERM before changing anything, or under best effort
+// proceeds and says why in ExecErr.
+func TestExecSupervisorTooLate(t *testing.T) {
+	sandboxtest.Require(t, "seccomp")
+	for _, bestEffort := range []bool{false, true} {
+		t.Run(fmt.Sprintf("best-effort=%v", bestEffort), func(t *testing.T) {
+			res := sandboxtest.Run(t, func() {
+				SetBestEffort(bestEffort)
+				mustPledgePromises("stdio rpath proc exec")
+				sandboxtest.Report("late", Pledge("stdio proc exec", "stdio"))
+				st := CurrentState()
+				fmt.Printf("promises=%q exec-set=%v supervisor=%d exec-err=%v\n",
+					st.Promises.String(), st.ExecSet, st.ExecSupervisor, errors.Is(st.ExecErr, unix.EPERM))
+			})
+			res.WantExit(t, 0)
+			if !bestEffort {
+				res.WantOutcome(t, "late", "EPERM")
+				wantLines(t, res, `promises="stdio rpath proc exec" exec-set=false supervisor=0 exec-err=false`)
+				return
+			}
+			res.WantOutcome(t, "late", "ok")
+			wantLines(t, res, `promises="stdio proc exec" exec-set=true supervisor=0 exec-err=true`)
+		})
+	}
+}

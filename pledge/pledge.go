@@ -169,6 +169,11 @@ func pledge(promises, execpromises *string) error {
 		}
 	}
 
+	if promises != nil && state.Filters == 0 {
+		// UnveilStatus (also read by ensureSupervisor) asks the kernel for
+		// the Landlock ABI once: ask while the filter still allows it.
+		UnveilStatus()
+	}
 	// The exec supervisor starts before any filter or veil (see Pledge).
 	execSet, exec := state.ExecSet, state.Execpromises
 	if execpromises != nil {
