@@ -39,6 +39,12 @@ import (
 //     point, as the command does. The image then runs under p ∩ e: the
 //     filter stacks on P's, and the kernel keeps the most severe answer.
 //
+// S trusts P only as far as P's own rules go: it refuses execpromises that
+// grow and violation actions other than the ones Pledge uses, and it makes
+// itself not dumpable, so that a pledged P cannot ptrace it or write its
+// /proc/PID/mem (without CAP_SYS_PTRACE). Whatever P asks, an exec'd image
+// keeps P's filter: it never gets more than P's promises.
+//
 // S exits when P and every descendant are gone. If S dies,
 // PTRACE_O_EXITKILL kills every process it traces, and without a tracer a
 // SECCOMP_RET_TRACE call fails with ENOSYS: fail closed.
@@ -216,6 +222,10 @@ func parseLayerRequest(line string) (kind string, l *layer, err error) {
 	fl, err3 := strconv.ParseUint(f[3], 10, 32)
 	if err := errors.Join(err1, err2, err3); err != nil {
 		return "", nil, fmt.Errorf("request %q: %w: %w", line, unix.EINVAL, err)
+	}
+	// Only what fromEnv gives: zero (the promises decide) or an errno.
+	if act := seccomp.Action(v); act != 0 && act&unix.SECCOMP_RET_ACTION_FULL != seccomp.ActErrno(0) {
+		return "", nil, fmt.Errorf("request %q: violation %v: %w", line, act, unix.EINVAL)
 	}
 	l, err = newLayer(Promises(p), seccomp.Action(v), uint(fl))
 	return f[0], l, err

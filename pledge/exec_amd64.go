@@ -76,6 +76,13 @@ func runSupervisor(arg string) int {
 	if line, err := ctl.ReadString('\n'); err != nil || line != "attach\n" {
 		return 2 // P went away
 	}
+	// Not dumpable: nothing without CAP_SYS_PTRACE may ptrace S or open its
+	// /proc/PID/mem (ptrace(2), "Ptrace access mode checking"), so P, once
+	// pledged, cannot rewrite its own supervisor.
+	if err := unix.Prctl(unix.PR_SET_DUMPABLE, 0, 0, 0, 0); err != nil {
+		answer(os.NewSyscallError("prctl(PR_SET_DUMPABLE, 0)", err))
+		return 1
+	}
 	x := &execSuper{}
 	arch := seccomp.Native()
 	cfg := supervise.Config{
@@ -126,6 +133,12 @@ func (x *execSuper) serve(ctl *bufio.Reader, answer func(error)) {
 			case "self":
 				x.self = append(slices.Clip(x.self), l)
 			case "exec":
+				// Reduce-only here too, so that a pledged P cannot widen
+				// what its exec'd programs get by writing to the pipe.
+				if x.exec != nil && l.promises&^x.exec.promises != 0 {
+					err = fmt.Errorf("execpromises %q wider than %q: %w", l.promises.String(), x.exec.promises.String(), unix.EPERM)
+					break
+				}
 				x.exec = l
 			default:
 				err = fmt.Errorf("request %q: %w", line, unix.EINVAL)

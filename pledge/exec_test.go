@@ -3,6 +3,7 @@
 package pledge
 
 import (
+	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
@@ -17,6 +18,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/landpledge/landpledge/internal/sandboxtest"
+	"github.com/landpledge/landpledge/seccomp"
 )
 
 // The exec supervisor (exec.go): a child pledges with execpromises and runs
@@ -324,5 +326,40 @@ func TestExecSupervisorTooLate(t *testing.T) {
 			res.WantOutcome(t, "late", "ok")
 			wantLines(t, res, `promises="stdio proc exec" exec-set=true supervisor=0 exec-err=true`)
 		})
+	}
+}
+
+// TestExecSupervisorRequests: the supervisor takes from P only what P may
+// ask: execpromises that shrink, violations that kill or fail with an
+// errno. A pledged P that writes to the pipe cannot widen its exec'd
+// programs beyond what it was allowed to set.
+func TestExecSupervisorRequests(t *testing.T) {
+	must := func(s string) Promises {
+		p, err := ParsePromises(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	lines := []string{
+		layerRequest("exec", must("stdio rpath"), 0, 0),
+		layerRequest("exec", must("stdio rpath inet"), 0, 0),
+		layerRequest("exec", must("stdio"), 0, 0),
+		layerRequest("self", must("stdio proc exec"), 0, 0),
+		layerRequest("self", must("stdio"), seccomp.ActAllow, 0),
+		layerRequest("exec", must("stdio"), seccomp.ActErrno(unix.EPERM), 0),
+		"bogus 1 2 3",
+	}
+	want := []string{"ok", "EPERM", "ok", "ok", "EINVAL", "ok", "EINVAL"}
+	x := &execSuper{}
+	var got []string
+	x.serve(bufio.NewReader(strings.NewReader(strings.Join(lines, "\n")+"\n")), func(err error) {
+		got = append(got, sandboxtest.ErrnoName(err))
+	})
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("answers %v, want %v", got, want)
+	}
+	if x.exec == nil || x.exec.promises != must("stdio") || x.exec.violation != seccomp.ActErrno(unix.EPERM) || len(x.self) != 1 {
+		t.Errorf("state after the requests: exec %+v, %d self layers", x.exec, len(x.self))
 	}
 }
