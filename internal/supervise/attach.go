@@ -69,7 +69,7 @@ func Attach(pid int, cfg Config) (*Attached, error) {
 			case errors.Is(err, unix.ESRCH):
 				gone[tid] = true // the thread ended meanwhile
 				continue
-			case errors.Is(err, unix.EPERM) && tracerOf(tid) == os.Getpid():
+			case errors.Is(err, unix.EPERM) && tracerOf(tid) == unix.Gettid():
 				// Attached already by PTRACE_O_TRACECLONE; its first stop
 				// (PTRACE_EVENT_STOP) is still due.
 			default:
@@ -113,8 +113,8 @@ func tasks(pid int) ([]int, error) {
 	return tids, nil
 }
 
-// tracerOf returns the TracerPid of tid (/proc/TID/status), 0 if none or
-// unknown.
+// tracerOf returns the TracerPid of tid (/proc/TID/status): the thread id
+// of its tracer (the tracer thread, not its process), 0 if none or unknown.
 func tracerOf(tid int) int {
 	b, err := os.ReadFile("/proc/" + strconv.Itoa(tid) + "/status")
 	if err != nil {
