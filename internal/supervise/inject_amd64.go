@@ -32,9 +32,13 @@ const redZone = 128
 // the tracee's stack below its stack pointer.
 //
 // The thread must be in a ptrace-stop in which the tracer may change its
-// registers (a signal-delivery-stop such as the SIGTRAP after
-// PTRACE_TRACEME's execve, or a PTRACE_EVENT_EXEC stop), and no other
-// thread of the tracee may run meanwhile (at an exec stop there is none).
+// registers and nothing will overwrite them on resumption: a
+// signal-delivery-stop such as the SIGTRAP after PTRACE_TRACEME's execve,
+// or the syscall-exit-stop of an execve. Not the PTRACE_EVENT_EXEC stop
+// itself: the thread is still inside execve there, and on the way out the
+// kernel stores execve's return value in rax over the injected number
+// (attach.go moves the thread to the syscall-exit-stop first). No other
+// thread of the tracee may run meanwhile (after an execve there is none).
 // All methods must be called from the tracer thread. Nothing read from the
 // tracee decides anything: the results are the kernel's return values.
 type Injector struct {
