@@ -58,6 +58,9 @@ func syscallOf(r *unix.PtraceRegs) (uint32, [6]uint64) {
 	return uint32(r.Orig_rax), [6]uint64{r.Rdi, r.Rsi, r.Rdx, r.R10, r.R8, r.R9}
 }
 
+// canRewriteSyscall: skipSyscall and setSyscall work on this architecture.
+const canRewriteSyscall = true
+
 // skipSyscall makes the stopped call not run and return -errno: at a
 // seccomp stop, a syscall number of -1 skips the call and rax is its result
 // (seccomp(2), SECCOMP_RET_TRACE).

@@ -566,6 +566,13 @@ func (s *state) seccompStop(tid int) {
 		unix.PtraceCont(tid, 0)
 		return
 	}
+	if !canRewriteSyscall {
+		// The call cannot be skipped on this architecture: never let a
+		// denied call run.
+		unix.Kill(tg, unix.SIGKILL)
+		unix.PtraceCont(tid, 0)
+		return
+	}
 	if verdict == Kill {
 		if s.cfg.KillNr >= 0 {
 			setSyscall(&regs, uint64(s.cfg.KillNr))
