@@ -151,8 +151,7 @@ func TestSetupFailureFailsClosed(t *testing.T) {
 }
 
 // The seccomp filter injected at the first stop is in force once the
-// program has started; its loader phase still works (the test binary is
-// started directly, with no stage 2).
+// program has started; its loader phase still works.
 func TestSetupInjectsFilter(t *testing.T) {
 	bpf, err := testFilter().Compile()
 	if err != nil {
@@ -266,14 +265,3 @@ func inheritable(t *testing.T, with []int, rules []PathBeneath) []int {
 
 // unsafeSizeofRulesetFS passes only handled_access_fs (ABI 1's struct).
 const unsafeSizeofRulesetFS = 8
-
-func applyAt(pid int, sb *Sandbox) error {
-	in, err := NewInjector(pid)
-	if err != nil {
-		return err
-	}
-	if err := in.Apply(sb); err != nil {
-		return err
-	}
-	return in.Restore()
-}

@@ -100,9 +100,7 @@ type Config struct {
 	// and the process then starts like any exec'd image: loader grants
 	// until its entry point. An error kills the process before it runs an
 	// instruction and Run returns a *SetupError: the sandbox fails closed.
-	// Without Setup, cmd is the caller's own helper (a "stage 2") that
-	// sandboxes itself and execs the program; it is trusted until that
-	// exec.
+	// Run requires it: nothing the supervisor starts runs unsandboxed.
 	Setup func(pid int) error
 	// Started, when set, is called with cmd's pid as soon as it is
 	// forked, while it is still on its way to the first stop: work that
@@ -137,16 +135,13 @@ func (e *SetupError) Unwrap() error { return e.Err }
 type phase uint8
 
 const (
-	// phaseStage2 is the supervisor's own helper between its start and its
-	// exec of the target: trusted code, everything it asks is allowed.
-	phaseStage2 phase = iota
+	// phaseRunning is a process's life outside its start-up.
+	phaseRunning phase = iota
 	// phaseStarting lasts from an exec to the new image's entry point.
 	phaseStarting
-	// phaseRunning is everything else.
-	phaseRunning
 )
 
-var phaseNames = [...]string{phaseStage2: "stage2", phaseStarting: "starting", phaseRunning: "running"}
+var phaseNames = [...]string{phaseStarting: "starting", phaseRunning: "running"}
 
 type proc struct {
 	phase phase
@@ -184,6 +179,9 @@ type state struct {
 // When Run returns, descendants still alive are killed by PTRACE_O_EXITKILL
 // once the caller exits.
 func Run(cmd *exec.Cmd, cfg Config) (unix.WaitStatus, error) {
+	if cfg.Setup == nil {
+		return 0, errors.New("supervise.Run: Config.Setup is required (it sandboxes the program at its first stop)")
+	}
 	runtime.LockOSThread()
 	// Never unlocked: the thread is the tracer of every tracee, and Go
 	// must not hand it to other goroutines while tracees may remain.
@@ -218,7 +216,7 @@ func Run(cmd *exec.Cmd, cfg Config) (unix.WaitStatus, error) {
 	s := &state{
 		cfg:     cfg,
 		main:    pid,
-		procs:   map[int]*proc{pid: {phase: phaseStage2, data: cfg.Data}},
+		procs:   map[int]*proc{pid: {phase: phaseRunning, data: cfg.Data}},
 		tgid:    map[int]int{pid: pid},
 		stopped: map[int]bool{},
 		pending: map[int]bool{},
@@ -531,21 +529,23 @@ func (s *state) entryHit(tid int) bool {
 func (s *state) seccompStop(tid int) {
 	msg, err := unix.PtraceGetEventMsg(tid)
 	if err != nil {
+		// Never let a call through undecided.
+		tg, _ := s.procOf(tid)
+		unix.Kill(tg, unix.SIGKILL)
 		unix.PtraceCont(tid, 0)
 		return
 	}
 	tag := uint16(msg)
 	tg, p := s.procOf(tid)
 	switch {
-	case p.phase == phaseStage2:
-		unix.PtraceCont(tid, 0)
-		return
 	case tag == s.cfg.LoaderTag && p.phase == phaseStarting:
 		unix.PtraceCont(tid, 0)
 		return
 	}
 	var regs unix.PtraceRegs
 	if err := unix.PtraceGetRegs(tid, &regs); err != nil {
+		// Never let a call through undecided.
+		unix.Kill(tg, unix.SIGKILL)
 		unix.PtraceCont(tid, 0)
 		return
 	}

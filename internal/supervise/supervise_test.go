@@ -17,13 +17,10 @@ import (
 	"github.com/landpledge/landpledge/seccomp"
 )
 
-// The test binary plays three parts, chosen by environment variables:
-// the test runner; "stage 2" (load a filter, exec the target); and the
-// target (do one thing, print its errno name).
-const (
-	envStage2 = "SUPERVISE_TEST_STAGE2"
-	envTarget = "SUPERVISE_TEST_TARGET"
-)
+// The test binary plays two parts, chosen by an environment variable: the
+// test runner, and the target (do one thing, print its errno name), which
+// the supervisor sandboxes with testFilter at its first stop.
+const envTarget = "SUPERVISE_TEST_TARGET"
 
 const (
 	tagViolation uint16 = 1
@@ -98,22 +95,6 @@ var targets = map[string]func() error{
 }
 
 func TestMain(m *testing.M) {
-	if mode := os.Getenv(envStage2); mode != "" {
-		bpf, err := testFilter().Compile()
-		if err != nil {
-			panic(err)
-		}
-		if _, err := seccomp.Load(bpf, seccomp.FlagTSync); err != nil {
-			panic(err)
-		}
-		exe, _ := os.Executable()
-		os.Unsetenv(envStage2)
-		env := append(os.Environ(), envTarget+"="+mode)
-		// Through the filter: execve is loader-tagged, allowed for stage 2.
-		err = syscall.Exec(exe, []string{exe}, env)
-		println("exec:", err.Error())
-		os.Exit(126)
-	}
 	if mode := os.Getenv(envTarget); mode != "" {
 		err := targets[mode]()
 		sandboxtest.Report(mode, err)
@@ -128,9 +109,25 @@ func runSupervised(t *testing.T, mode string, kill bool) (unix.WaitStatus, strin
 	if err != nil {
 		t.Fatal(err)
 	}
+	bpf, err := testFilter().Compile()
+	if err != nil {
+		t.Fatal(err)
+	}
 	cmd := exec.Command(exe)
-	cmd.Env = append(os.Environ(), envStage2+"="+mode)
-	return supervised(t, cmd, kill, nil)
+	cmd.Env = append(os.Environ(), envTarget+"="+mode)
+	return supervised(t, cmd, kill, func(pid int) error { return applyAt(pid, &Sandbox{Filter: bpf}) })
+}
+
+// applyAt injects sb into pid, stopped at its first stop.
+func applyAt(pid int, sb *Sandbox) error {
+	in, err := NewInjector(pid)
+	if err != nil {
+		return err
+	}
+	if err := in.Apply(sb); err != nil {
+		return err
+	}
+	return in.Restore()
 }
 
 // supervised runs cmd under Run with the test filter's tags and returns its
