@@ -127,6 +127,22 @@ func (p Perm) Rights() uint64 {
 	return r
 }
 
+// PermFor returns the fewest permission letters whose rights include every
+// Landlock right in access (the earliest letters on a tie, so READ_FILE
+// alone gives 'r', not 'x'), for explaining a Landlock denial in unveil's
+// terms; ok is false when no letters grant them all (a right no letter
+// maps to, such as a scope or network right).
+func PermFor(access uint64) (p Perm, ok bool) {
+	all := PermRead | PermWrite | PermExec | PermCreate
+	best, bestLen := Perm(0), len(permTable)+1
+	for cand := Perm(0); cand <= all; cand++ {
+		if n := len(cand.String()); cand.Rights()&access == access && n < bestLen {
+			best, bestLen = cand, n
+		}
+	}
+	return best, bestLen <= len(permTable)
+}
+
 // AllRights is every Landlock right some permission letter maps to.
 func AllRights() uint64 { return Perm(PermRead | PermWrite | PermExec | PermCreate).Rights() }
 

@@ -51,6 +51,13 @@ type Landlock struct {
 	// rights the ruleset does not handle and directory rights on a
 	// non-directory with EINVAL, and an empty access with ENOMSG).
 	Rules []PathBeneath
+	// RestrictFlags are landlock_restrict_self(2)'s flags: the
+	// LANDLOCK_RESTRICT_SELF_LOG_* audit bits (ABI 7, Linux 6.15), e.g.
+	// LOG_NEW_EXEC_ON so that programs exec'd later log their denials too
+	// (by default only the executable that created the domain does). The
+	// kernel refuses flags it does not know with EINVAL: mask them to the
+	// running ABI (landlock.RestrictFlags).
+	RestrictFlags uint32
 }
 
 // Rlimit is one resource limit (RLIMIT_*, struct rlimit64).
@@ -140,8 +147,8 @@ func (in *Injector) landlock(l *Landlock) error {
 			return fmt.Errorf("landlock_add_rule(PATH_BENEATH, %#x) %s: %w", r.Access, r.Path, err)
 		}
 	}
-	if _, err := in.Syscall(unix.SYS_LANDLOCK_RESTRICT_SELF, rfd, 0); err != nil {
-		return fmt.Errorf("landlock_restrict_self: %w", err)
+	if _, err := in.Syscall(unix.SYS_LANDLOCK_RESTRICT_SELF, rfd, uint64(l.RestrictFlags)); err != nil {
+		return fmt.Errorf("landlock_restrict_self(%#x): %w", l.RestrictFlags, err)
 	}
 	fds := []int{int(rfd)}
 	for _, r := range l.Rules {
