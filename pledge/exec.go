@@ -258,6 +258,12 @@ type layer struct {
 	// decide is the filter built without the loader tags: what the layer
 	// answers a loader operation once start-up is over.
 	decide *seccomp.Filter
+	// inject is the filter injected into exec'd images (execpromises
+	// layers only): compiled once, with the loader tag, and given each
+	// image's pid for its "to itself" rules by rewriting the comparisons
+	// (CompilePidFilter), so that an exec compiles nothing. Nil when it
+	// could not be compiled that way: then each exec compiles its own.
+	inject *seccomp.ParamProgram
 }
 
 func newLayer(p Promises, violation seccomp.Action, flags uint) (*layer, error) {
@@ -266,6 +272,26 @@ func newLayer(p Promises, violation seccomp.Action, flags uint) (*layer, error) 
 		return nil, err
 	}
 	return &layer{promises: p, violation: violation, flags: flags, decide: f}, nil
+}
+
+// injectFilter is the loader-tagged filter of execpromises layer l for the
+// image pid: patched from l.inject when there, else compiled for pid.
+func (l *layer) injectFilter(pid int) (seccomp.Program, error) {
+	if l.inject != nil {
+		return l.inject.Program(uint32(pid)), nil
+	}
+	f, err := BuildFilter(seccomp.Native(), l.promises, l.injectOptions(pid))
+	if err != nil {
+		return nil, err
+	}
+	return f.Compile()
+}
+
+// injectOptions are the options of the filter injected into an exec'd
+// image: the layer's violation action, the loader operations traced for
+// the supervisor's start-up grants.
+func (l *layer) injectOptions(pid int) FilterOptions {
+	return FilterOptions{Violation: l.violation, Loader: seccomp.ActTrace(execLoaderTag), Pid: pid}
 }
 
 // stackDecide is what the kernel answers for d from a stack of filters

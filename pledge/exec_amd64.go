@@ -127,6 +127,12 @@ func (x *execSuper) serve(ctl *bufio.Reader, answer func(error)) {
 			return
 		}
 		kind, l, err := parseLayerRequest(strings.TrimSuffix(line, "\n"))
+		if err == nil && kind == "exec" {
+			// Compiled here, once, rather than at every exec stop, and
+			// outside mu, which the supervise loop takes. On failure
+			// inject stays nil and each exec compiles its own.
+			l.inject, _ = CompilePidFilter(seccomp.Native(), l.promises, l.injectOptions(0))
+		}
 		if err == nil {
 			x.mu.Lock()
 			switch kind {
@@ -180,15 +186,7 @@ func (x *execSuper) execStop(pid int, d any) (any, error) {
 	if n := len(layers); n > 0 && layers[n-1] == e {
 		return layers, nil
 	}
-	f, err := BuildFilter(seccomp.Native(), e.promises, FilterOptions{
-		Violation: e.violation,
-		Loader:    seccomp.ActTrace(execLoaderTag),
-		Pid:       pid,
-	})
-	if err != nil {
-		return nil, err
-	}
-	prog, err := f.Compile()
+	prog, err := e.injectFilter(pid)
 	if err != nil {
 		return nil, err
 	}

@@ -263,3 +263,18 @@ func SyscallNumber(arch seccomp.Arch, name string) (uint32, bool) {
 	nr, ok := sysnums[arch.Name][name]
 	return nr, ok
 }
+
+// CompilePidFilter compiles BuildFilter(arch, p, opts) once for every pid:
+// the result's Program(uint32(pid)) is the program BuildFilter with
+// opts.Pid = pid compiles to, with only the K of the "to itself"
+// comparisons rewritten (seccomp.CompileParam proves from the program that
+// they are plain equalities nothing else depends on). The exec supervisor
+// compiles a filter for each new image's pid; this moves the compilation
+// off that path. opts.Pid is ignored.
+func CompilePidFilter(arch seccomp.Arch, p Promises, opts FilterOptions) (*seccomp.ParamProgram, error) {
+	return seccomp.CompileParam(func(pid uint32) (*seccomp.Filter, error) {
+		o := opts
+		o.Pid = int(pid)
+		return BuildFilter(arch, p, o)
+	})
+}
