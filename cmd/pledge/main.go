@@ -148,9 +148,21 @@ func supervised(c *config, have map[string]error) int {
 		}
 		cfg.KillNr = killNr(f)
 	}
+	// Landlock denials are read from the audit log when the command may
+	// (landlockaudit.go); lines are single writes to stderr, as the
+	// supervisor's are, so they never interleave.
+	var audit *landlockAudit
+	var logFlags uint32
+	if veil != nil && !c.Quiet {
+		if audit = startLandlockAudit(c.Verbose, func(l string) { warn("%s", l) }); audit != nil {
+			defer audit.finish() // after the program's exit: its last denials
+			logFlags = landlockLogFlags(veil.ABI)
+		}
+	}
 	filterc := make(chan compiled, 1)
 	var filter compiled
 	cfg.Started = func(pid int) {
+		audit.setProgram(pid)
 		if filtered {
 			go func() { filterc <- compileFilter(c, p, pid) }()
 		}
@@ -165,7 +177,7 @@ func supervised(c *config, have map[string]error) int {
 		if err := waitFilter(); err != nil {
 			return err
 		}
-		err := setUp(c, pid, sandboxFor(c, veil, filter.prog))
+		err := setUp(c, pid, sandboxFor(c, veil, filter.prog, logFlags))
 		if veil != nil {
 			veil.Close() // the program had its own copies, closed in it by now
 		}

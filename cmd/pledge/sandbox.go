@@ -173,8 +173,9 @@ func permOrNone(p string) string {
 	return p
 }
 
-// sandboxFor is what Setup applies to the program at its first stop.
-func sandboxFor(c *config, veil *unveil.Prepared, filter seccomp.Program) *supervise.Sandbox {
+// sandboxFor is what Setup applies to the program at its first stop;
+// restrictFlags are the landlock_restrict_self flags (landlockLogFlags).
+func sandboxFor(c *config, veil *unveil.Prepared, filter seccomp.Program, restrictFlags uint32) *supervise.Sandbox {
 	sb := &supervise.Sandbox{Filter: filter}
 	if !c.KeepFds {
 		sb.CloseFrom = 3
@@ -192,7 +193,8 @@ func sandboxFor(c *config, veil *unveil.Prepared, filter seccomp.Program) *super
 				Handled_access_net: veil.Attr.HandledAccessNet,
 				Scoped:             veil.Attr.Scoped,
 			},
-			AttrSize: rulesetAttrSize,
+			AttrSize:      rulesetAttrSize,
+			RestrictFlags: restrictFlags,
 		}
 		for _, r := range veil.Rules {
 			l.Rules = append(l.Rules, supervise.PathBeneath{Access: r.Access, Fd: r.Fd, Path: r.Path})
