@@ -5,16 +5,16 @@ package supervise
 import "golang.org/x/sys/unix"
 
 // The register and breakpoint code exists for amd64 only (arm64 would use
-// NT_ARM_HW_BREAK for the entry breakpoint and NT_ARM_SYSTEM_CALL for the
+// a BRK instruction for the entry breakpoint and NT_ARM_SYSTEM_CALL for the
 // syscall number). Elsewhere the package builds, but Setup's injection
 // fails (errNoInject), so no program is ever run unsandboxed, and these
 // stubs fail closed: no entry breakpoint means no loader grants.
 
-func setEntryBreakpoint(tid int, entry uint64) error { return errNoInject }
+func setEntryBreakpoint(tid int, entry uint64) (byte, error) { return 0, errNoInject }
 
-func entryBreakpointHit(tid int) bool { return false }
+func entryBreakpointHit(tid int, entry uint64) bool { return false }
 
-func clearEntryBreakpoint(tid int) {}
+func clearEntryBreakpoint(tid int, entry uint64, orig byte, rewind bool) error { return errNoInject }
 
 // syscallOf cannot decode the registers here: it reports a number no
 // table has, so nothing is explained or allowed by it.

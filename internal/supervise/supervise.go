@@ -12,10 +12,11 @@
 // the caller sees), or kills the process.
 //
 // Whether a loader-tagged call is allowed depends only on the supervisor's
-// own state: a process is "starting" from its PTRACE_EVENT_EXEC stop until a
-// hardware breakpoint on its ELF entry point (AT_ENTRY from /proc/PID/auxv,
-// read while the new image has not run an instruction) fires, and "running"
-// after. Nothing is read from the target's memory to make a decision.
+// own state: a process is "starting" from its PTRACE_EVENT_EXEC stop until an
+// int3 the supervisor wrote at its ELF entry point (AT_ENTRY from
+// /proc/PID/auxv, read while the new image has not run an instruction)
+// traps, and "running" after. Nothing is read from the target's memory to
+// make a decision: the trap is recognised by its si_code and rip.
 //
 // Without a tracer, SECCOMP_RET_TRACE fails the call with ENOSYS, and the
 // supervisor sets PTRACE_O_EXITKILL so that its death kills every tracee
@@ -131,6 +132,12 @@ func (e *SetupError) Error() string { return "setting up the sandbox: " + e.Err.
 
 func (e *SetupError) Unwrap() error { return e.Err }
 
+// breakpoint is an int3 written at addr over the byte orig.
+type breakpoint struct {
+	addr uint64
+	orig byte
+}
+
 // phase is where a process is in its life as the supervisor sees it.
 type phase uint8
 
@@ -146,6 +153,11 @@ var phaseNames = [...]string{phaseStarting: "starting", phaseRunning: "running"}
 type proc struct {
 	phase phase
 	entry uint64
+	// entryByte is the byte the int3 at entry replaced (phaseStarting).
+	entryByte byte
+	// stray, for a process forked by a starting one, is the parent's int3
+	// that the fork copied into its memory: removed before it runs.
+	stray *breakpoint
 	data  any
 	// held is set for a new process that stays stopped until its creator's
 	// fork/vfork/clone event gave it its Data (Config.Exec set).
@@ -344,7 +356,7 @@ func (s *state) stop(tid int, ws unix.WaitStatus) {
 				s.adopt(int(msg))
 				s.pendingStop(int(msg))
 			}
-			s.inherit(tid, int(msg))
+			s.inherit(tid, int(msg), cause)
 		}
 		unix.PtraceCont(tid, 0)
 	case sig == unix.SIGTRAP && cause == 0 && s.entryHit(tid):
@@ -380,16 +392,46 @@ func (s *state) pendingStop(tid int) { s.pending[tid] = true }
 // resumeNew resumes a new tracee after its first stop, unless it is a
 // process still held for its creator's event (see Config.Data).
 func (s *state) resumeNew(tid int) {
-	if tg, p := s.procOf(tid); p.held && tg == tid {
+	tg, p := s.procOf(tid)
+	if p.held && tg == tid {
 		p.waiting = true
+		return
+	}
+	if tg == tid {
+		s.release(tg, p)
 		return
 	}
 	unix.PtraceCont(tid, 0)
 }
 
-// inherit gives the process child, just created by creator, its creator's
-// Data, and releases it if it was held waiting for that.
-func (s *state) inherit(creator, child int) {
+// release resumes the new process tg, stopped before its first
+// instruction, once it is known, removing first the int3 it copied from a
+// starting parent (fork(2) copies the memory, breakpoint included); if
+// that fails it is killed, so that no process runs with a stray int3.
+func (s *state) release(tg int, p *proc) {
+	if bp := p.stray; bp != nil {
+		p.stray = nil
+		if err := clearEntryBreakpoint(tg, bp.addr, bp.orig, false); err != nil {
+			s.logf("supervise: %d: removing its parent's entry breakpoint: %v", tg, err)
+			unix.Kill(tg, unix.SIGKILL)
+		}
+	}
+	unix.PtraceCont(tg, 0)
+}
+
+// inherit gives the process child, just created by creator (cause is the
+// creation event), its creator's Data, and releases it if it was held
+// waiting for that.
+//
+// A process created while its creator is starting has the creator's int3
+// at the entry point in its memory. A fork's copy is its own, and the
+// byte is put back there before it runs (release). A vfork child shares
+// the creator's memory (CLONE_VM), so the int3 is the creator's own and
+// stays; should the child run into it, it is a process outside its
+// start-up and the SIGTRAP kills it. Any other new process (clone without
+// CLONE_THREAD, whose memory may be either) is killed: loaders do not
+// create processes, and nothing is left to guess.
+func (s *state) inherit(creator, child int, cause int) {
 	ctg, cp := s.procOf(creator)
 	tg, p := s.procOf(child)
 	if tg == ctg {
@@ -399,11 +441,21 @@ func (s *state) inherit(creator, child int) {
 	if s.cfg.Inherit != nil {
 		p.data = s.cfg.Inherit(cp.data)
 	}
+	if cp.phase == phaseStarting {
+		switch cause {
+		case unix.PTRACE_EVENT_FORK:
+			p.stray = &breakpoint{addr: cp.entry, orig: cp.entryByte}
+		case unix.PTRACE_EVENT_VFORK:
+		default:
+			s.logf("supervise: %d: clone of a starting process %d: killed", tg, ctg)
+			unix.Kill(tg, unix.SIGKILL)
+		}
+	}
 	if p.held {
 		p.held = false
 		if p.waiting {
 			p.waiting = false
-			unix.PtraceCont(tg, 0)
+			s.release(tg, p)
 		}
 	}
 }
@@ -417,8 +469,10 @@ func (s *state) takePending(tid int) bool {
 }
 
 // adopt records a new tracee. A new process starts "running": a process
-// forked before its parent reached the entry point has no breakpoint (debug
-// registers are not inherited by fork), so it gets no loader freedoms.
+// forked before its parent reached the entry point gets no loader
+// freedoms, and the int3 it may have copied is removed (see inherit). It
+// is held until its creator's event when that event may matter: Config.Exec
+// set, or a process starting (its int3 must be gone before the child runs).
 func (s *state) adopt(tid int) {
 	tg := readTgid(tid)
 	if tg == 0 {
@@ -426,9 +480,20 @@ func (s *state) adopt(tid int) {
 	}
 	s.tgid[tid] = tg
 	if _, ok := s.procs[tg]; !ok {
-		s.procs[tg] = &proc{phase: phaseRunning, held: s.cfg.Exec != nil}
+		s.procs[tg] = &proc{phase: phaseRunning, held: s.cfg.Exec != nil || s.anyStarting()}
 		s.logf("supervise: new process %d", tg)
 	}
+}
+
+// anyStarting reports whether some process is between its exec and its
+// entry point.
+func (s *state) anyStarting() bool {
+	for _, p := range s.procs {
+		if p.phase == phaseStarting {
+			return true
+		}
+	}
+	return false
 }
 
 func readTgid(tid int) int {
@@ -460,8 +525,8 @@ func (s *state) procOf(tid int) (int, *proc) {
 }
 
 // execStop: tid (now the thread-group leader) has just executed a new
-// image that has not run yet. Start its loader phase and arm a hardware
-// breakpoint on its entry point.
+// image that has not run yet. Start its loader phase and write an int3 at
+// its entry point.
 func (s *state) execStop(tid int) {
 	if former, err := unix.PtraceGetEventMsg(tid); err == nil && int(former) != tid {
 		delete(s.tgid, int(former))
@@ -495,12 +560,14 @@ func (s *state) execStop(tid int) {
 }
 
 // startImage begins the loader phase of p, whose leader tid stopped right
-// after an exec: it arms a hardware breakpoint on the new image's entry
-// point.
+// after an exec: it writes an int3 at the new image's entry point. The new
+// image's memory is its own (execve(2) replaced the old one), so no other
+// process sees the byte.
 func (s *state) startImage(tid int, p *proc) {
 	entry, err := auxvEntry(tid)
+	var orig byte
 	if err == nil {
-		err = setEntryBreakpoint(tid, entry)
+		orig, err = setEntryBreakpoint(tid, entry)
 	}
 	if err != nil {
 		// Without the breakpoint the supervisor cannot tell when start-up
@@ -508,20 +575,26 @@ func (s *state) startImage(tid int, p *proc) {
 		p.phase = phaseRunning
 		s.logf("supervise: %d: exec without entry breakpoint: %v", tid, err)
 	} else {
-		p.phase, p.entry = phaseStarting, entry
+		p.phase, p.entry, p.entryByte = phaseStarting, entry, orig
 		s.logf("supervise: %d: exec, entry %#x", tid, entry)
 	}
 }
 
 // entryHit reports whether tid's SIGTRAP is the entry breakpoint, and if so
-// ends the loader phase.
+// ends the loader phase: the byte is put back and the thread resumes at
+// the entry point. If that fails the process is killed (it would run a
+// broken instruction).
 func (s *state) entryHit(tid int) bool {
-	_, p := s.procOf(tid)
-	if p.phase != phaseStarting || !entryBreakpointHit(tid) {
+	tg, p := s.procOf(tid)
+	if p.phase != phaseStarting || !entryBreakpointHit(tid, p.entry) {
 		return false
 	}
-	clearEntryBreakpoint(tid)
 	p.phase = phaseRunning
+	if err := clearEntryBreakpoint(tid, p.entry, p.entryByte, true); err != nil {
+		s.logf("supervise: %d: removing the entry breakpoint: %v", tid, err)
+		unix.Kill(tg, unix.SIGKILL)
+		return true
+	}
 	s.logf("supervise: %d: reached entry %#x", tid, p.entry)
 	return true
 }
