@@ -23,6 +23,7 @@ import (
 
 	"github.com/landpledge/landpledge/internal/supervise"
 	"github.com/landpledge/landpledge/pledge"
+	"github.com/landpledge/landpledge/seccomp"
 	"github.com/landpledge/landpledge/unveil"
 )
 
@@ -72,7 +73,8 @@ func run(args []string) int {
 
 // supervised runs the program under the supervisor and returns its exit
 // status, a signal death as 128+N like shells. The command computes
-// everything itself (the filter, compiled meanwhile on another goroutine;
+// everything itself (the filter, compiled meanwhile on another goroutine
+// for any pid;
 // the program's path and the veil, seen from the chroot), starts the
 // program directly under PTRACE_TRACEME and sandboxes it at its first
 // stop, before it runs an instruction (setUp). Nothing is left to a second
@@ -85,6 +87,14 @@ func supervised(c *config, have map[string]error) int {
 		return exCannotRun
 	}
 	filtered := have["pledge"] == nil
+	// The filter is compiled once, for any pid (its "to itself"
+	// conditions name the program's pid, unknown until the fork), while
+	// the veil is planned and the program execs; the first stop only
+	// patches the pid in.
+	filterc := make(chan compiledFilter, 1)
+	if filtered {
+		go func() { filterc <- compileFilter(c, p) }()
+	}
 	env := os.Environ()
 	var prog string
 	var veil *unveil.Prepared
@@ -159,25 +169,17 @@ func supervised(c *config, have map[string]error) int {
 			logFlags = landlockLogFlags(veil.ABI)
 		}
 	}
-	filterc := make(chan compiled, 1)
-	var filter compiled
-	cfg.Started = func(pid int) {
-		audit.setProgram(pid)
-		if filtered {
-			go func() { filterc <- compileFilter(c, p, pid) }()
-		}
-	}
-	waitFilter := func() error {
-		if filtered {
-			filter = <-filterc
-		}
-		return filter.err
-	}
+	cfg.Started = func(pid int) { audit.setProgram(pid) }
 	cfg.Setup = func(pid int) error {
-		if err := waitFilter(); err != nil {
-			return err
+		var prog seccomp.Program
+		if filtered {
+			f := <-filterc
+			if f.err != nil {
+				return f.err
+			}
+			prog = f.param.Program(uint32(pid))
 		}
-		err := setUp(c, pid, sandboxFor(c, veil, filter.prog, logFlags))
+		err := setUp(c, pid, sandboxFor(c, veil, prog, logFlags))
 		if veil != nil {
 			veil.Close() // the program had its own copies, closed in it by now
 		}

@@ -318,6 +318,20 @@ func TestExitStatusPassThrough(t *testing.T) {
 	t.Run("SIGTERM", func(t *testing.T) {
 		runPledge(t, "-p", "stdio rpath proc", "sh", "-c", "kill -TERM $$").wantExit(t, 128+int(syscall.SIGTERM))
 	})
+	t.Run("SIGTERM to itself without proc", func(t *testing.T) {
+		// The filter's "to itself" conditions carry the program's pid,
+		// patched into the filter compiled before the fork.
+		r := runPledge(t, "-p", "stdio rpath", "sh", "-c", "kill -TERM $$")
+		r.wantExit(t, 128+int(syscall.SIGTERM))
+		if r.stderr != "" {
+			t.Fatalf("signalling itself is a violation:\n%s", r)
+		}
+	})
+	t.Run("signal to another process without proc", func(t *testing.T) {
+		r := runPledge(t, "-p", "stdio rpath", "sh", "-c", "kill -0 1")
+		r.wantExit(t, 1)
+		r.wantLine(t, `pledge: sh\[\d+\] kill\(1, 0\) needs promise "proc"`)
+	})
 	t.Run("not found", func(t *testing.T) {
 		r := runPledge(t, "no-such-program-here")
 		r.wantExit(t, 127)

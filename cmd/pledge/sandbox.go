@@ -60,23 +60,21 @@ func buildFilter(p pledge.Promises, pid int) (*seccomp.Filter, error) {
 	return f, nil
 }
 
-// compiled is the program's filter, built and compiled while the program
-// execs.
-type compiled struct {
-	prog seccomp.Program
-	err  error
+// compiledFilter is the program's filter compiled for any pid: Program(pid)
+// is the filter buildFilter(p, pid) compiles to.
+type compiledFilter struct {
+	param *seccomp.ParamProgram
+	err   error
 }
 
-func compileFilter(c *config, p pledge.Promises, pid int) compiled {
-	f, err := buildFilter(p, pid)
+func compileFilter(c *config, p pledge.Promises) compiledFilter {
+	param, err := seccomp.CompileParam(func(pid uint32) (*seccomp.Filter, error) {
+		return buildFilter(p, int(pid))
+	})
 	if err != nil {
-		return compiled{err: fmt.Errorf("building the filter for %q: %w", c.Promises, err)}
+		return compiledFilter{err: fmt.Errorf("compiling the filter for %q: %w", c.Promises, err)}
 	}
-	prog, err := f.Compile()
-	if err != nil {
-		return compiled{err: fmt.Errorf("compiling the filter for %q: %w", c.Promises, err)}
-	}
-	return compiled{prog: prog}
+	return compiledFilter{param: param}
 }
 
 // killNr finds a syscall number the program's filter answers with
