@@ -73,6 +73,13 @@ func runSupervisor(arg string) int {
 		answer(fmt.Errorf("%s=%q: %w", EnvExecSupervisor, arg, unix.EINVAL))
 		return 2
 	}
+	// Only the process that started this one may be supervised: the
+	// variable in some other program's environment must not turn it into
+	// a tracer of an arbitrary process.
+	if pid != os.Getppid() {
+		answer(fmt.Errorf("%s=%d is not this process's parent: %w", EnvExecSupervisor, pid, unix.EPERM))
+		return 2
+	}
 	if line, err := ctl.ReadString('\n'); err != nil || line != "attach\n" {
 		return 2 // P went away
 	}

@@ -363,3 +363,48 @@ func TestExecSupervisorRequests(t *testing.T) {
 		t.Errorf("state after the requests: exec %+v, %d self layers", x.exec, len(x.self))
 	}
 }
+
+// TestExecSupervisorOnlyForParent: the supervisor mode of a program is
+// triggered by an environment variable, so it attaches to nothing but the
+// process that started it: asked to supervise another process, it answers
+// EPERM and leaves that process untraced.
+func TestExecSupervisorOnlyForParent(t *testing.T) {
+	other := exec.Command("sleep", "30")
+	if err := other.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { other.Process.Kill(); other.Wait() }()
+	ctlR, ctlW, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ackR, ackW, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := exec.Command(os.Args[0])
+	s.Env = append(os.Environ(), EnvExecSupervisor+"="+strconv.Itoa(other.Process.Pid))
+	s.ExtraFiles = []*os.File{ctlR, ackW}
+	if err := s.Start(); err != nil {
+		t.Fatal(err)
+	}
+	ctlR.Close()
+	ackW.Close()
+	fmt.Fprintln(ctlW, "attach")
+	answer, _ := bufio.NewReader(ackR).ReadString('\n')
+	err = s.Wait()
+	if !strings.HasPrefix(answer, fmt.Sprintf("err %d ", int(unix.EPERM))) {
+		t.Errorf("answer %q, want EPERM", answer)
+	}
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 2 {
+		t.Errorf("supervisor exit: %v, want status 2", err)
+	}
+	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", other.Process.Pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(status, []byte("\nTracerPid:\t0\n")) {
+		t.Errorf("the other process is traced:\n%s", status)
+	}
+}
