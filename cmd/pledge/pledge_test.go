@@ -72,24 +72,7 @@ func (r result) String() string {
 // runPledge runs the built command with args and returns what it did.
 func runPledge(t *testing.T, args ...string) result {
 	t.Helper()
-	sandboxtest.Require(t, "seccomp")
-	sandboxtest.Require(t, "landlock")
-	if bin.err != nil {
-		t.Fatalf("building the command and helpers: %v", bin.err)
-	}
-	cmd := exec.Command(bin.pledge, args...)
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	var ee *exec.ExitError
-	if err != nil && !errors.As(err, &ee) {
-		t.Fatalf("running pledge: %v", err)
-	}
-	ws := cmd.ProcessState.Sys().(syscall.WaitStatus)
-	if ws.Signaled() {
-		t.Fatalf("the command itself died of %v (it must pass signals through as 128+N)\n%s%s", ws.Signal(), out.String(), errb.String())
-	}
-	return result{ws.ExitStatus(), out.String(), errb.String()}
+	return runPledgeWith(t, nil, args...)
 }
 
 func (r result) wantExit(t *testing.T, code int) {
@@ -383,7 +366,8 @@ func TestUsageErrors(t *testing.T) {
 	})
 }
 
-// runPledgeWith is runPledge with the test's own open file as fd 3.
+// runPledgeWith is runPledge with the test's own open file as fd 3 (none
+// when extra is nil).
 func runPledgeWith(t *testing.T, extra *os.File, args ...string) result {
 	t.Helper()
 	sandboxtest.Require(t, "seccomp")
@@ -394,13 +378,18 @@ func runPledgeWith(t *testing.T, extra *os.File, args ...string) result {
 	cmd := exec.Command(bin.pledge, args...)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
-	cmd.ExtraFiles = []*os.File{extra}
+	if extra != nil {
+		cmd.ExtraFiles = []*os.File{extra}
+	}
 	err := cmd.Run()
 	var ee *exec.ExitError
 	if err != nil && !errors.As(err, &ee) {
 		t.Fatalf("running pledge: %v", err)
 	}
 	ws := cmd.ProcessState.Sys().(syscall.WaitStatus)
+	if ws.Signaled() {
+		t.Fatalf("the command itself died of %v (it must pass signals through as 128+N)\n%s%s", ws.Signal(), out.String(), errb.String())
+	}
 	return result{ws.ExitStatus(), out.String(), errb.String()}
 }
 
