@@ -91,10 +91,17 @@ func siblingOp(name string, fn func(pid int) error) Op {
 	return Op{Name: name, Pre: pauseSibling, Fn: func(fx *Fixture) error { return fn(fx.Procs["sibling"].Process.Pid) }}
 }
 
+// ptraceAttach attaches to pid, waits for it to stop and detaches. It uses
+// PTRACE_SEIZE and PTRACE_INTERRUPT rather than PTRACE_ATTACH: ATTACH's
+// SIGSTOP can arrive after the first stop was reported and leave the
+// sibling group-stopped after the detach, holding the test's pipes open.
 func ptraceAttach(pid int) error {
 	runtime.LockOSThread()
-	if err := unix.PtraceAttach(pid); err != nil {
+	if err := unix.PtraceSeize(pid); err != nil {
 		return err
+	}
+	if err := unix.PtraceInterrupt(pid); err != nil {
+		return fmt.Errorf("PTRACE_INTERRUPT: %v", err)
 	}
 	var ws unix.WaitStatus
 	if _, err := unix.Wait4(pid, &ws, unix.WALL, nil); err != nil {

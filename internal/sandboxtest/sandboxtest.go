@@ -19,6 +19,7 @@ import (
 	"sync"
 	"syscall"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -29,6 +30,10 @@ const childEnv = "LANDPLEDGE_SANDBOXTEST_CHILD"
 // requireEnv lists kernel features whose absence fails a test instead of
 // skipping it (CI sets it to "landlock,seccomp").
 const requireEnv = "LANDPLEDGE_REQUIRE"
+
+// orphanPipeDelay bounds how long Run waits for the child's output pipes
+// once the child has exited (see exec.Cmd.WaitDelay).
+var orphanPipeDelay = 10 * time.Second
 
 // reportPrefix starts every line written by Report.
 const reportPrefix = "sandboxtest: "
@@ -78,11 +83,19 @@ func Run(t *testing.T, fn func(), env ...string) *Result {
 	cmd.Env = append(append(os.Environ(), childEnv+"="+t.Name()), env...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	// A process the child started and left behind (stopped, or waiting on
+	// something) may hold the output pipes open: once the child has
+	// exited, wait that long for them, then close them and go on rather
+	// than hang the suite.
+	cmd.WaitDelay = orphanPipeDelay
 	err = cmd.Run()
 	res := &Result{Stdout: stdout.String(), Stderr: stderr.String()}
 	var exitErr *exec.ExitError
 	switch {
 	case err == nil:
+	case errors.Is(err, exec.ErrWaitDelay):
+		// The child itself exited normally; its status is below.
+		res.Stderr += "\nsandboxtest: a process left behind by the child kept its output open\n"
 	case errors.As(err, &exitErr):
 		ws := exitErr.Sys().(syscall.WaitStatus)
 		if ws.Signaled() {

@@ -1,10 +1,14 @@
 package sandboxtest
 
 import (
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
+	"time"
 )
 
 func TestRunExitAndReport(t *testing.T) {
@@ -50,4 +54,29 @@ func TestRequireKnownFeatures(t *testing.T) {
 	for f := range probes {
 		t.Run(f, func(t *testing.T) { Require(t, f) })
 	}
+}
+
+// TestRunOrphanHoldsPipes: a process the child leaves behind with the
+// child's stdout does not make Run hang; the child's own status is kept.
+func TestRunOrphanHoldsPipes(t *testing.T) {
+	orphanPipeDelay = 100 * time.Millisecond
+	defer func() { orphanPipeDelay = 10 * time.Second }()
+	res := Run(t, func() {
+		orphan := exec.Command("sleep", "30")
+		orphan.Stdout = os.Stdout
+		if err := orphan.Start(); err != nil {
+			panic(err)
+		}
+		fmt.Printf("orphan=%d\n", orphan.Process.Pid)
+		os.Exit(4)
+	})
+	res.WantExit(t, 4)
+	var pid int
+	if i := strings.Index(res.Stdout, "orphan="); i >= 0 {
+		fmt.Sscanf(res.Stdout[i:], "orphan=%d", &pid)
+	}
+	if pid <= 0 {
+		t.Fatalf("no orphan pid in %q", res.Stdout)
+	}
+	syscall.Kill(pid, syscall.SIGKILL)
 }
