@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"strings"
@@ -15,6 +16,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/landpledge/landpledge/internal/sandboxtest"
+	"github.com/landpledge/landpledge/seccomp"
 )
 
 // Every test in this file pledges only inside a child started by
@@ -205,20 +207,51 @@ func TestPledgeFailedAdditionLeavesFilter(t *testing.T) {
 	}
 }
 
-// TestPledgeEmptyAllowsOnlyExit: "" leaves only exiting. Under "error" the
-// process survives its denied calls long enough to say so in its exit
-// status (it cannot even write).
+// TestPledgeEmptyAllowsOnlyExit: the filter for "" allows exiting and
+// nothing else: getpid is killed (SIGSYS), or fails with ENOSYS under
+// "error". The filter is loaded by a small C program: in a Go process every
+// runtime thread would hit it too, and under "error" a runtime thread that
+// fails to wake another one dies (status 2) before the test's own call.
 func TestPledgeEmptyAllowsOnlyExit(t *testing.T) {
 	sandboxtest.Require(t, "seccomp")
-	res := sandboxtest.Run(t, func() {
-		mustPledge("error", "")
-		_, _, e := unix.RawSyscall(unix.SYS_GETPID, 0, 0, 0)
-		if e == unix.ENOSYS {
-			unix.Exit(5)
-		}
-		unix.Exit(6)
-	})
-	res.WantExit(t, 5)
+	dir := t.TempDir()
+	bin := buildC(t, dir, "loadfilter.c", cBuild{name: "glibc", cc: "gcc"})
+	for _, tc := range []struct {
+		promises string
+		exit     int
+		signal   syscall.Signal
+	}{
+		{"error", 5, 0},
+		{"", -1, syscall.SIGSYS},
+	} {
+		t.Run(fmt.Sprintf("%q", tc.promises), func(t *testing.T) {
+			p, err := ParsePromises(tc.promises)
+			if err != nil {
+				t.Fatal(err)
+			}
+			f, err := BuildFilter(seccomp.Native(), p, FilterOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			prog, err := f.Compile()
+			if err != nil {
+				t.Fatal(err)
+			}
+			file := filepath.Join(dir, "filter")
+			if err := os.WriteFile(file, unsafe.Slice((*byte)(unsafe.Pointer(&prog[0])), len(prog)*int(unsafe.Sizeof(prog[0]))), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			out, err := exec.Command(bin, file).CombinedOutput()
+			var ee *exec.ExitError
+			if !errors.As(err, &ee) {
+				t.Fatalf("promises %q: %v, want a failure status\n%s", tc.promises, err, out)
+			}
+			ws := ee.Sys().(syscall.WaitStatus)
+			if tc.signal != 0 && ws.Signal() != tc.signal || tc.signal == 0 && ws.ExitStatus() != tc.exit {
+				t.Fatalf("promises %q: status %v, want exit %d / signal %v\n%s", tc.promises, ws, tc.exit, tc.signal, out)
+			}
+		})
+	}
 }
 
 // TestPledgeViolationIgnoresSIGSYSHandler: SECCOMP_RET_KILL_PROCESS, like
