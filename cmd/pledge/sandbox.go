@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bufio"
-	"bytes"
 	"errors"
 	"fmt"
 	"os"
@@ -234,11 +232,11 @@ var errGainedPrivileges = errors.New("the program is set-user-ID, set-group-ID o
 // command's own. It reads the kernel's view (/proc/PID/status), not the
 // program's memory.
 func checkNoNewPrivileges(pid int) error {
-	st, err := procStatus(strconv.Itoa(pid))
+	st, err := supervise.ProcStatus(strconv.Itoa(pid))
 	if err != nil {
 		return err
 	}
-	self, err := procStatus("self")
+	self, err := supervise.ProcStatus("self")
 	if err != nil {
 		return err
 	}
@@ -262,22 +260,6 @@ func checkNoNewPrivileges(pid int) error {
 		return fmt.Errorf("CapPrm %#x: %w", prm, errGainedPrivileges)
 	}
 	return nil
-}
-
-// procStatus reads /proc/PID/status as key -> value.
-func procStatus(pid string) (map[string]string, error) {
-	b, err := os.ReadFile("/proc/" + pid + "/status")
-	if err != nil {
-		return nil, err
-	}
-	out := map[string]string{}
-	sc := bufio.NewScanner(bytes.NewReader(b))
-	for sc.Scan() {
-		if k, v, ok := strings.Cut(sc.Text(), ":"); ok {
-			out[k] = strings.TrimSpace(v)
-		}
-	}
-	return out, nil
 }
 
 func unwrapExecErr(err error) error {

@@ -7,7 +7,6 @@ import (
 	"runtime"
 	"sort"
 	"strconv"
-	"strings"
 
 	"golang.org/x/sys/unix"
 )
@@ -115,19 +114,7 @@ func tasks(pid int) ([]int, error) {
 
 // tracerOf returns the TracerPid of tid (/proc/TID/status): the thread id
 // of its tracer (the tracer thread, not its process), 0 if none or unknown.
-func tracerOf(tid int) int {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(tid) + "/status")
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "TracerPid:"); ok {
-			n, _ := strconv.Atoi(strings.TrimSpace(v))
-			return n
-		}
-	}
-	return 0
-}
+func tracerOf(tid int) int { return statusInt(tid, "TracerPid") }
 
 // detachAll undoes a partial Attach: each seized thread is stopped with
 // PTRACE_INTERRUPT and detached (ptrace(2): a tracee must be stopped to be

@@ -25,7 +25,6 @@
 package supervise
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/binary"
 	"errors"
@@ -496,20 +495,8 @@ func (s *state) anyStarting() bool {
 	return false
 }
 
-func readTgid(tid int) int {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(tid) + "/status")
-	if err != nil {
-		return 0
-	}
-	sc := bufio.NewScanner(bytes.NewReader(b))
-	for sc.Scan() {
-		if v, ok := bytes.CutPrefix(sc.Bytes(), []byte("Tgid:")); ok {
-			n, _ := strconv.Atoi(string(bytes.TrimSpace(v)))
-			return n
-		}
-	}
-	return 0
-}
+// readTgid is tid's thread group (process) id, 0 when unknown.
+func readTgid(tid int) int { return statusInt(tid, "Tgid") }
 
 func (s *state) procOf(tid int) (int, *proc) {
 	tg, ok := s.tgid[tid]

@@ -1,5 +1,40 @@
 package supervise
 
-import "unsafe"
+import (
+	"bufio"
+	"bytes"
+	"os"
+	"strconv"
+	"strings"
+	"unsafe"
+)
 
 func unsafePtr[T any](p *T) unsafe.Pointer { return unsafe.Pointer(p) }
+
+// ProcStatus reads /proc/WHO/status (WHO a pid, a tid or "self") as field
+// name -> value, the value trimmed ("Tgid" -> "4242").
+func ProcStatus(who string) (map[string]string, error) {
+	b, err := os.ReadFile("/proc/" + who + "/status")
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]string{}
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	for sc.Scan() {
+		if k, v, ok := strings.Cut(sc.Text(), ":"); ok {
+			out[k] = strings.TrimSpace(v)
+		}
+	}
+	return out, nil
+}
+
+// statusInt is the integer field key of tid's /proc status, 0 when it
+// cannot be read.
+func statusInt(tid int, key string) int {
+	st, err := ProcStatus(strconv.Itoa(tid))
+	if err != nil {
+		return 0
+	}
+	n, _ := strconv.Atoi(st[key])
+	return n
+}
