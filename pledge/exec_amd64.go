@@ -95,10 +95,10 @@ func runSupervisor(arg string) int {
 	cfg := supervise.Config{
 		ViolationTag: execViolationTag,
 		LoaderTag:    execLoaderTag,
-		// An x32 number: every filter of the stack answers it with its
-		// BadArch action, KILL_PROCESS when its violations kill, which is
-		// the only case in which x.decide answers Kill.
-		KillNr:      int64(arch.X32Bit | unix.SYS_GETPID),
+		// Every filter of the stack answers it with its BadArch action,
+		// KILL_PROCESS when its violations kill, which is the only case in
+		// which x.decide answers Kill.
+		KillNr:      badArchNr(arch),
 		Data:        selfData{},
 		OnViolation: func(v *supervise.Violation) supervise.Verdict { return x.decide(arch, v) },
 		Exec:        x.execStop,
@@ -208,4 +208,13 @@ func (x *execSuper) execStop(pid int, d any) (any, error) {
 		return nil, err
 	}
 	return append(slices.Clip(layers), e), nil
+}
+
+// badArchNr is arch's BadArch syscall number, -1 without one.
+func badArchNr(arch seccomp.Arch) int64 {
+	nr, ok := arch.BadArchNr()
+	if !ok {
+		return -1
+	}
+	return int64(nr)
 }

@@ -399,6 +399,36 @@ func TestSpecialNumbers(t *testing.T) {
 	}
 }
 
+// TestBadArchNr: whatever the rules (even one allowing getpid),
+// every compiled amd64 filter answers BadArchNr with its BadArch action and
+// the constant-action cache agrees; arm64 has none.
+func TestBadArchNr(t *testing.T) {
+	nr, ok := AMD64.BadArchNr()
+	if !ok {
+		t.Fatal("amd64 has no BadArch number")
+	}
+	r := rand.New(rand.NewPCG(7, 7))
+	for i := range 200 {
+		f := randFilter(r)
+		f.Arch = AMD64
+		f.Rules = append(f.Rules, Rule{Nr: unix.SYS_GETPID, Action: ActAllow})
+		p, err := f.Compile()
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, _, err := p.Run(Data{Arch: AMD64.AuditArch, Nr: int32(nr)})
+		if err != nil || got != f.BadArch {
+			t.Fatalf("filter %d: nr %#x gives %v %v, want BadArch %v", i, nr, got, err, f.BadArch)
+		}
+		if act, constant := p.ConstantAction(AMD64, nr); !constant || act != f.BadArch {
+			t.Fatalf("filter %d: constant action %v %v, want BadArch %v", i, act, constant, f.BadArch)
+		}
+	}
+	if _, ok := ARM64.BadArchNr(); ok {
+		t.Error("arm64 has a BadArch number")
+	}
+}
+
 // TestRuleOrder: the first matching rule wins, an unconditional rule ends
 // the list, conditions that cannot vary are decided at compile time.
 func TestRuleOrder(t *testing.T) {

@@ -26,6 +26,20 @@ type Arch struct {
 	MaxNr uint32
 }
 
+// BadArchNr returns a syscall number that every compiled filter for a
+// answers with its BadArch action without looking at anything else: an x32
+// number on amd64 (the x32 check comes right after the arch check). A
+// ptrace supervisor that rewrites a stopped call to it makes the kernel,
+// which re-runs the filter after a trace stop, apply BadArch: with
+// ActKillProcess, the uncatchable SIGSYS of a seccomp kill. ok is false
+// where the ABI has no such alias.
+func (a Arch) BadArchNr() (nr uint32, ok bool) {
+	if a.X32Bit == 0 {
+		return 0, false
+	}
+	return a.X32Bit | unix.SYS_GETPID, true
+}
+
 // lastNr is the highest syscall number in golang.org/x/sys v0.50.0's
 // zsysnum_linux_amd64.go and zsysnum_linux_arm64.go (SYS_RSEQ_SLICE_YIELD;
 // since Linux 5.1 both tables take new syscalls at the same numbers).

@@ -75,16 +75,13 @@ func compileFilter(c *config, p pledge.Promises) compiledFilter {
 	return compiledFilter{param: param}
 }
 
-// killNr finds a syscall number the program's filter answers with
-// SECCOMP_RET_KILL_PROCESS, so that -k kills the way seccomp kills
-// (uncatchable SIGSYS). The filter's BadArch action covers x32 numbers on
-// amd64; -1 when there is none (the supervisor then sends SIGKILL).
+// killNr is a syscall number the program's filter answers with
+// SECCOMP_RET_KILL_PROCESS (its BadArch action), so that -k kills the way
+// seccomp kills (uncatchable SIGSYS); -1 when there is none (the supervisor
+// then sends SIGKILL).
 func killNr(f *seccomp.Filter) int64 {
-	if f.Arch.X32Bit == 0 {
-		return -1
-	}
-	nr := f.Arch.X32Bit | unix.SYS_GETPID
-	if f.Decide(seccomp.Data{Nr: int32(nr), Arch: f.Arch.AuditArch}) != seccomp.ActKillProcess {
+	nr, ok := f.Arch.BadArchNr()
+	if !ok || f.BadArch != seccomp.ActKillProcess {
 		return -1
 	}
 	return int64(nr)
