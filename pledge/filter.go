@@ -257,13 +257,6 @@ func syscallName(arch seccomp.Arch, nr uint32) string {
 	return names[arch.Name][nr]
 }
 
-// SyscallNumber returns the number of the syscall called name on arch, for
-// tests and diagnostics that name syscalls the way the promise table does.
-func SyscallNumber(arch seccomp.Arch, name string) (uint32, bool) {
-	nr, ok := sysnums[arch.Name][name]
-	return nr, ok
-}
-
 // CompilePidFilter compiles BuildFilter(arch, p, opts) once for every pid:
 // the result's Program(uint32(pid)) is the program BuildFilter with
 // opts.Pid = pid compiles to, with only the K of the "to itself"

@@ -187,21 +187,6 @@ func (in *Injector) Restore() error {
 	return nil
 }
 
-// Inject runs one system call in the stopped thread tid (see Injector) and
-// restores the thread; it returns the call's result or an error wrapping
-// its errno.
-func Inject(tid int, nr uintptr, args ...uint64) (uint64, error) {
-	in, err := NewInjector(tid)
-	if err != nil {
-		return 0, err
-	}
-	ret, err := in.Syscall(nr, args...)
-	if rerr := in.Restore(); rerr != nil && err == nil {
-		err = rerr
-	}
-	return ret, err
-}
-
 func ptraceSingleStep(tid int) error {
 	_, _, e := unix.Syscall6(unix.SYS_PTRACE, unix.PTRACE_SINGLESTEP, uintptr(tid), 0, 0, 0, 0)
 	if e != 0 {

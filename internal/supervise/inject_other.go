@@ -25,5 +25,3 @@ func (in *Injector) Syscall(nr uintptr, args ...uint64) (uint64, error) { return
 // Restore fails: see errNoInject.
 func (in *Injector) Restore() error { return errNoInject }
 
-// Inject fails: see errNoInject.
-func Inject(tid int, nr uintptr, args ...uint64) (uint64, error) { return 0, errNoInject }
