@@ -24,4 +24,3 @@ func (in *Injector) Syscall(nr uintptr, args ...uint64) (uint64, error) { return
 
 // Restore fails: see errNoInject.
 func (in *Injector) Restore() error { return errNoInject }
-
