@@ -1,6 +1,7 @@
 package supervise
 
 import (
+	"encoding/binary"
 	"fmt"
 	"os"
 	"syscall"
@@ -67,7 +68,7 @@ func NewInjector(tid int) (*Injector, error) {
 	if _, err := unix.PtracePeekText(tid, uintptr(in.at), word[:]); err != nil {
 		return nil, os.NewSyscallError("ptrace(PTRACE_PEEKTEXT)", err)
 	}
-	in.text = leUint64(word[:])
+	in.text = binary.LittleEndian.Uint64(word[:])
 	patched := word
 	copy(patched[:], syscallInsn[:])
 	if _, err := unix.PtracePokeText(tid, uintptr(in.at), patched[:]); err != nil {
@@ -168,7 +169,7 @@ func (in *Injector) Restore() error {
 		}
 	}
 	var word [8]byte
-	putLeUint64(word[:], in.text)
+	binary.LittleEndian.PutUint64(word[:], in.text)
 	if _, err := unix.PtracePokeText(in.tid, uintptr(in.at), word[:]); err != nil {
 		return os.NewSyscallError("ptrace(PTRACE_POKETEXT)", err)
 	}
@@ -193,18 +194,4 @@ func ptraceSingleStep(tid int) error {
 		return e
 	}
 	return nil
-}
-
-func leUint64(b []byte) uint64 {
-	var v uint64
-	for i := 7; i >= 0; i-- {
-		v = v<<8 | uint64(b[i])
-	}
-	return v
-}
-
-func putLeUint64(b []byte, v uint64) {
-	for i := range 8 {
-		b[i] = byte(v >> (8 * i))
-	}
 }
