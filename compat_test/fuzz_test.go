@@ -16,6 +16,7 @@ import (
 
 	"github.com/landpledge/landpledge/internal/sandboxtest"
 	"github.com/landpledge/landpledge/pledge"
+	"github.com/landpledge/landpledge/promise"
 )
 
 // FuzzParsePromises: any string gives a promise set or EINVAL/ENAMETOOLONG,
@@ -28,7 +29,7 @@ func FuzzParsePromises(f *testing.F) {
 		f.Add(s)
 	}
 	known := map[string]bool{}
-	for _, n := range pledge.PromiseNames() {
+	for _, n := range promise.Names() {
 		known[n] = true
 	}
 	f.Fuzz(func(t *testing.T, s string) {

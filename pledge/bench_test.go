@@ -3,6 +3,7 @@ package pledge
 import (
 	"testing"
 
+	"github.com/landpledge/landpledge/promise"
 	"github.com/landpledge/landpledge/seccomp"
 )
 
@@ -31,7 +32,7 @@ func BenchmarkPledge(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				f, err := BuildFilter(arch, p, FilterOptions{})
+				f, err := promise.BuildFilter(arch, p, promise.FilterOptions{})
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -55,13 +56,13 @@ func BenchmarkPledgeNarrowing(b *testing.B) {
 	arch := seccomp.Native()
 	old, _ := ParsePromises("stdio rpath wpath cpath inet dns")
 	next, _ := ParsePromises("stdio rpath")
-	oldF, err := BuildFilter(arch, old, FilterOptions{})
+	oldF, err := promise.BuildFilter(arch, old, promise.FilterOptions{})
 	if err != nil {
 		b.Fatal(err)
 	}
 	var prog seccomp.Program
 	for b.Loop() {
-		nextF, err := BuildFilter(arch, next, FilterOptions{})
+		nextF, err := promise.BuildFilter(arch, next, promise.FilterOptions{})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -1,30 +1,5 @@
-// Package pledge is OpenBSD's pledge(2) and unveil(2) for Linux: unveil
-// maps to Landlock, and the promises of pledge compile to one seccomp-BPF
-// filter per call, installed on every thread.
-//
-// The promise table (table.go) is the one place that says which syscalls,
-// with which argument conditions, each of the 36 OpenBSD promises allows on
-// Linux, which syscalls no promise allows, and which answer ENOSYS in every
-// mode so that libc falls back to a call a filter can check (clone3,
-// openat2, io_uring). BuildFilter compiles it for amd64 or arm64 from any
-// host, Explain reads it back to name the promise a violating call lacked,
-// and docs/promises.md is rendered from it (go test ./pledge -run
-// TestPromisesDoc -update).
-//
-// Differences from OpenBSD that follow from seccomp seeing only syscall
-// numbers and argument registers, never the memory they point to:
-//
-//   - Paths cannot be checked. OpenBSD lets stdio open /dev/null and
-//     /etc/localtime, dns read /etc/resolv.conf, tmppath use /tmp; here an
-//     open the promises do not allow fails with EACCES instead of killing,
-//     and such files need rpath/wpath (with unveil to narrow them).
-//   - Addresses cannot be checked: inet, unix and dns allow any address of
-//     their socket families; sendto under stdio only without an address.
-//   - Control messages cannot be checked: sendfd and recvfd add nothing,
-//     sendmsg/recvmsg are stdio.
-//   - Violations kill with SECCOMP_RET_KILL_PROCESS: the wait status is
-//     "killed by SIGSYS" (shell status 159), not OpenBSD's SIGABRT (134).
-//
-// Syscall numbers come from golang.org/x/sys; regenerate zsysnum.go with
-// go generate ./pledge after updating it.
+// Package pledge is OpenBSD's pledge(2) and unveil(2) for Linux, with the
+// signatures and errnos of golang.org/x/sys/unix on OpenBSD: unveil maps to
+// Landlock, and the promises of pledge compile (package promise) to one
+// seccomp-BPF filter per call, installed on every thread.
 package pledge

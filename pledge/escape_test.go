@@ -13,6 +13,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/landpledge/landpledge/internal/sandboxtest"
+	"github.com/landpledge/landpledge/promise"
 	"github.com/landpledge/landpledge/seccomp"
 )
 
@@ -49,7 +50,7 @@ func expectAction(t *testing.T, promises string, pick func(*seccomp.Filter) secc
 	if err != nil {
 		t.Fatal(err)
 	}
-	f, err := BuildFilter(seccomp.Native(), p, FilterOptions{})
+	f, err := promise.BuildFilter(seccomp.Native(), p, promise.FilterOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,7 +62,7 @@ func badArchAction(f *seccomp.Filter) seccomp.Action { return f.BadArch }
 // everyPromise is every promise but "error": the widest kill-mode pledge.
 func everyPromise() string {
 	var names []string
-	for _, n := range PromiseNames() {
+	for _, n := range promise.Names() {
 		if n != "error" {
 			names = append(names, n)
 		}

@@ -12,6 +12,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/landpledge/landpledge/promise"
 	"github.com/landpledge/landpledge/seccomp"
 )
 
@@ -92,7 +93,7 @@ var sup *supervisor
 // e is set) requires S: something can be exec'd ("exec") and the new image
 // must be narrowed to e.
 func needSupervisor(p Promises, e Promises, eSet bool) bool {
-	return eSet && p.Has(PromiseExec)
+	return eSet && p.Has(promise.Exec)
 }
 
 // ensureSupervisor starts S if p and e need it and it does not run yet.
@@ -253,7 +254,7 @@ func tellSupervisor(promises *Promises, e Promises, eSet bool, violation seccomp
 // layer is one filter a process holds, as S knows it.
 type layer struct {
 	promises  Promises
-	violation seccomp.Action // FilterOptions.Violation (zero: the promises decide)
+	violation seccomp.Action // promise.FilterOptions.Violation (zero: the promises decide)
 	flags     uint           // seccomp(2) flags (EnvLog)
 	// decide is the filter built without the loader tags: what the layer
 	// answers a loader operation once start-up is over.
@@ -261,13 +262,13 @@ type layer struct {
 	// inject is the filter injected into exec'd images (execpromises
 	// layers only): compiled once, with the loader tag, and given each
 	// image's pid for its "to itself" rules by rewriting the comparisons
-	// (CompilePidFilter), so that an exec compiles nothing. Nil when it
+	// (promise.CompilePidFilter), so that an exec compiles nothing. Nil when it
 	// could not be compiled that way: then each exec compiles its own.
 	inject *seccomp.ParamProgram
 }
 
 func newLayer(p Promises, violation seccomp.Action, flags uint) (*layer, error) {
-	f, err := BuildFilter(seccomp.Native(), p, FilterOptions{Violation: violation})
+	f, err := promise.BuildFilter(seccomp.Native(), p, promise.FilterOptions{Violation: violation})
 	if err != nil {
 		return nil, err
 	}
@@ -280,7 +281,7 @@ func (l *layer) injectFilter(pid int) (seccomp.Program, error) {
 	if l.inject != nil {
 		return l.inject.Program(uint32(pid)), nil
 	}
-	f, err := BuildFilter(seccomp.Native(), l.promises, l.injectOptions(pid))
+	f, err := promise.BuildFilter(seccomp.Native(), l.promises, l.injectOptions(pid))
 	if err != nil {
 		return nil, err
 	}
@@ -290,8 +291,8 @@ func (l *layer) injectFilter(pid int) (seccomp.Program, error) {
 // injectOptions are the options of the filter injected into an exec'd
 // image: the layer's violation action, the loader operations traced for
 // the supervisor's start-up grants.
-func (l *layer) injectOptions(pid int) FilterOptions {
-	return FilterOptions{Violation: l.violation, Loader: seccomp.ActTrace(execLoaderTag), Pid: pid}
+func (l *layer) injectOptions(pid int) promise.FilterOptions {
+	return promise.FilterOptions{Violation: l.violation, Loader: seccomp.ActTrace(execLoaderTag), Pid: pid}
 }
 
 // stackDecide is what the kernel answers for d from a stack of filters

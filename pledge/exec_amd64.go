@@ -14,6 +14,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/landpledge/landpledge/internal/supervise"
+	"github.com/landpledge/landpledge/promise"
 	"github.com/landpledge/landpledge/seccomp"
 )
 
@@ -138,7 +139,7 @@ func (x *execSuper) serve(ctl *bufio.Reader, answer func(error)) {
 			// Compiled here, once, rather than at every exec stop, and
 			// outside mu, which the supervise loop takes. On failure
 			// inject stays nil and each exec compiles its own.
-			l.inject, _ = CompilePidFilter(seccomp.Native(), l.promises, l.injectOptions(0))
+			l.inject, _ = promise.CompilePidFilter(seccomp.Native(), l.promises, l.injectOptions(0))
 		}
 		if err == nil {
 			x.mu.Lock()

@@ -10,6 +10,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/landpledge/landpledge/promise"
 	"github.com/landpledge/landpledge/seccomp"
 )
 
@@ -154,7 +155,7 @@ func pledge(promises, execpromises *string) error {
 
 	if promises != nil && state.Pledged {
 		if extra := want &^ state.Promises; extra != 0 {
-			if !state.Promises.Has(PromiseError) {
+			if !state.Promises.Has(promise.Error) {
 				return fmt.Errorf("pledge %q: promise %q not in current %q: %w",
 					*promises, extra.String(), state.Promises.String(), unix.EPERM)
 			}
@@ -197,7 +198,7 @@ func pledge(promises, execpromises *string) error {
 	}
 
 	if promises != nil {
-		if !want.Has(PromiseUnveil) {
+		if !want.Has(promise.Unveil) {
 			// The veil must be in force before the filter takes the
 			// Landlock syscalls away.
 			if err := commitVeil(); err != nil {
@@ -218,7 +219,7 @@ func pledge(promises, execpromises *string) error {
 }
 
 // fromEnv reads EnvErrno and EnvLog: the violation action to pass to
-// BuildFilter (zero lets it choose: kill, or ENOSYS under "error") and extra
+// promise.BuildFilter (zero lets it choose: kill, or ENOSYS under "error") and extra
 // seccomp(2) flags.
 func fromEnv() (seccomp.Action, uint, error) {
 	var violation seccomp.Action
@@ -255,14 +256,14 @@ func errnoByName(name string) syscall.Errno {
 // to the earlier filter. That keeps each added filter small (the kernel
 // allows 32768 instructions over the whole stack).
 func stackFilter(p Promises, violation seccomp.Action, flags uint) error {
-	opts := FilterOptions{Violation: violation}
+	opts := promise.FilterOptions{Violation: violation}
 	if sup != nil {
 		// The exec supervisor decides the loader operations: for this
 		// process as the filter would without them, for exec'd images
 		// until their entry point.
 		opts.Loader = seccomp.ActTrace(execLoaderTag)
 	}
-	full, err := BuildFilter(seccomp.Native(), p, opts)
+	full, err := promise.BuildFilter(seccomp.Native(), p, opts)
 	if err != nil {
 		return err
 	}

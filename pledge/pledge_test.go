@@ -16,6 +16,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/landpledge/landpledge/internal/sandboxtest"
+	"github.com/landpledge/landpledge/promise"
 	"github.com/landpledge/landpledge/seccomp"
 )
 
@@ -229,7 +230,7 @@ func TestPledgeEmptyAllowsOnlyExit(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			f, err := BuildFilter(seccomp.Native(), p, FilterOptions{})
+			f, err := promise.BuildFilter(seccomp.Native(), p, promise.FilterOptions{})
 			if err != nil {
 				t.Fatal(err)
 			}

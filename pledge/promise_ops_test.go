@@ -11,6 +11,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/landpledge/landpledge/internal/sandboxtest"
+	"github.com/landpledge/landpledge/promise"
 )
 
 // opEnv holds what the operations act on, made in the child before it
@@ -200,7 +201,7 @@ func TestPromiseOperations(t *testing.T) {
 	for _, c := range promiseCases {
 		covered[c.promise] = true
 	}
-	for _, n := range PromiseNames() {
+	for _, n := range promise.Names() {
 		if !covered[n] {
 			t.Errorf("promise %q has no case", n)
 		}

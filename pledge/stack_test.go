@@ -5,6 +5,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/landpledge/landpledge/promise"
 	"github.com/landpledge/landpledge/seccomp"
 )
 
@@ -64,7 +65,7 @@ func TestDeltaFilterEquivalent(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				full, err := BuildFilter(arch, p, FilterOptions{})
+				full, err := promise.BuildFilter(arch, p, promise.FilterOptions{})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -107,7 +108,7 @@ func TestDeltaFilterIsSmall(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		f, err := BuildFilter(arch, p, FilterOptions{})
+		f, err := promise.BuildFilter(arch, p, promise.FilterOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}

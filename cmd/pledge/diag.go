@@ -8,7 +8,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/landpledge/landpledge/internal/supervise"
-	"github.com/landpledge/landpledge/pledge"
+	"github.com/landpledge/landpledge/promise"
 	"github.com/landpledge/landpledge/seccomp"
 )
 
@@ -20,9 +20,9 @@ const maxPathReport = 4096
 //
 //	cat[4242] socket(AF_INET, SOCK_STREAM) needs promise "inet"
 //
-// The promise comes from pledge.Explain, the promise table's own answer.
+// The promise comes from promise.Explain, the promise table's own answer.
 func describe(v *supervise.Violation) string {
-	name, promise := pledge.Explain(seccomp.Native(), v.Nr, v.Args)
+	name, promise := promise.Explain(seccomp.Native(), v.Nr, v.Args)
 	if name == "" {
 		name = "syscall_" + strconv.FormatUint(uint64(v.Nr), 10)
 	}

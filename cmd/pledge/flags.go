@@ -11,6 +11,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/landpledge/landpledge/pledge"
+	"github.com/landpledge/landpledge/promise"
 )
 
 // exUsage is EX_USAGE from <sysexits.h>: the command line was wrong and
@@ -307,7 +308,7 @@ func usage() string {
 	}
 	b.WriteString("\npromises:")
 	line := 9
-	for _, n := range pledge.PromiseNames() {
+	for _, n := range promise.Names() {
 		if line+len(n)+1 > 78 {
 			b.WriteString("\n ")
 			line = 1

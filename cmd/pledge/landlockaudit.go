@@ -37,7 +37,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/landpledge/landpledge/landlock"
-	"github.com/landpledge/landpledge/pledge"
+	"github.com/landpledge/landpledge/promise"
 	"github.com/landpledge/landpledge/seccomp"
 	"github.com/landpledge/landpledge/unveil"
 )
@@ -324,7 +324,7 @@ func describeDenial(d, sc map[string]string) string {
 			for i := range 4 {
 				args[i], _ = strconv.ParseUint(sc["a"+strconv.Itoa(i)], 16, 64)
 			}
-			if name, _ := pledge.Explain(seccomp.Native(), uint32(nr), args); name != "" {
+			if name, _ := promise.Explain(seccomp.Native(), uint32(nr), args); name != "" {
 				call = name
 			} else {
 				call = "syscall_" + sc["syscall"]

@@ -14,6 +14,7 @@ import (
 
 	"github.com/landpledge/landpledge/internal/supervise"
 	"github.com/landpledge/landpledge/pledge"
+	"github.com/landpledge/landpledge/promise"
 	"github.com/landpledge/landpledge/seccomp"
 	"github.com/landpledge/landpledge/unveil"
 )
@@ -46,7 +47,7 @@ const rulesetAttrSize = unsafe.Offsetof(unix.LandlockRulesetAttr{}.Scoped) + 8
 // The "to itself" conditions (kill, tgkill, prlimit64...) name pid, the
 // program's pid.
 func buildFilter(p pledge.Promises, pid int) (*seccomp.Filter, error) {
-	f, err := pledge.BuildFilter(seccomp.Native(), p, pledge.FilterOptions{
+	f, err := promise.BuildFilter(seccomp.Native(), p, promise.FilterOptions{
 		Violation: seccomp.ActTrace(violationTag),
 		Loader:    seccomp.ActTrace(loaderTag),
 		Pid:       pid,

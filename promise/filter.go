@@ -1,4 +1,4 @@
-package pledge
+package promise
 
 import (
 	"fmt"
@@ -64,18 +64,18 @@ var sysnums = map[string]map[string]uint32{
 //
 // Rules come out grouped by syscall number in ascending order, in table
 // order within a number, so equal inputs give equal filters.
-func BuildFilter(arch seccomp.Arch, p Promises, opts FilterOptions) (*seccomp.Filter, error) {
+func BuildFilter(arch seccomp.Arch, p Set, opts FilterOptions) (*seccomp.Filter, error) {
 	nums, ok := sysnums[arch.Name]
 	if !ok {
-		return nil, fmt.Errorf("pledge: no syscall table for arch %q: %w", arch.Name, unix.EINVAL)
+		return nil, fmt.Errorf("promise: no syscall table for arch %q: %w", arch.Name, unix.EINVAL)
 	}
-	if extra := p &^ allPromises; extra != 0 {
-		return nil, fmt.Errorf("pledge: promise bits %#x unknown: %w", uint64(extra), unix.EINVAL)
+	if extra := p &^ All; extra != 0 {
+		return nil, fmt.Errorf("promise: bits %#x unknown: %w", uint64(extra), unix.EINVAL)
 	}
 	violation := opts.Violation
 	if violation == 0 {
 		violation = seccomp.ActKillProcess
-		if p.Has(PromiseError) {
+		if p.Has(Error) {
 			violation = seccomp.ActErrno(unix.ENOSYS)
 		}
 	}
@@ -264,7 +264,7 @@ func syscallName(arch seccomp.Arch, nr uint32) string {
 // they are plain equalities nothing else depends on). The exec supervisor
 // compiles a filter for each new image's pid; this moves the compilation
 // off that path. opts.Pid is ignored.
-func CompilePidFilter(arch seccomp.Arch, p Promises, opts FilterOptions) (*seccomp.ParamProgram, error) {
+func CompilePidFilter(arch seccomp.Arch, p Set, opts FilterOptions) (*seccomp.ParamProgram, error) {
 	return seccomp.CompileParam(func(pid uint32) (*seccomp.Filter, error) {
 		o := opts
 		o.Pid = int(pid)

@@ -1,4 +1,4 @@
-package pledge
+package promise
 
 import (
 	"errors"
@@ -39,7 +39,7 @@ func program(t testing.TB, a seccomp.Arch, promises string, opts FilterOptions) 
 	if c, ok := compiled[key]; ok {
 		return c.f, c.p
 	}
-	ps, err := ParsePromises(promises)
+	ps, err := Parse(promises)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -335,7 +335,7 @@ func TestEveryPromise(t *testing.T) {
 			if g.need == 0 {
 				continue
 			}
-			with := (g.need | PromiseStdio).String()
+			with := (g.need | Stdio).String()
 			for _, r := range g.rules {
 				nr, ok := sysnums[a.Name][r.name]
 				if !ok || len(r.conds) != 0 {
@@ -450,14 +450,14 @@ func TestViolationOptions(t *testing.T) {
 }
 
 func TestBuildFilterErrors(t *testing.T) {
-	if _, err := BuildFilter(seccomp.Arch{Name: "mips"}, PromiseStdio, FilterOptions{}); !errors.Is(err, unix.EINVAL) {
+	if _, err := BuildFilter(seccomp.Arch{Name: "mips"}, Stdio, FilterOptions{}); !errors.Is(err, unix.EINVAL) {
 		t.Errorf("unknown arch: %v, want EINVAL", err)
 	}
 	if _, err := BuildFilter(seccomp.AMD64, 1<<40, FilterOptions{}); !errors.Is(err, unix.EINVAL) {
 		t.Errorf("unknown promise bit: %v, want EINVAL", err)
 	}
 	// Deterministic: the stacking code compares filters rule by rule.
-	p := allPromises &^ PromiseError
+	p := All &^ Error
 	f1, _ := BuildFilter(seccomp.AMD64, p, FilterOptions{Pid: 7})
 	f2, _ := BuildFilter(seccomp.AMD64, p, FilterOptions{Pid: 7})
 	if fmt.Sprint(f1.Rules) != fmt.Sprint(f2.Rules) {
@@ -469,7 +469,7 @@ func TestBuildFilterErrors(t *testing.T) {
 		}
 	}
 	// Pid 0 means this process.
-	f, _ := BuildFilter(seccomp.AMD64, PromiseStdio, FilterOptions{})
+	f, _ := BuildFilter(seccomp.AMD64, Stdio, FilterOptions{})
 	prog, _ := f.Compile()
 	d := seccomp.Data{Nr: int32(sysnumAMD64["kill"]), Arch: unix.AUDIT_ARCH_X86_64}
 	d.Args[0] = uint64(unix.Getpid())
@@ -538,7 +538,7 @@ func TestExplain(t *testing.T) {
 }
 
 func allPromisesString() string {
-	return (allPromises &^ PromiseError).String()
+	return (All &^ Error).String()
 }
 
 // shapeSets are the promise sets whose filter shape is reported and
@@ -557,7 +557,7 @@ func expand(s string) string {
 func TestConstantAction(t *testing.T) {
 	var sets []string
 	sets = append(sets, shapeSets...)
-	for _, n := range PromiseNames() {
+	for _, n := range Names() {
 		sets = append(sets, "stdio "+n)
 	}
 	for _, a := range testArchs {
@@ -633,7 +633,7 @@ func BenchmarkBuildFilter(b *testing.B) {
 	for _, s := range []string{"stdio", "stdio rpath", "stdio inet dns", "ALL"} {
 		b.Run(strings.ReplaceAll(s, " ", "_"), func(b *testing.B) {
 			for b.Loop() {
-				p, err := ParsePromises(expand(s))
+				p, err := Parse(expand(s))
 				if err != nil {
 					b.Fatal(err)
 				}

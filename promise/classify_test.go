@@ -1,4 +1,4 @@
-package pledge
+package promise
 
 import (
 	"sort"

@@ -1,4 +1,4 @@
-package pledge
+package promise
 
 import (
 	"syscall"
@@ -74,8 +74,8 @@ type sysRule struct {
 // and none of unless, the rules are allowed. need 0 is "always", even under
 // pledge("").
 type grant struct {
-	need   Promises
-	unless Promises
+	need   Set
+	unless Set
 	rules  []sysRule
 }
 
@@ -200,18 +200,18 @@ func openRules(name string, flags, mode uint8) []grant {
 	noSpecial := masked32(mode, modeSpecial, 0)
 	r := func(doc string, cs ...cond) []sysRule { return []sysRule{{name: name, conds: cs, doc: doc}} }
 	return []grant{
-		{need: PromiseRpath, rules: r("O_RDONLY without O_CREAT, O_TMPFILE, O_TRUNC",
+		{need: Rpath, rules: r("O_RDONLY without O_CREAT, O_TMPFILE, O_TRUNC",
 			masked32(flags, acc|mk|unix.O_TRUNC, unix.O_RDONLY))},
-		{need: PromiseWpath, rules: r("O_WRONLY without O_CREAT, O_TMPFILE",
+		{need: Wpath, rules: r("O_WRONLY without O_CREAT, O_TMPFILE",
 			masked32(flags, acc|mk, unix.O_WRONLY))},
-		{need: PromiseRpath | PromiseWpath, rules: join(
+		{need: Rpath | Wpath, rules: join(
 			r("O_RDWR without O_CREAT, O_TMPFILE", masked32(flags, acc|mk, unix.O_RDWR)),
 			r("O_RDONLY|O_TRUNC without O_CREAT, O_TMPFILE", masked32(flags, acc|mk, unix.O_RDONLY)))},
-		{need: PromiseRpath | PromiseCpath, rules: r("O_RDONLY with O_CREAT, no O_TRUNC, mode without setuid/setgid/sticky",
+		{need: Rpath | Cpath, rules: r("O_RDONLY with O_CREAT, no O_TRUNC, mode without setuid/setgid/sticky",
 			masked32(flags, acc|unix.O_TRUNC, unix.O_RDONLY), noSpecial)},
-		{need: PromiseWpath | PromiseCpath, rules: r("O_WRONLY with O_CREAT or O_TMPFILE, mode without setuid/setgid/sticky",
+		{need: Wpath | Cpath, rules: r("O_WRONLY with O_CREAT or O_TMPFILE, mode without setuid/setgid/sticky",
 			masked32(flags, acc, unix.O_WRONLY), noSpecial)},
-		{need: PromiseRpath | PromiseWpath | PromiseCpath, rules: join(
+		{need: Rpath | Wpath | Cpath, rules: join(
 			r("O_RDWR or O_RDONLY|O_TRUNC with O_CREAT or O_TMPFILE, mode without setuid/setgid/sticky",
 				masked32(flags, acc, unix.O_RDWR), noSpecial),
 			r("O_RDWR or O_RDONLY|O_TRUNC with O_CREAT or O_TMPFILE, mode without setuid/setgid/sticky",
@@ -358,7 +358,7 @@ var promiseTable = join2(
 			calls("exit", "exit_group", "rt_sigreturn", "seccomp", "uretprobe", "uprobe"),
 			oneOf("prctl", "PR_SET_NO_NEW_PRIVS, PR_GET_NO_NEW_PRIVS, PR_GET_SECCOMP, PR_SET_SECCOMP", 0, alwaysPrctls...),
 		)},
-		{need: PromiseStdio, rules: join(
+		{need: Stdio, rules: join(
 			calls(
 				// file descriptors already open
 				"read", "write", "readv", "writev", "pread64", "pwrite64", "preadv", "pwritev",
@@ -429,13 +429,13 @@ var promiseTable = join2(
 			// memfds sealed non-executable may be made.
 			when("with MFD_NOEXEC_SEAL", []cond{masked32(1, unix.MFD_NOEXEC_SEAL, unix.MFD_NOEXEC_SEAL)}, "memfd_create"),
 		)},
-		{need: PromiseStdio, unless: PromiseExec, rules: calls("memfd_create")},
+		{need: Stdio, unless: Exec, rules: calls("memfd_create")},
 	},
 	openRules("openat", 2, 3),
 	openRules("open", 1, 2),
 	[]grant{
-		{need: PromiseWpath | PromiseCpath, rules: when("mode without setuid/setgid/sticky", []cond{masked32(1, modeSpecial, 0)}, "creat")},
-		{need: PromiseRpath, rules: join(
+		{need: Wpath | Cpath, rules: when("mode without setuid/setgid/sticky", []cond{masked32(1, modeSpecial, 0)}, "creat")},
+		{need: Rpath, rules: join(
 			calls("stat", "lstat", "newfstatat", "statx", "access", "faccessat", "faccessat2",
 				"readlink", "readlinkat", "getdents", "getdents64", "chdir", "fchdir", "getcwd",
 				"statfs", "fstatfs", "getxattr", "lgetxattr", "fgetxattr", "listxattr",
@@ -443,14 +443,14 @@ var promiseTable = join2(
 				"inotify_init", "inotify_init1", "inotify_add_watch", "inotify_rm_watch"),
 			oneOf("fcntl", "F_NOTIFY", 1, unix.F_NOTIFY),
 		)},
-		{need: PromiseWpath, rules: calls("truncate", "getcwd")},
-		{need: PromiseCpath, rules: calls("mkdir", "mkdirat", "rmdir", "unlink", "unlinkat",
+		{need: Wpath, rules: calls("truncate", "getcwd")},
+		{need: Cpath, rules: calls("mkdir", "mkdirat", "rmdir", "unlink", "unlinkat",
 			"rename", "renameat", "renameat2", "link", "linkat", "symlink", "symlinkat")},
-		{need: PromiseDpath, rules: join(
+		{need: Dpath, rules: join(
 			when("mode without setuid/setgid/sticky", []cond{masked32(1, modeSpecial, 0)}, "mknod"),
 			when("mode without setuid/setgid/sticky", []cond{masked32(2, modeSpecial, 0)}, "mknodat"),
 		)},
-		{need: PromiseFattr, rules: join(
+		{need: Fattr, rules: join(
 			calls("utime", "utimes", "futimesat", "utimensat", "setxattr", "lsetxattr",
 				"fsetxattr", "removexattr", "lremovexattr", "fremovexattr", "setxattrat",
 				"removexattrat", "file_setattr"),
@@ -459,8 +459,8 @@ var promiseTable = join2(
 			when("owner and group unchanged (-1)", []cond{eq32(1, noID), eq32(2, noID)}, "chown", "fchown", "lchown"),
 			when("owner and group unchanged (-1)", []cond{eq32(2, noID), eq32(3, noID)}, "fchownat"),
 		)},
-		{need: PromiseChown, rules: calls("chown", "fchown", "lchown", "fchownat")},
-		{need: PromiseFlock, rules: join(
+		{need: Chown, rules: calls("chown", "fchown", "lchown", "fchownat")},
+		{need: Flock, rules: join(
 			calls("flock"),
 			[]sysRule{
 				within("fcntl", "F_GETLK, F_SETLK, F_SETLKW, F_OFD_*, F_SETLEASE, F_GETLEASE", 1, unix.F_GETLK, unix.F_SETLKW),
@@ -468,27 +468,27 @@ var promiseTable = join2(
 				within("fcntl", "F_GETLK, F_SETLK, F_SETLKW, F_OFD_*, F_SETLEASE, F_GETLEASE", 1, unix.F_SETLEASE, unix.F_GETLEASE),
 			},
 		)},
-		{need: PromiseInet, rules: join(
+		{need: Inet, rules: join(
 			inetSockets,
 			calls("bind", "listen", "accept", "accept4", "connect", "sendto"),
 			socketLevelOpts("setsockopt"), ipOpts("setsockopt"), ipGetsockopt,
 		)},
-		{need: PromiseMcast, rules: mcastOpts()},
-		{need: PromiseUnix, rules: join(
+		{need: Mcast, rules: mcastOpts()},
+		{need: Unix, rules: join(
 			unixSockets,
 			calls("bind", "listen", "accept", "accept4", "connect", "sendto"),
 			socketLevelOpts("setsockopt"),
 		)},
 		// dns on Linux: client sockets. The server address is behind a
 		// pointer, so lookups cannot be held to port 53.
-		{need: PromiseDNS, rules: join(
+		{need: DNS, rules: join(
 			inetSockets, routeSockets,
 			calls("connect", "bind", "sendto"),
 			socketLevelOpts("setsockopt"), ipOpts("setsockopt"), ipGetsockopt,
 		)},
-		{need: PromiseRoute, rules: join(routeSockets, calls("bind", "sendto"))},
-		{need: PromiseTty, rules: oneOf("ioctl", "termios (TCSETS*, TCSBRK, TCXONC, TCFLSH), TIOCOUTQ, TIOC[GS]WINSZ, TIOC[GS]PGRP, TIOCGSID, TIOCGPTN, TIOCSPTLCK, TIOCGPTPEER", 1, ttyIoctls...)},
-		{need: PromiseProc, rules: join(
+		{need: Route, rules: join(routeSockets, calls("bind", "sendto"))},
+		{need: Tty, rules: oneOf("ioctl", "termios (TCSETS*, TCSBRK, TCXONC, TCFLSH), TIOCOUTQ, TIOC[GS]WINSZ, TIOC[GS]PGRP, TIOCGSID, TIOCGPTN, TIOCSPTLCK, TIOCGPTPEER", 1, ttyIoctls...)},
+		{need: Proc, rules: join(
 			calls("fork", "vfork", "kill", "tkill", "tgkill", "rt_sigqueueinfo", "rt_tgsigqueueinfo",
 				"pidfd_open", "pidfd_send_signal", "process_madvise", "process_mrelease",
 				"setsid", "setpgid", "setpriority", "sched_setparam", "sched_setscheduler",
@@ -498,10 +498,10 @@ var promiseTable = join2(
 			oneOf("fcntl", "F_SETOWN, F_SETSIG, F_SETOWN_EX", 1, unix.F_SETOWN, unix.F_SETSIG, unix.F_SETOWN_EX),
 			oneOf("prctl", "PR_SET_PDEATHSIG, PR_SET_CHILD_SUBREAPER", 0, unix.PR_SET_PDEATHSIG, unix.PR_SET_CHILD_SUBREAPER),
 		)},
-		{need: PromiseExec, rules: calls("execve", "execveat")},
-		{need: PromiseProtExec, rules: calls("mmap", "mprotect", "pkey_mprotect")},
-		{need: PromiseSettime, rules: calls("clock_settime", "settimeofday", "adjtimex", "clock_adjtime")},
-		{need: PromiseID, rules: join(
+		{need: Exec, rules: calls("execve", "execveat")},
+		{need: ProtExec, rules: calls("mmap", "mprotect", "pkey_mprotect")},
+		{need: Settime, rules: calls("clock_settime", "settimeofday", "adjtimex", "clock_adjtime")},
+		{need: ID, rules: join(
 			calls("setuid", "setgid", "setreuid", "setregid", "setresuid", "setresgid",
 				"setfsuid", "setfsgid", "setgroups", "capset", "setrlimit", "prlimit64"),
 			oneOf("prctl", "PR_SET_KEEPCAPS, PR_CAPBSET_DROP, PR_CAP_AMBIENT, PR_GET/SET_SECUREBITS", 0,
@@ -511,7 +511,7 @@ var promiseTable = join2(
 		// package signals each thread with tkill(tid, psxSignal). A tid
 		// cannot be checked against the process, so only the signal is:
 		// unveil keeps tkill with psx's signal and no other.
-		{need: PromiseUnveil, rules: join(
+		{need: Unveil, rules: join(
 			calls("landlock_create_ruleset", "landlock_add_rule", "landlock_restrict_self"),
 			[]sysRule{{name: "tkill", conds: []cond{eq32(1, psxSignal)}, doc: "psx's signal 33 only"}},
 		)},
@@ -521,7 +521,7 @@ var promiseTable = join2(
 		// directories it splits (O_DIRECTORY opens cannot read files).
 		// psx (cgo builds) lists /proc/self/task the same way. So
 		// unveil reveals metadata and directory entries, never content.
-		{need: PromiseUnveil, rules: join(
+		{need: Unveil, rules: join(
 			calls("stat", "lstat", "newfstatat", "statx", "readlink", "readlinkat", "getcwd", "getdents", "getdents64"),
 			when("O_PATH", []cond{masked32(2, unix.O_PATH, unix.O_PATH)}, "openat"),
 			when("O_RDONLY|O_DIRECTORY without O_CREAT, O_TMPFILE, O_TRUNC",
@@ -541,32 +541,32 @@ func join2(groups ...[]grant) []grant {
 // promiseNotes say, per promise, what differs from OpenBSD on Linux; for
 // promises without rules, why they grant nothing more. Rendered into
 // docs/promises.md next to the rules.
-var promiseNotes = map[Promises]string{
-	PromiseStdio:     "OpenBSD also opens /dev/null, /etc/localtime and /usr/share/zoneinfo under stdio; seccomp cannot see paths, so opens without rpath/wpath/cpath fail with EACCES instead of killing (Go's time package then falls back to UTC; os/exec needs explicit Stdin/Stdout/Stderr). newfstatat/statx with AT_EMPTY_PATH and a non-empty path stat any file. memfd_create needs MFD_NOEXEC_SEAL when exec is held.",
-	PromiseTmppath:   "nothing more on Linux: seccomp cannot check that a path is in /tmp; pledge rpath wpath cpath and unveil(\"/tmp\", \"rwc\") instead.",
-	PromiseInet:      "the address of bind/connect/sendto is behind a pointer: any address of the allowed families.",
-	PromiseMcast:     "only the multicast socket options; the socket itself needs inet.",
-	PromiseDNS:       "Linux cannot hold lookups to port 53 (the address is behind a pointer): dns allows UDP/TCP client sockets of AF_INET/AF_INET6 and a NETLINK_ROUTE socket (glibc's getaddrinfo with AI_ADDRCONFIG); /etc/resolv.conf and /etc/hosts need rpath (and unveil).",
-	PromiseGetpw:     "nothing more on Linux: /etc/passwd and /etc/group are read with rpath; socket(AF_UNIX) (glibc's nscd and systemd-userdb clients) fails with EACCES instead of killing, so libc falls back to the files.",
-	PromiseSendfd:    "nothing more on Linux: SCM_RIGHTS travels in sendmsg's control message, behind a pointer; sendmsg is allowed under stdio.",
-	PromiseRecvfd:    "nothing more on Linux: SCM_RIGHTS travels in recvmsg's control message, behind a pointer; recvmsg is allowed under stdio.",
-	PromiseTape:      "nothing more on Linux: tape ioctls are not allowed.",
-	PromiseTty:       "/dev/tty itself is opened with rpath/wpath.",
-	PromiseProc:      "kill, tkill and signal queueing to any process; pidfd_open without proc fails with ENOSYS instead of killing (Go's os package probes it).",
-	PromisePs:        "nothing more on Linux: process information comes from /proc files, which need rpath.",
-	PromiseVminfo:    "nothing more on Linux: sysinfo is under stdio; the rest is in /proc files, which need rpath.",
-	PromisePf:        "nothing more on Linux: no pf device; netfilter needs CAP_NET_ADMIN.",
-	PromiseRoute:     "a NETLINK_ROUTE socket to read interfaces and routes (net.Interfaces); changing routes over it still needs CAP_NET_ADMIN.",
-	PromiseWroute:    "nothing more on Linux: OpenBSD's routing-table selection (SO_RTABLE) has no unprivileged Linux equivalent.",
-	PromiseAudio:     "nothing more on Linux: sound device ioctls are not allowed.",
-	PromiseVideo:     "nothing more on Linux: video device ioctls are not allowed.",
-	PromiseBpf:       "nothing more on Linux: OpenBSD's bpf is the packet-filter device; Linux bpf(2) is never allowed.",
-	PromiseUnveil:    "keeps the Landlock syscalls, so unveiling can continue, and tkill with signal 33, with which the psx package (cgo builds) runs landlock_restrict_self on every thread (a tid cannot be checked, so signal 33 can reach other processes of the user while unveil is held); and what user-space path resolution needs: the stat family, readlink, getcwd, O_PATH opens and listing directories (O_RDONLY|O_DIRECTORY opens, getdents64): metadata and names, never file content.",
-	PromiseError:     "changes the action: violations return ENOSYS instead of killing.",
-	PromiseDisklabel: "nothing more on Linux: disk label ioctls are not allowed.",
-	PromiseDrm:       "nothing more on Linux: DRM ioctls are not allowed.",
-	PromiseVmm:       "nothing more on Linux: no vmm device; /dev/kvm ioctls are not allowed.",
-	PromiseSettime:   "these need CAP_SYS_TIME too; adjtimex reads need settime because its mode is behind a pointer.",
+var promiseNotes = map[Set]string{
+	Stdio:     "OpenBSD also opens /dev/null, /etc/localtime and /usr/share/zoneinfo under stdio; seccomp cannot see paths, so opens without rpath/wpath/cpath fail with EACCES instead of killing (Go's time package then falls back to UTC; os/exec needs explicit Stdin/Stdout/Stderr). newfstatat/statx with AT_EMPTY_PATH and a non-empty path stat any file. memfd_create needs MFD_NOEXEC_SEAL when exec is held.",
+	Tmppath:   "nothing more on Linux: seccomp cannot check that a path is in /tmp; pledge rpath wpath cpath and unveil(\"/tmp\", \"rwc\") instead.",
+	Inet:      "the address of bind/connect/sendto is behind a pointer: any address of the allowed families.",
+	Mcast:     "only the multicast socket options; the socket itself needs inet.",
+	DNS:       "Linux cannot hold lookups to port 53 (the address is behind a pointer): dns allows UDP/TCP client sockets of AF_INET/AF_INET6 and a NETLINK_ROUTE socket (glibc's getaddrinfo with AI_ADDRCONFIG); /etc/resolv.conf and /etc/hosts need rpath (and unveil).",
+	Getpw:     "nothing more on Linux: /etc/passwd and /etc/group are read with rpath; socket(AF_UNIX) (glibc's nscd and systemd-userdb clients) fails with EACCES instead of killing, so libc falls back to the files.",
+	Sendfd:    "nothing more on Linux: SCM_RIGHTS travels in sendmsg's control message, behind a pointer; sendmsg is allowed under stdio.",
+	Recvfd:    "nothing more on Linux: SCM_RIGHTS travels in recvmsg's control message, behind a pointer; recvmsg is allowed under stdio.",
+	Tape:      "nothing more on Linux: tape ioctls are not allowed.",
+	Tty:       "/dev/tty itself is opened with rpath/wpath.",
+	Proc:      "kill, tkill and signal queueing to any process; pidfd_open without proc fails with ENOSYS instead of killing (Go's os package probes it).",
+	Ps:        "nothing more on Linux: process information comes from /proc files, which need rpath.",
+	Vminfo:    "nothing more on Linux: sysinfo is under stdio; the rest is in /proc files, which need rpath.",
+	Pf:        "nothing more on Linux: no pf device; netfilter needs CAP_NET_ADMIN.",
+	Route:     "a NETLINK_ROUTE socket to read interfaces and routes (net.Interfaces); changing routes over it still needs CAP_NET_ADMIN.",
+	Wroute:    "nothing more on Linux: OpenBSD's routing-table selection (SO_RTABLE) has no unprivileged Linux equivalent.",
+	Audio:     "nothing more on Linux: sound device ioctls are not allowed.",
+	Video:     "nothing more on Linux: video device ioctls are not allowed.",
+	Bpf:       "nothing more on Linux: OpenBSD's bpf is the packet-filter device; Linux bpf(2) is never allowed.",
+	Unveil:    "keeps the Landlock syscalls, so unveiling can continue, and tkill with signal 33, with which the psx package (cgo builds) runs landlock_restrict_self on every thread (a tid cannot be checked, so signal 33 can reach other processes of the user while unveil is held); and what user-space path resolution needs: the stat family, readlink, getcwd, O_PATH opens and listing directories (O_RDONLY|O_DIRECTORY opens, getdents64): metadata and names, never file content.",
+	Error:     "changes the action: violations return ENOSYS instead of killing.",
+	Disklabel: "nothing more on Linux: disk label ioctls are not allowed.",
+	Drm:       "nothing more on Linux: DRM ioctls are not allowed.",
+	Vmm:       "nothing more on Linux: no vmm device; /dev/kvm ioctls are not allowed.",
+	Settime:   "these need CAP_SYS_TIME too; adjtimex reads need settime because its mode is behind a pointer.",
 }
 
 // enosys are the syscalls that return ENOSYS in every mode, whatever the
@@ -631,7 +631,7 @@ func init() {
 // replaces only a kill; an explicit FilterOptions.Violation (errno, trap,
 // log) is kept.
 type fallback struct {
-	need  Promises
+	need  Set
 	rule  sysRule
 	errno syscall.Errno
 }
@@ -641,7 +641,7 @@ var fallbacks = []fallback{
 	{0, sysRule{name: "open", doc: "OpenBSD allows some paths without rpath/wpath/cpath"}, unix.EACCES},
 	{0, sysRule{name: "creat", doc: "OpenBSD allows some paths without rpath/wpath/cpath"}, unix.EACCES},
 	{0, sysRule{name: "pidfd_open", doc: "Go's os package probes pidfd support"}, unix.ENOSYS},
-	{PromiseGetpw, sysRule{name: "socket", conds: []cond{eq32(0, unix.AF_UNIX)}, doc: "AF_UNIX: nscd and systemd-userdb clients fall back to /etc files"}, unix.EACCES},
+	{Getpw, sysRule{name: "socket", conds: []cond{eq32(0, unix.AF_UNIX)}, doc: "AF_UNIX: nscd and systemd-userdb clients fall back to /etc files"}, unix.EACCES},
 }
 
 // loaderRules are what a dynamically linked program's start-up (ld.so)

@@ -1,4 +1,4 @@
-package pledge
+package promise
 
 import (
 	"bytes"
@@ -24,47 +24,47 @@ func TestParsePromises(t *testing.T) {
 	long := strings.Repeat("stdio ", 170) // 1020 bytes
 	cases := []struct {
 		in    string
-		want  Promises
+		want  Set
 		errno error
 	}{
 		{"", 0, nil},
-		{"stdio", PromiseStdio, nil},
-		{"stdio rpath", PromiseStdio | PromiseRpath, nil},
-		{"stdio  rpath   ", PromiseStdio | PromiseRpath, nil}, // runs and trailing spaces
-		{"stdio stdio", PromiseStdio, nil},                    // duplicates
-		{"prot_exec error unveil", PromiseProtExec | PromiseError | PromiseUnveil, nil},
+		{"stdio", Stdio, nil},
+		{"stdio rpath", Stdio | Rpath, nil},
+		{"stdio  rpath   ", Stdio | Rpath, nil}, // runs and trailing spaces
+		{"stdio stdio", Stdio, nil},             // duplicates
+		{"prot_exec error unveil", ProtExec | Error | Unveil, nil},
 		{" stdio", 0, unix.EINVAL},       // leading space: empty word
 		{" ", 0, unix.EINVAL},            // only a space: one empty word
 		{"stdio foo", 0, unix.EINVAL},    // unknown word
 		{"stdio\trpath", 0, unix.EINVAL}, // only ' ' separates
 		{"STDIO", 0, unix.EINVAL},        // case matters
 		{"stdio,rpath", 0, unix.EINVAL},
-		{long + "tty", PromiseStdio | PromiseTty, nil},               // 1023 bytes
+		{long + "tty", Stdio | Tty, nil},                             // 1023 bytes
 		{long + "ttyy", 0, unix.ENAMETOOLONG},                        // 1024 bytes
 		{strings.Repeat("x", 2000), 0, unix.ENAMETOOLONG},            // length before words
 		{strings.Repeat(" ", maxPromiseLen+1), 0, unix.ENAMETOOLONG}, // ditto
-		{strings.Join(PromiseNames(), " "), allPromises, nil},        // all 36
-		{strings.Join(PromiseNames(), "  ") + " ", allPromises, nil}, // all 36, loosely
-		{"rpath " + strings.Repeat("wpath ", 10), PromiseRpath | PromiseWpath, nil},
+		{strings.Join(Names(), " "), All, nil},                       // all 36
+		{strings.Join(Names(), "  ") + " ", All, nil},                // all 36, loosely
+		{"rpath " + strings.Repeat("wpath ", 10), Rpath | Wpath, nil},
 	}
 	for _, c := range cases {
-		got, err := ParsePromises(c.in)
+		got, err := Parse(c.in)
 		if !errors.Is(err, c.errno) || (c.errno == nil) != (err == nil) {
-			t.Errorf("ParsePromises(%.40q) error %v, want %v", c.in, err, c.errno)
+			t.Errorf("Parse(%.40q) error %v, want %v", c.in, err, c.errno)
 			continue
 		}
 		if got != c.want {
-			t.Errorf("ParsePromises(%.40q) = %q, want %q", c.in, got, c.want)
+			t.Errorf("Parse(%.40q) = %q, want %q", c.in, got, c.want)
 		}
 	}
 	// The error names the bad word.
-	if _, err := ParsePromises("stdio bogus"); err == nil || !strings.Contains(err.Error(), `"bogus"`) {
+	if _, err := Parse("stdio bogus"); err == nil || !strings.Contains(err.Error(), `"bogus"`) {
 		t.Errorf("error %v does not name the bad word", err)
 	}
 }
 
 func TestPromiseNamesAndString(t *testing.T) {
-	names := PromiseNames()
+	names := Names()
 	// The names OpenBSD's kernel accepts (kern_pledge.c pledgenames).
 	openbsd := strings.Fields(`audio bpf chown cpath disklabel dns dpath drm error exec fattr flock
 		getpw id inet mcast pf proc prot_exec ps recvfd route rpath sendfd settime stdio tape
@@ -72,30 +72,30 @@ func TestPromiseNamesAndString(t *testing.T) {
 	got := append([]string(nil), names...)
 	sort.Strings(got)
 	if strings.Join(got, " ") != strings.Join(openbsd, " ") {
-		t.Fatalf("PromiseNames() sorted = %v\nwant %v", got, openbsd)
+		t.Fatalf("Names() sorted = %v\nwant %v", got, openbsd)
 	}
 	for i, n := range names {
-		p, err := ParsePromises(n)
+		p, err := Parse(n)
 		if err != nil || p != 1<<i {
-			t.Errorf("ParsePromises(%q) = %#x, %v; want bit %d", n, uint64(p), err, i)
+			t.Errorf("Parse(%q) = %#x, %v; want bit %d", n, uint64(p), err, i)
 		}
 		if p.String() != n {
 			t.Errorf("(%q).String() = %q", n, p.String())
 		}
 	}
-	all := allPromises
-	if back, err := ParsePromises(all.String()); err != nil || back != all {
+	all := All
+	if back, err := Parse(all.String()); err != nil || back != all {
 		t.Errorf("round trip of all promises: %#x, %v", uint64(back), err)
 	}
-	if s := (PromiseRpath | PromiseStdio | 1<<63).String(); s != "stdio rpath" {
+	if s := (Rpath | Stdio | 1<<63).String(); s != "stdio rpath" {
 		t.Errorf("String = %q, want canonical order without unknown bits", s)
 	}
-	if !(PromiseStdio | PromiseRpath).Has(PromiseRpath) || PromiseStdio.Has(PromiseStdio|PromiseRpath) || !PromiseStdio.Has(0) {
+	if !(Stdio | Rpath).Has(Rpath) || Stdio.Has(Stdio|Rpath) || !Stdio.Has(0) {
 		t.Error("Has is not the subset test")
 	}
 	names[0] = "mutated"
-	if PromiseNames()[0] != "stdio" {
-		t.Error("PromiseNames returns the package's own slice")
+	if Names()[0] != "stdio" {
+		t.Error("Names returns the package's own slice")
 	}
 }
 
@@ -123,9 +123,9 @@ func TestTableNames(t *testing.T) {
 	// Each promise is either in a grant or explains in promiseNotes why it
 	// grants nothing more.
 	for i := range numPromises {
-		p := Promises(1) << i
+		p := Set(1) << i
 		if len(grantsOf(p)) == 0 && !strings.HasPrefix(promiseNotes[p], "nothing more on Linux") &&
-			p != PromiseError {
+			p != Error {
 			t.Errorf("promise %s has no rules and no \"nothing more on Linux\" note", p)
 		}
 		if len(grantsOf(p)) != 0 && strings.HasPrefix(promiseNotes[p], "nothing more on Linux") {
@@ -158,7 +158,7 @@ func allTableNames() []string {
 }
 
 // grantsOf returns the grants whose need includes p.
-func grantsOf(p Promises) []grant {
+func grantsOf(p Set) []grant {
 	var gs []grant
 	for _, g := range promiseTable {
 		if g.need&p != 0 {
@@ -266,7 +266,7 @@ func xsysUnixDir(t *testing.T) string {
 var update = flag.Bool("update", false, "rewrite docs/promises.md from the promise table")
 
 // TestPromisesDoc fails when docs/promises.md is not what the promise
-// table renders to; go test ./pledge -run TestPromisesDoc -update rewrites
+// table renders to; go test ./promise -run TestPromisesDoc -update rewrites
 // it.
 func TestPromisesDoc(t *testing.T) {
 	path := filepath.Join("..", "docs", "promises.md")
@@ -291,19 +291,19 @@ func TestPromisesDoc(t *testing.T) {
 	}
 	got, err := os.ReadFile(path)
 	if err != nil {
-		t.Fatalf("%v (generate it with go test ./pledge -run TestPromisesDoc -update)", err)
+		t.Fatalf("%v (generate it with go test ./promise -run TestPromisesDoc -update)", err)
 	}
 	if !bytes.Equal(got, want) {
-		t.Errorf("%s is out of date with the promise table: run go test ./pledge -run TestPromisesDoc -update", path)
+		t.Errorf("%s is out of date with the promise table: run go test ./promise -run TestPromisesDoc -update", path)
 	}
 	if !bytes.Equal(readmeText, wantReadme) {
-		t.Errorf("the promise table in %s is out of date: run go test ./pledge -run TestPromisesDoc -update", readme)
+		t.Errorf("the promise table in %s is out of date: run go test ./promise -run TestPromisesDoc -update", readme)
 	}
 }
 
 // The README carries the per-promise table between these markers.
 const (
-	readmeBegin = "<!-- promise table: generated by go test ./pledge -run TestPromisesDoc -update -->\n"
+	readmeBegin = "<!-- promise table: generated by go test ./promise -run TestPromisesDoc -update -->\n"
 	readmeEnd   = "<!-- end of promise table -->\n"
 )
 
@@ -327,7 +327,7 @@ func renderPromiseRows() []byte {
 	var b bytes.Buffer
 	b.WriteString("| promise | allows on Linux | notes |\n|---|---|---|\n")
 	for i := range numPromises {
-		p := Promises(1) << i
+		p := Set(1) << i
 		var gs []grant
 		for _, g := range promiseTable {
 			if g.need == p {
@@ -344,11 +344,11 @@ func renderPromiseRows() []byte {
 // the never list and the always-ENOSYS list.
 func renderPromisesDoc() []byte {
 	var b bytes.Buffer
-	b.WriteString("# Promises on Linux\n\n")
-	b.WriteString("Generated from the promise table (pledge/table.go) by `go test ./pledge -run TestPromisesDoc -update`; do not edit.\n\n")
+	b.WriteString("# Set on Linux\n\n")
+	b.WriteString("Generated from the promise table (promise/table.go) by `go test ./promise -run TestPromisesDoc -update`; do not edit.\n\n")
 	b.WriteString("A syscall listed with a condition is allowed only when the condition holds; anything else a promise set does not allow kills the process with SIGSYS (`SECCOMP_RET_KILL_PROCESS`), or returns ENOSYS under `error`. Conditions compare the argument at the width the kernel reads it. Syscalls missing on an architecture (arm64 has no `open`, `stat`, `fork`...) are skipped there.\n\n")
 	b.Write(renderPromiseRows())
-	b.WriteString("\n## Promises needed together\n\n| promises | allow |\n|---|---|\n")
+	b.WriteString("\n## Set needed together\n\n| promises | allow |\n|---|---|\n")
 	for _, g := range promiseTable {
 		if g.need&(g.need-1) != 0 {
 			fmt.Fprintf(&b, "| `%s` | %s |\n", g.need, describe([]grant{g}))
