@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/landpledge/landpledge/internal/ldso"
 	"github.com/landpledge/landpledge/pledge"
 )
 
@@ -39,8 +40,8 @@ var promiseFiles = []promiseFile{
 // promises imply, each with its reason. Errors resolving libraries are
 // returned with what was found; the caller reports them (the loader then
 // fails with its own message, inside the sandbox).
-func autoUnveil(path string, p pledge.Promises, env []string) ([]need, error) {
-	needs, err := programNeeds(path, env)
+func autoUnveil(path string, p pledge.Promises, env []string) ([]ldso.Need, error) {
+	needs, err := ldso.ProgramNeeds(path, env)
 	for _, pf := range promiseFiles {
 		q, perr := pledge.ParsePromises(pf.Promise)
 		if perr != nil || !p.Has(q) {
@@ -48,7 +49,7 @@ func autoUnveil(path string, p pledge.Promises, env []string) ([]need, error) {
 		}
 		for _, f := range pf.Paths {
 			if _, serr := os.Stat(f); serr == nil {
-				needs = append(needs, need{f, pf.Perm, "promise " + pf.Promise})
+				needs = append(needs, ldso.Need{Path: f, Perm: pf.Perm, Why: "promise " + pf.Promise})
 			}
 		}
 	}
@@ -59,8 +60,8 @@ func autoUnveil(path string, p pledge.Promises, env []string) ([]need, error) {
 // #! and ELF interpreters and libraries): a program that may exec
 // `-v rx:/usr/bin/ls` must also be able to load ls. Directories are not
 // scanned.
-func execNeeds(user []unveilArg, env []string) ([]need, error) {
-	var out []need
+func execNeeds(user []unveilArg, env []string) ([]ldso.Need, error) {
+	var out []ldso.Need
 	var errs []error
 	for _, u := range user {
 		if !strings.Contains(u.Perm, "x") {
@@ -69,10 +70,10 @@ func execNeeds(user []unveilArg, env []string) ([]need, error) {
 		if fi, err := os.Stat(u.Path); err != nil || !fi.Mode().IsRegular() {
 			continue
 		}
-		n, err := programNeeds(u.Path, env)
+		n, err := ldso.ProgramNeeds(u.Path, env)
 		errs = append(errs, err)
 		for _, x := range n {
-			if x.Why != whyProgram {
+			if x.Why != ldso.WhyProgram {
 				out = append(out, x)
 			}
 		}
@@ -86,15 +87,15 @@ func execNeeds(user []unveilArg, env []string) ([]need, error) {
 // points into /usr/lib). Landlock checks the file a symlink resolves to,
 // not the name used, so without this the unveil of /etc would not cover
 // the file the user named. The target gets the covering -v permission.
-func symlinkTargets(user []unveilArg, args []string) []need {
-	var out []need
+func symlinkTargets(user []unveilArg, args []string) []ldso.Need {
+	var out []ldso.Need
 	follow := func(name, perm, why string) {
 		fi, err := os.Lstat(name)
 		if err != nil || fi.Mode()&os.ModeSymlink == 0 {
 			return
 		}
-		if real := realPath(name); real != name {
-			out = append(out, need{real, perm, why})
+		if real := ldso.RealPath(name); real != name {
+			out = append(out, ldso.Need{Path: real, Perm: perm, Why: why})
 		}
 	}
 	for _, u := range user {
@@ -122,7 +123,7 @@ func symlinkTargets(user []unveilArg, args []string) []need {
 // that lies under a user path gets the union of both permissions: under
 // OpenBSD's rule the most specific unveil wins, so adding "r" for a library
 // under a user's "rw" directory must not take "w" away from that file.
-func unveilPlan(user []unveilArg, auto []need) []unveilArg {
+func unveilPlan(user []unveilArg, auto []ldso.Need) []unveilArg {
 	perms := map[string]string{}
 	var order []string
 	set := func(path, perm string) {
@@ -134,7 +135,7 @@ func unveilPlan(user []unveilArg, auto []need) []unveilArg {
 	type resolved struct{ real, perm string }
 	var users []resolved
 	for _, u := range user {
-		real := realPath(u.Path)
+		real := ldso.RealPath(u.Path)
 		if _, err := os.Lstat(u.Path); err != nil {
 			real = u.Path // a name to be created: the unveil engine handles it
 		}
@@ -150,7 +151,7 @@ func unveilPlan(user []unveilArg, auto []need) []unveilArg {
 	sort.SliceStable(users, func(i, j int) bool { return len(users[i].real) > len(users[j].real) })
 	for _, a := range auto {
 		perm := a.Perm
-		real := realPath(a.Path)
+		real := ldso.RealPath(a.Path)
 		for _, u := range users {
 			if real == u.real || strings.HasPrefix(real, strings.TrimSuffix(u.real, "/")+"/") {
 				perm = unionPerm(perm, u.perm)

@@ -1,4 +1,9 @@
-package main
+// Package ldso finds what the kernel and the dynamic loader open to start a
+// program: its #! interpreter chain, its ELF interpreter (PT_INTERP) and the
+// DT_NEEDED closure resolved the way glibc's ld.so resolves it. The pledge
+// command unveils these paths; the supervisor grants the loader window for
+// exactly these files.
+package ldso
 
 import (
 	"bytes"
@@ -47,17 +52,18 @@ var cacheArchFlag = map[string]int32{"amd64": 0x0300, "arm64": 0x0a00}
 // BINPRM_MAX_RECURSION (4).
 const maxInterpDepth = 4
 
-// whyProgram is the reason given for the program itself.
-const whyProgram = "the program"
+// WhyProgram is the reason given for the program itself.
+const WhyProgram = "the program"
 
-// need is one path auto-unveil adds, with why.
-type need struct {
+// Need is one file a program needs to start, with the permission it needs
+// (unveil letters) and why.
+type Need struct {
 	Path, Perm, Why string
 }
 
 // deps collects what a program needs to start.
 type deps struct {
-	needs   []need
+	needs   []Need
 	seen    map[string]bool // library paths already followed
 	libPath []string        // LD_LIBRARY_PATH of the target
 	cache   map[string][]string
@@ -66,25 +72,25 @@ type deps struct {
 	machine elf.Machine
 }
 
-// programNeeds returns what executing path needs: the file itself (rx), a
+// ProgramNeeds returns what executing path needs: the file itself (rx), a
 // #! interpreter chain (rx), each ELF interpreter (rx: the kernel opens it
 // with open_exec, which Landlock checks for EXECUTE), and every shared
 // library reached from DT_NEEDED (r: mmap with PROT_EXEC is not a Landlock
 // access, only execve is), plus the loader's cache and preload list.
-func programNeeds(path string, env []string) ([]need, error) {
+func ProgramNeeds(path string, env []string) ([]Need, error) {
 	d := &deps{seen: map[string]bool{}}
 	for _, kv := range env {
 		if v, ok := strings.CutPrefix(kv, "LD_LIBRARY_PATH="); ok {
 			d.libPath = splitPath(v)
 		}
 	}
-	if err := d.exec(path, whyProgram, 0); err != nil {
+	if err := d.exec(path, WhyProgram, 0); err != nil {
 		return d.needs, err
 	}
 	return d.needs, nil
 }
 
-func (d *deps) add(path, perm, why string) { d.needs = append(d.needs, need{path, perm, why}) }
+func (d *deps) add(path, perm, why string) { d.needs = append(d.needs, Need{path, perm, why}) }
 
 func (d *deps) exec(path, why string, depth int) error {
 	d.add(path, "rx", why)
@@ -146,7 +152,7 @@ func (d *deps) object(ef *elf.File, path string, rpaths []string) error {
 	if err != nil {
 		return fmt.Errorf("%s: DT_NEEDED: %w", path, err)
 	}
-	origin := filepath.Dir(realPath(path))
+	origin := filepath.Dir(RealPath(path))
 	runpath := expandOrigin(dynStrings(ef, elf.DT_RUNPATH), origin)
 	if len(runpath) == 0 {
 		rpaths = append(expandOrigin(dynStrings(ef, elf.DT_RPATH), origin), rpaths...)
@@ -266,7 +272,7 @@ func splitPath(v string) []string {
 	return out
 }
 
-func realPath(p string) string {
+func RealPath(p string) string {
 	if r, err := filepath.EvalSymlinks(p); err == nil {
 		if a, err := filepath.Abs(r); err == nil {
 			return a
