@@ -149,6 +149,10 @@ var calls_ = []call{
 	{"stdio", "sendto", []uint64{3, 0x1000, 10, 0, 1 << 32, 16}, kill},
 	{"stdio", "socketpair", []uint64{unix.AF_UNIX, unix.SOCK_STREAM}, allow},
 	{"stdio", "socketpair", []uint64{unix.AF_INET, unix.SOCK_STREAM}, kill},
+	{"stdio", "socketpair", []uint64{unix.AF_UNIX, unix.SOCK_SEQPACKET | unix.SOCK_CLOEXEC}, allow},
+	{"stdio", "socketpair", []uint64{unix.AF_UNIX, unix.SOCK_DGRAM}, kill}, // sendmsg's msg_name reaches any socket
+	{"stdio", "socketpair", []uint64{unix.AF_UNIX, hi32 | unix.SOCK_DGRAM}, kill},
+	{"stdio unix", "socketpair", []uint64{unix.AF_UNIX, unix.SOCK_DGRAM | unix.SOCK_NONBLOCK}, allow},
 	{"stdio", "socket", []uint64{unix.AF_UNIX, unix.SOCK_STREAM}, kill},
 	{"stdio", "getsockopt", []uint64{3, unix.SOL_SOCKET, unix.SO_ERROR}, allow},
 	{"stdio", "getsockopt", []uint64{3, unix.IPPROTO_TCP, unix.TCP_INFO}, kill},
@@ -272,6 +276,9 @@ var calls_ = []call{
 	{"stdio tty", "ioctl", []uint64{0, unix.TIOCLINUX}, kill},
 	{"stdio proc", "clone", []uint64{uint64(unix.SIGCHLD)}, allow},
 	{"stdio proc", "clone", []uint64{unix.CLONE_VM | unix.CLONE_VFORK | uint64(unix.SIGCHLD)}, allow},
+	{"stdio proc", "clone", []uint64{unix.CLONE_UNTRACED | uint64(unix.SIGCHLD)}, kill}, // never traced: escapes a supervisor
+	{"stdio proc", "clone", []uint64{hi32 | unix.CLONE_UNTRACED | uint64(unix.SIGCHLD)}, kill},
+	{"stdio proc", "clone", []uint64{unix.CLONE_PTRACE | uint64(unix.SIGCHLD)}, allow},
 	{"stdio proc", "clone", []uint64{unix.CLONE_NEWUSER | uint64(unix.SIGCHLD)}, kill},
 	{"stdio proc", "clone", []uint64{unix.CLONE_NEWNET | unix.CLONE_THREAD | unix.CLONE_SIGHAND | unix.CLONE_VM}, kill},
 	{"stdio proc", "fork", nil, allow},

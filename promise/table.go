@@ -228,8 +228,13 @@ var (
 	// clone reads only the low 32 bits of its flags (lower_32_bits in
 	// kernel/fork.c).
 	cloneThread = []cond{masked32(0, unix.CLONE_THREAD|cloneNotForThreads, unix.CLONE_THREAD)}
-	// cloneNoNamespace: any process or thread, but no new namespace.
-	cloneNoNamespace = []cond{masked32(0, cloneNamespaces, 0)}
+	// cloneTraceable: any process or thread, but no new namespace and no
+	// CLONE_UNTRACED, which keeps the child from being traced: under a
+	// supervisor (the pledge command, the library's exec supervisor) such a
+	// child would run unsupervised, outlive PTRACE_O_EXITKILL and exec
+	// without execpromises. No program but the kernel's own threads uses
+	// it. CLONE_PTRACE only asks for what the supervisor does anyway.
+	cloneTraceable = []cond{masked32(0, cloneNamespaces|unix.CLONE_UNTRACED, 0)}
 )
 
 // stdioIoctls are FIONREAD FIONBIO FIOCLEX FIONCLEX as on OpenBSD, plus
@@ -332,6 +337,16 @@ func socketOf(doc string, domain uint64, types []uint64, extra ...cond) []sysRul
 	return rs
 }
 
+// socketpairOf allows socketpair(AF_UNIX, type) for each type (compared
+// without SOCK_NONBLOCK/SOCK_CLOEXEC).
+func socketpairOf(doc string, types ...uint64) []sysRule {
+	rs := make([]sysRule, len(types))
+	for i, t := range types {
+		rs[i] = sysRule{name: "socketpair", conds: []cond{eq32(0, unix.AF_UNIX), masked32(1, sockTypeMask, t)}, doc: doc}
+	}
+	return rs
+}
+
 var (
 	inetSockets = join(
 		socketOf("AF_INET, AF_INET6; SOCK_STREAM, SOCK_DGRAM", unix.AF_INET, []uint64{unix.SOCK_STREAM, unix.SOCK_DGRAM}),
@@ -414,7 +429,14 @@ var promiseTable = join2(
 			when("reading its own limits (pid 0 or itself, new_limit NULL)", []cond{eq32(0, 0), eq64(2, 0)}, "prlimit64"),
 			when("reading its own limits (pid 0 or itself, new_limit NULL)", []cond{isSelf(0), eq64(2, 0)}, "prlimit64"),
 			when("without an address (dest_addr NULL)", []cond{eq64(4, 0)}, "sendto"),
-			when("AF_UNIX", []cond{eq32(0, unix.AF_UNIX)}, "socketpair"),
+			// A connected pair of stream or seqpacket sockets has no way
+			// out: a stream socket refuses sendmsg's msg_name (EISCONN),
+			// seqpacket ignores it. A datagram socket sends to whatever
+			// address msg_name holds (/dev/log, systemd's notify socket,
+			// abstract names), and that address is behind a pointer the
+			// filter cannot read; OpenBSD wants NULL there under stdio.
+			// So a datagram pair needs "unix".
+			socketpairOf("AF_UNIX; SOCK_STREAM, SOCK_SEQPACKET", unix.SOCK_STREAM, unix.SOCK_SEQPACKET),
 			when("SOL_SOCKET", []cond{eq32(1, unix.SOL_SOCKET)}, "getsockopt"),
 			// glibc's fstat is newfstatat(fd, "", AT_EMPTY_PATH) or statx;
 			// the path behind the pointer cannot be checked, so a path
@@ -476,6 +498,7 @@ var promiseTable = join2(
 		{need: Mcast, rules: mcastOpts()},
 		{need: Unix, rules: join(
 			unixSockets,
+			socketpairOf("AF_UNIX; SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET", unix.SOCK_STREAM, unix.SOCK_DGRAM, unix.SOCK_SEQPACKET),
 			calls("bind", "listen", "accept", "accept4", "connect", "sendto"),
 			socketLevelOpts("setsockopt"),
 		)},
@@ -494,7 +517,7 @@ var promiseTable = join2(
 				"setsid", "setpgid", "setpriority", "sched_setparam", "sched_setscheduler",
 				"sched_setaffinity", "sched_setattr", "ioprio_set", "setrlimit", "prlimit64",
 				"migrate_pages", "move_pages"),
-			when("no CLONE_NEW* namespace flags", cloneNoNamespace, "clone"),
+			when("no CLONE_NEW* namespace flags, no CLONE_UNTRACED", cloneTraceable, "clone"),
 			oneOf("fcntl", "F_SETOWN, F_SETSIG, F_SETOWN_EX", 1, unix.F_SETOWN, unix.F_SETSIG, unix.F_SETOWN_EX),
 			oneOf("prctl", "PR_SET_PDEATHSIG, PR_SET_CHILD_SUBREAPER", 0, unix.PR_SET_PDEATHSIG, unix.PR_SET_CHILD_SUBREAPER),
 		)},
