@@ -77,13 +77,9 @@ func NewRuleset(attr RulesetAttr) (*Ruleset, error) {
 	if err != nil {
 		return nil, err
 	}
-	kattr := unix.LandlockRulesetAttr{
-		Handled_access_fs:  attr.HandledAccessFS,
-		Handled_access_net: attr.HandledAccessNet,
-		Scoped:             attr.Scoped,
-	}
+	kattr := attr.KernelAttr()
 	fd, _, errno := unix.Syscall(unix.SYS_LANDLOCK_CREATE_RULESET,
-		uintptr(unsafe.Pointer(&kattr)), rulesetAttrSize, 0)
+		uintptr(unsafe.Pointer(&kattr[0])), uintptr(len(kattr)), 0)
 	if errno != 0 {
 		return nil, fmt.Errorf("landlock_create_ruleset(fs=%#x net=%#x scoped=%#x): %w",
 			attr.HandledAccessFS, attr.HandledAccessNet, attr.Scoped, errno)

@@ -18,7 +18,6 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/landpledge/landpledge/internal/sandboxtest"
-	"github.com/landpledge/landpledge/seccomp"
 )
 
 // The exec supervisor (exec.go): a child pledges with execpromises and runs
@@ -279,88 +278,71 @@ func TestExecSupervisorDeathKills(t *testing.T) {
 	}
 }
 
-// TestExecNoSupervisor: without execpromises, or without "exec", nothing
-// is started and nothing traces the process.
+// TestExecNoSupervisor: without "exec" nothing is started and nothing
+// traces the process; with "exec" (execpromises NULL too) the supervisor
+// traces it, so that exec'd images get their loader window.
 func TestExecNoSupervisor(t *testing.T) {
 	sandboxtest.Require(t, "seccomp")
-	cases := map[string]func() error{
-		"execpromises-NULL": func() error { return PledgePromises("stdio rpath proc exec") },
-		"no-exec":           func() error { return Pledge("stdio rpath proc", "stdio") },
-		"exec-only-call":    func() error { return PledgeExecpromises("stdio") },
+	cases := map[string]struct {
+		pledge     func() error
+		supervised bool
+	}{
+		"execpromises-NULL": {func() error { return PledgePromises("stdio rpath proc exec") }, true},
+		"no-exec":           {func() error { return Pledge("stdio rpath proc", "stdio") }, false},
+		"exec-only-call":    {func() error { return PledgeExecpromises("stdio") }, false},
 	}
-	for name, pledgeFn := range cases {
+	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
 			res := sandboxtest.Run(t, func() {
-				sandboxtest.Report("pledge", pledgeFn())
-				fmt.Printf("tracer=%d supervisor=%d\n", tracerPid(), CurrentState().ExecSupervisor)
+				sandboxtest.Report("pledge", c.pledge())
+				st := CurrentState()
+				fmt.Printf("traced=%v supervised=%v\n", tracerPid() != 0 && tracerPid() == st.ExecSupervisor, st.ExecSupervisor != 0)
 			})
 			res.WantExit(t, 0)
 			res.WantOutcome(t, "pledge", "ok")
-			wantLines(t, res, "tracer=0 supervisor=0")
+			wantLines(t, res, fmt.Sprintf("traced=%v supervised=%v", c.supervised, c.supervised))
 		})
 	}
 }
 
-// TestExecSupervisorTooLate: execpromises set after a filter without the
-// supervisor cannot be enforced (the supervisor must start unfiltered):
-// Pledge fails with EPERM before changing anything, or under best effort
-// proceeds and says why in ExecErr.
-func TestExecSupervisorTooLate(t *testing.T) {
+// TestExecSupervisorCannotStart: when the exec supervisor cannot start
+// (here: the veil, committed first, does not let this program be
+// executed again), Pledge fails closed: it drops "exec", enforces the
+// rest and says so (NotEnforcedError, wrapping the cause). Under best
+// effort it keeps "exec" and says why in ExecErr.
+func TestExecSupervisorCannotStart(t *testing.T) {
 	sandboxtest.Require(t, "seccomp")
+	sandboxtest.Require(t, "landlock")
 	for _, bestEffort := range []bool{false, true} {
 		t.Run(fmt.Sprintf("best-effort=%v", bestEffort), func(t *testing.T) {
+			dir := sandboxtest.TempDir(t)
 			res := sandboxtest.Run(t, func() {
 				SetBestEffort(bestEffort)
-				mustPledgePromises("stdio rpath proc exec")
-				sandboxtest.Report("late", Pledge("stdio proc exec", "stdio"))
+				if err := Unveil(dir, "r"); err != nil {
+					panic(err)
+				}
+				if err := UnveilBlock(); err != nil {
+					panic(err)
+				}
+				err := Pledge("stdio proc exec", "stdio")
+				var ne *NotEnforcedError
+				fmt.Printf("not-enforced=%v cause-eacces=%v\n", errors.As(err, &ne), errors.Is(err, unix.EACCES))
 				st := CurrentState()
-				fmt.Printf("promises=%q exec-set=%v supervisor=%d exec-err=%v\n",
-					st.Promises.String(), st.ExecSet, st.ExecSupervisor, errors.Is(st.ExecErr, unix.EPERM))
+				fmt.Printf("promises=%q supervisor=%v exec-err=%v\n",
+					st.Promises.String(), st.ExecSupervisor != 0, errors.Is(st.ExecErr, unix.EACCES))
+				_, _, errno := unix.RawSyscall(unix.SYS_EXECVE, 0, 0, 0)
+				sandboxtest.Report("execve", errnoOrNil(errno))
 			})
-			res.WantExit(t, 0)
 			if !bestEffort {
-				res.WantOutcome(t, "late", "EPERM")
-				wantLines(t, res, `promises="stdio rpath proc exec" exec-set=false supervisor=0 exec-err=false`)
+				// Without "exec" the execve is a violation: killed.
+				res.WantSignal(t, unix.SIGSYS)
+				wantLines(t, res, "not-enforced=true cause-eacces=true", `promises="stdio proc" supervisor=false exec-err=false`)
 				return
 			}
-			res.WantOutcome(t, "late", "ok")
-			wantLines(t, res, `promises="stdio proc exec" exec-set=true supervisor=0 exec-err=true`)
+			res.WantExit(t, 0)
+			wantLines(t, res, "not-enforced=false cause-eacces=false", `promises="stdio proc exec" supervisor=false exec-err=true`)
+			res.WantOutcome(t, "execve", "EFAULT")
 		})
-	}
-}
-
-// TestExecSupervisorRequests: the supervisor takes from P only what P may
-// ask: execpromises that shrink, violations that kill or fail with an
-// errno. A pledged P that writes to the pipe cannot widen its exec'd
-// programs beyond what it was allowed to set.
-func TestExecSupervisorRequests(t *testing.T) {
-	must := func(s string) Promises {
-		p, err := ParsePromises(s)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
-	lines := []string{
-		layerRequest("exec", must("stdio rpath"), 0, 0),
-		layerRequest("exec", must("stdio rpath inet"), 0, 0),
-		layerRequest("exec", must("stdio"), 0, 0),
-		layerRequest("self", must("stdio proc exec"), 0, 0),
-		layerRequest("self", must("stdio"), seccomp.ActAllow, 0),
-		layerRequest("exec", must("stdio"), seccomp.ActErrno(unix.EPERM), 0),
-		"bogus 1 2 3",
-	}
-	want := []string{"ok", "EPERM", "ok", "ok", "EINVAL", "ok", "EINVAL"}
-	x := &execSuper{}
-	var got []string
-	x.serve(bufio.NewReader(strings.NewReader(strings.Join(lines, "\n")+"\n")), func(err error) {
-		got = append(got, sandboxtest.ErrnoName(err))
-	})
-	if strings.Join(got, " ") != strings.Join(want, " ") {
-		t.Errorf("answers %v, want %v", got, want)
-	}
-	if x.exec == nil || x.exec.promises != must("stdio") || x.exec.violation != seccomp.ActErrno(unix.EPERM) || len(x.self) != 1 {
-		t.Errorf("state after the requests: exec %+v, %d self layers", x.exec, len(x.self))
 	}
 }
 

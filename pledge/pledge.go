@@ -10,6 +10,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/landpledge/landpledge/internal/sandbox"
 	"github.com/landpledge/landpledge/promise"
 	"github.com/landpledge/landpledge/seccomp"
 )
@@ -175,34 +176,37 @@ func pledge(promises, execpromises *string) error {
 		// the Landlock ABI once: ask while the filter still allows it.
 		UnveilStatus()
 	}
-	// The exec supervisor starts before any filter or veil (see Pledge).
 	execSet, exec := state.ExecSet, state.Execpromises
 	if execpromises != nil {
 		execSet, exec = true, wantExec
 	}
-	final := state.Promises
+	// From here on a failure is the environment's, not the arguments':
+	// never leave the process less restricted than it asked. What cannot
+	// be enforced is dropped from the promises, the rest is enforced, and
+	// the error says what was dropped (notEnforced).
+	var dropped []error
 	if promises != nil {
-		final = want
-	}
-	if promises != nil || state.Pledged {
-		if err := ensureSupervisor(final, exec, execSet); err != nil {
-			return err
+		// The exec supervisor starts before any filter or veil.
+		if err := ensureSupervisor(want); err != nil {
+			if !UnveilStatus().BestEffort {
+				want &^= promise.Exec
+				dropped = append(dropped, fmt.Errorf("promise \"exec\" dropped (exec'd programs could not be supervised): %w", err))
+			} else {
+				// Best effort: exec'd programs keep the promises, without a
+				// loader window; CurrentState().ExecErr says why.
+				state.ExecErr = err
+			}
 		}
-	}
-	var sent *Promises
-	if promises != nil {
-		sent = &want
-	}
-	if err := tellSupervisor(sent, exec, execSet, violation, flags); err != nil {
-		return err
-	}
-
-	if promises != nil {
+		sent := want
+		if err := tellSupervisor(&sent, exec, execSet, violation, flags); err != nil {
+			return fmt.Errorf("pledge %q: %w", *promises, err)
+		}
 		if !want.Has(promise.Unveil) {
 			// The veil must be in force before the filter takes the
 			// Landlock syscalls away.
 			if err := commitVeil(); err != nil {
-				return fmt.Errorf("pledge %q: commit unveil: %w", *promises, err)
+				want &^= pathPromises
+				dropped = append(dropped, fmt.Errorf("the path promises dropped (the veil could not be enforced): %w", err))
 			}
 		}
 		if err := stackFilter(want, violation, flags); err != nil {
@@ -210,13 +214,46 @@ func pledge(promises, execpromises *string) error {
 		}
 		state.Pledged = true
 		state.Promises = want
+	} else if err := tellSupervisor(nil, exec, execSet, violation, flags); err != nil {
+		return err
 	}
 	if execpromises != nil {
 		state.ExecSet = true
 		state.Execpromises = wantExec
 	}
+	if len(dropped) > 0 {
+		return &NotEnforcedError{Promises: *promises, Enforced: want, Errs: dropped}
+	}
 	return nil
 }
+
+// pathPromises are the promises that open, create or execute files: without
+// the veil they were given with, none of them may stay (OpenBSD: dropping
+// every one of them also clears the unveil state).
+const pathPromises = promise.Rpath | promise.Wpath | promise.Cpath | promise.Dpath |
+	promise.Tmppath | promise.Exec | promise.Unix | promise.Unveil
+
+// NotEnforcedError is Pledge's error when the environment kept part of a
+// pledge from being enforced (no /proc for the exec supervisor, ptrace
+// refused, the veil's Landlock domain refused): Pledge then enforced the
+// rest and dropped what it could not enforce, so the process is never less
+// restricted than it asked. Errs say what was dropped and why; errors.Is
+// sees their causes.
+type NotEnforcedError struct {
+	Promises string   // as asked
+	Enforced Promises // the promises in force now
+	Errs     []error
+}
+
+func (e *NotEnforcedError) Error() string {
+	msg := fmt.Sprintf("pledge %q: enforced as %q:", e.Promises, e.Enforced.String())
+	for _, err := range e.Errs {
+		msg += " " + err.Error() + ";"
+	}
+	return strings.TrimSuffix(msg, ";")
+}
+
+func (e *NotEnforcedError) Unwrap() []error { return e.Errs }
 
 // fromEnv reads EnvErrno and EnvLog: the violation action to pass to
 // promise.BuildFilter (zero lets it choose: kill, or ENOSYS under "error") and extra
@@ -260,8 +297,8 @@ func stackFilter(p Promises, violation seccomp.Action, flags uint) error {
 	if sup != nil {
 		// The exec supervisor decides the loader operations: for this
 		// process as the filter would without them, for exec'd images
-		// until their entry point.
-		opts.Loader = seccomp.ActTrace(execLoaderTag)
+		// in their loader window.
+		opts = sandbox.Policy{Promises: p, Violation: violation, Flags: flags}.FilterOptions(0)
 	}
 	full, err := promise.BuildFilter(seccomp.Native(), p, opts)
 	if err != nil {

@@ -242,8 +242,17 @@ var (
 	names     map[string]map[uint32]string
 )
 
-// syscallName returns the kernel's name of syscall nr on arch, "" when
-// unknown.
+// SyscallName returns the kernel's name of syscall nr on arch (the
+// lower-case SYS_ suffix of golang.org/x/sys: "openat"), "" when unknown.
+func SyscallName(arch seccomp.Arch, nr uint32) string { return syscallName(arch, nr) }
+
+// SyscallNumber returns the number of the syscall the kernel names name on
+// arch; ok is false when arch has no such syscall (arm64 has no open).
+func SyscallNumber(arch seccomp.Arch, name string) (nr uint32, ok bool) {
+	nr, ok = sysnums[arch.Name][name]
+	return nr, ok
+}
+
 func syscallName(arch seccomp.Arch, nr uint32) string {
 	namesOnce.Do(func() {
 		names = map[string]map[uint32]string{}

@@ -56,37 +56,19 @@ func openRule(r Rule) (int, uint32, error) {
 	return fd, st.Mode, nil
 }
 
-// Prepared is what Commit would enforce, computed for another process
-// (the pledge command applies it to its program from outside): the
-// ruleset attributes and the rules with their paths already opened.
+// Prepared is what Commit enforces, computed without enforcing it: the
+// plan and the Landlock domain built from it, with each rule's path already
+// opened. Commit enforces it on this process; the pledge command hands the
+// domain to the supervisor, which injects it into its program.
 type Prepared struct {
 	ABI  int
-	Attr landlock.RulesetAttr
 	Plan *Plan
-	// Rules are the plan's rules that Commit would add, each with an
-	// O_PATH|O_CLOEXEC fd opened the way Commit opens it, and its access
-	// masked the way landlock.Ruleset.AddPathBeneathFd masks it: to the
-	// handled rights, and to landlock.AccessFSFile on a non-directory
-	// (landlock_add_rule(2) refuses directory rights on a file with
-	// EINVAL); rules left with no access are dropped (ENOMSG).
-	Rules []OpenedRule
-}
-
-// OpenedRule is one LANDLOCK_RULE_PATH_BENEATH rule ready to add.
-type OpenedRule struct {
-	Path   string
-	Fd     int
-	Access uint64
-}
-
-// Close closes the rules' fds.
-func (p *Prepared) Close() {
-	for i := range p.Rules {
-		if p.Rules[i].Fd >= 0 {
-			unix.Close(p.Rules[i].Fd)
-			p.Rules[i].Fd = -1
-		}
-	}
+	// Domain's rules are the plan's rules as Commit adds them, each with
+	// an O_PATH|O_CLOEXEC fd opened the way openRule opens it and its
+	// access masked as landlock_add_rule(2) accepts it (to the handled
+	// rights, to landlock.AccessFSFile on a non-directory; rules left
+	// with no access dropped).
+	landlock.Domain
 }
 
 // ErrNothingUnveiled is Prepare's answer when nothing was unveiled:
@@ -101,6 +83,11 @@ var ErrNothingUnveiled = errors.New("nothing unveiled")
 func (s *State) Prepare() (*Prepared, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return s.prepare()
+}
+
+// prepare is Prepare with s.mu held.
+func (s *State) prepare() (*Prepared, error) {
 	if len(s.entries) == 0 {
 		return nil, ErrNothingUnveiled
 	}
@@ -109,7 +96,7 @@ func (s *State) Prepare() (*Prepared, error) {
 		return nil, fmt.Errorf("unveil: %w", err)
 	}
 	plan, attr := s.planFor(abi)
-	p := &Prepared{ABI: abi, Attr: attr, Plan: plan}
+	p := &Prepared{ABI: abi, Plan: plan, Domain: landlock.Domain{Attr: attr}}
 	for _, r := range plan.Rules {
 		fd, mode, err := openRule(r)
 		if err != nil {
@@ -127,7 +114,7 @@ func (s *State) Prepare() (*Prepared, error) {
 			unix.Close(fd)
 			continue
 		}
-		p.Rules = append(p.Rules, OpenedRule{Path: r.Path, Fd: fd, Access: access})
+		p.Rules = append(p.Rules, landlock.PathRule{Path: r.Path, Fd: fd, Access: access})
 	}
 	return p, nil
 }

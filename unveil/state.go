@@ -203,18 +203,21 @@ func (s *State) Commit() error {
 	if s.enforced || len(s.entries) == 0 {
 		return nil
 	}
-	abi, err := s.queryABI()
-	if err != nil {
+	if _, err := s.queryABI(); err != nil {
 		if s.bestEffort {
 			return nil
 		}
 		return fmt.Errorf("unveil: %w", err)
 	}
-	plan, attr := s.planFor(abi)
-	if err := apply(plan, attr); err != nil {
+	prep, err := s.prepare()
+	if err != nil {
+		return err
+	}
+	defer prep.Close()
+	if err := prep.Enforce(); err != nil {
 		return fmt.Errorf("unveil: %w", err)
 	}
-	s.plan, s.enforced = plan, true
+	s.plan, s.enforced = prep.Plan, true
 	return nil
 }
 
@@ -251,37 +254,6 @@ func readDir(dir string) ([]os.DirEntry, error) {
 	f := os.NewFile(uintptr(fd), dir)
 	defer f.Close()
 	return f.ReadDir(-1)
-}
-
-// apply turns plan into a ruleset handling attr and enforces it on every
-// thread.
-func apply(plan *Plan, attr landlock.RulesetAttr) error {
-	rs, err := landlock.NewRuleset(attr)
-	if err != nil {
-		return err
-	}
-	defer rs.Close()
-	for _, r := range plan.Rules {
-		if err := addRule(rs, r); err != nil {
-			return err
-		}
-	}
-	return rs.RestrictSelf(0)
-}
-
-// addRule adds one rule. Entries of split directories are opened without
-// following symlinks and skipped if they are one; a path that vanished
-// since planning is skipped (it can only have lost rights).
-func addRule(rs *landlock.Ruleset, r Rule) error {
-	fd, _, err := openRule(r)
-	if fd < 0 {
-		return err
-	}
-	defer unix.Close(fd)
-	if err := rs.AddPathBeneathFd(fd, r.Access); err != nil {
-		return fmt.Errorf("%s: %w", r.Path, err)
-	}
-	return nil
 }
 
 // Status is what the veil does, for reports (the pledge command prints it).

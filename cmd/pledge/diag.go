@@ -16,12 +16,23 @@ import (
 // target (PATH_MAX).
 const maxPathReport = 4096
 
+// violation is one call outside the promises, as the report shows it.
+type violation struct {
+	Pid, Tgid int
+	Nr        uint32
+	Args      [6]uint64
+}
+
+func violationOf(st *supervise.Stop) *violation {
+	return &violation{Pid: st.Pid, Tgid: st.Tgid, Nr: uint32(st.Info.Nr), Args: st.Info.Args}
+}
+
 // describe renders a violation as one line without the "pledge: " prefix:
 //
 //	cat[4242] socket(AF_INET, SOCK_STREAM) needs promise "inet"
 //
 // The promise comes from promise.Explain, the promise table's own answer.
-func describe(v *supervise.Violation) string {
+func describe(v *violation) string {
 	name, promise := promise.Explain(seccomp.Native(), v.Nr, v.Args)
 	if name == "" {
 		name = "syscall_" + strconv.FormatUint(uint64(v.Nr), 10)
@@ -38,55 +49,55 @@ func describe(v *supervise.Violation) string {
 
 // argDecoders render the key arguments of the syscalls that violations are
 // usually about; others print as name().
-var argDecoders = map[string]func(v *supervise.Violation) string{
-	"socket":     func(v *supervise.Violation) string { return socketArgs(v.Args[0], v.Args[1]) },
-	"socketpair": func(v *supervise.Violation) string { return socketArgs(v.Args[0], v.Args[1]) },
-	"open":       func(v *supervise.Violation) string { return pathArg(v, 0) + ", " + openFlags(v.Args[1]) },
-	"creat":      func(v *supervise.Violation) string { return pathArg(v, 0) },
-	"openat": func(v *supervise.Violation) string {
+var argDecoders = map[string]func(v *violation) string{
+	"socket":     func(v *violation) string { return socketArgs(v.Args[0], v.Args[1]) },
+	"socketpair": func(v *violation) string { return socketArgs(v.Args[0], v.Args[1]) },
+	"open":       func(v *violation) string { return pathArg(v, 0) + ", " + openFlags(v.Args[1]) },
+	"creat":      func(v *violation) string { return pathArg(v, 0) },
+	"openat": func(v *violation) string {
 		return dirfdPrefix(v.Args[0]) + pathArg(v, 1) + ", " + openFlags(v.Args[2])
 	},
-	"openat2":  func(v *supervise.Violation) string { return dirfdPrefix(v.Args[0]) + pathArg(v, 1) },
-	"execve":   func(v *supervise.Violation) string { return pathArg(v, 0) },
-	"execveat": func(v *supervise.Violation) string { return dirfdPrefix(v.Args[0]) + pathArg(v, 1) },
-	"mmap":     func(v *supervise.Violation) string { return protFlags(v.Args[2]) + ", " + mmapFlags(v.Args[3]) },
-	"mprotect": func(v *supervise.Violation) string { return protFlags(v.Args[2]) },
-	"pkey_mprotect": func(v *supervise.Violation) string {
+	"openat2":  func(v *violation) string { return dirfdPrefix(v.Args[0]) + pathArg(v, 1) },
+	"execve":   func(v *violation) string { return pathArg(v, 0) },
+	"execveat": func(v *violation) string { return dirfdPrefix(v.Args[0]) + pathArg(v, 1) },
+	"mmap":     func(v *violation) string { return protFlags(v.Args[2]) + ", " + mmapFlags(v.Args[3]) },
+	"mprotect": func(v *violation) string { return protFlags(v.Args[2]) },
+	"pkey_mprotect": func(v *violation) string {
 		return protFlags(v.Args[2])
 	},
-	"ioctl": func(v *supervise.Violation) string {
+	"ioctl": func(v *violation) string {
 		return strconv.FormatUint(v.Args[0], 10) + ", " + ioctlName(v.Args[1])
 	},
-	"clone":     func(v *supervise.Violation) string { return flagNames(v.Args[0]&^0xff, cloneFlags) },
-	"kill":      func(v *supervise.Violation) string { return signedArg(v.Args[0]) + ", " + sigName(v.Args[1]) },
-	"tgkill":    func(v *supervise.Violation) string { return signedArg(v.Args[1]) + ", " + sigName(v.Args[2]) },
-	"unlink":    func(v *supervise.Violation) string { return pathArg(v, 0) },
-	"unlinkat":  func(v *supervise.Violation) string { return dirfdPrefix(v.Args[0]) + pathArg(v, 1) },
-	"mkdir":     func(v *supervise.Violation) string { return pathArg(v, 0) },
-	"mkdirat":   func(v *supervise.Violation) string { return dirfdPrefix(v.Args[0]) + pathArg(v, 1) },
-	"rmdir":     func(v *supervise.Violation) string { return pathArg(v, 0) },
-	"rename":    func(v *supervise.Violation) string { return pathArg(v, 0) + ", " + pathArg(v, 1) },
-	"renameat2": func(v *supervise.Violation) string { return pathArg(v, 1) + ", " + pathArg(v, 3) },
-	"chmod": func(v *supervise.Violation) string {
+	"clone":     func(v *violation) string { return flagNames(v.Args[0]&^0xff, cloneFlags) },
+	"kill":      func(v *violation) string { return signedArg(v.Args[0]) + ", " + sigName(v.Args[1]) },
+	"tgkill":    func(v *violation) string { return signedArg(v.Args[1]) + ", " + sigName(v.Args[2]) },
+	"unlink":    func(v *violation) string { return pathArg(v, 0) },
+	"unlinkat":  func(v *violation) string { return dirfdPrefix(v.Args[0]) + pathArg(v, 1) },
+	"mkdir":     func(v *violation) string { return pathArg(v, 0) },
+	"mkdirat":   func(v *violation) string { return dirfdPrefix(v.Args[0]) + pathArg(v, 1) },
+	"rmdir":     func(v *violation) string { return pathArg(v, 0) },
+	"rename":    func(v *violation) string { return pathArg(v, 0) + ", " + pathArg(v, 1) },
+	"renameat2": func(v *violation) string { return pathArg(v, 1) + ", " + pathArg(v, 3) },
+	"chmod": func(v *violation) string {
 		return pathArg(v, 0) + ", 0" + strconv.FormatUint(v.Args[1]&0o7777, 8)
 	},
-	"fchmodat": func(v *supervise.Violation) string {
+	"fchmodat": func(v *violation) string {
 		return pathArg(v, 1) + ", 0" + strconv.FormatUint(v.Args[2]&0o7777, 8)
 	},
-	"access":    func(v *supervise.Violation) string { return pathArg(v, 0) },
-	"faccessat": func(v *supervise.Violation) string { return dirfdPrefix(v.Args[0]) + pathArg(v, 1) },
-	"faccessat2": func(v *supervise.Violation) string {
+	"access":    func(v *violation) string { return pathArg(v, 0) },
+	"faccessat": func(v *violation) string { return dirfdPrefix(v.Args[0]) + pathArg(v, 1) },
+	"faccessat2": func(v *violation) string {
 		return dirfdPrefix(v.Args[0]) + pathArg(v, 1)
 	},
-	"newfstatat": func(v *supervise.Violation) string { return dirfdPrefix(v.Args[0]) + pathArg(v, 1) },
-	"statx":      func(v *supervise.Violation) string { return dirfdPrefix(v.Args[0]) + pathArg(v, 1) },
-	"chdir":      func(v *supervise.Violation) string { return pathArg(v, 0) },
-	"setuid":     func(v *supervise.Violation) string { return signedArg(v.Args[0]) },
-	"setgid":     func(v *supervise.Violation) string { return signedArg(v.Args[0]) },
-	"prctl":      func(v *supervise.Violation) string { return strconv.FormatUint(v.Args[0]&0xffffffff, 10) },
+	"newfstatat": func(v *violation) string { return dirfdPrefix(v.Args[0]) + pathArg(v, 1) },
+	"statx":      func(v *violation) string { return dirfdPrefix(v.Args[0]) + pathArg(v, 1) },
+	"chdir":      func(v *violation) string { return pathArg(v, 0) },
+	"setuid":     func(v *violation) string { return signedArg(v.Args[0]) },
+	"setgid":     func(v *violation) string { return signedArg(v.Args[0]) },
+	"prctl":      func(v *violation) string { return strconv.FormatUint(v.Args[0]&0xffffffff, 10) },
 }
 
-func decodeArgs(name string, v *supervise.Violation) string {
+func decodeArgs(name string, v *violation) string {
 	if d, ok := argDecoders[name]; ok {
 		return d(v)
 	}
@@ -94,7 +105,7 @@ func decodeArgs(name string, v *supervise.Violation) string {
 }
 
 // pathArg reads a path argument from the target, for the report only.
-func pathArg(v *supervise.Violation, i int) string {
+func pathArg(v *violation, i int) string {
 	if v.Args[i] == 0 {
 		return "NULL"
 	}

@@ -19,8 +19,10 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"sync"
 	"syscall"
 
+	"github.com/landpledge/landpledge/internal/sandbox"
 	"github.com/landpledge/landpledge/internal/supervise"
 	"github.com/landpledge/landpledge/pledge"
 	"github.com/landpledge/landpledge/seccomp"
@@ -95,6 +97,7 @@ func supervised(c *config, have map[string]error) int {
 	if filtered {
 		go func() { filterc <- compileFilter(c, p) }()
 	}
+	filter := sync.OnceValue(func() compiledFilter { return <-filterc })
 	env := os.Environ()
 	var prog string
 	var veil *unveil.Prepared
@@ -137,26 +140,42 @@ func supervised(c *config, have map[string]error) int {
 		}
 		cmd.SysProcAttr.Credential = cred
 	}
-	cfg := supervise.Config{
-		ViolationTag: violationTag,
-		LoaderTag:    loaderTag,
-		KillNr:       -1,
-		OnViolation: func(v *supervise.Violation) supervise.Verdict {
-			report(c, v)
+	decider := &sandbox.Decider{
+		Arch: seccomp.Native(),
+		Proc: func(d any) *sandbox.Proc { p, _ := d.(*sandbox.Proc); return p },
+		OnViolation: func(st *supervise.Stop) supervise.Verdict {
+			report(c, st)
 			if c.Kill {
 				return supervise.Kill
 			}
 			return supervise.Deny
 		},
 	}
-	if c.Kill && filtered {
-		// The kill number does not depend on the pid; Run needs it first.
-		f, err := buildFilter(p, os.Getpid())
-		if err != nil {
-			warn("building the filter for %q: %v", c.Promises, err)
-			return exCannotRun
-		}
-		cfg.KillNr = killNr(f)
+	// The loader window of every image the program execs is computed
+	// from the command's own environment, never from the one a program
+	// passes to execve.
+	images := &sandbox.Resolver{Env: env}
+	cfg := supervise.Config{
+		Seccomp: decider.Seccomp,
+		// Every image keeps the program's filter (it is inherited);
+		// each gets its own loader window.
+		Exec: func(pid int, d any) (any, error) {
+			p, _ := d.(*sandbox.Proc)
+			if p == nil {
+				return nil, errors.New("unknown process")
+			}
+			return &sandbox.Proc{Layers: p.Layers, Image: images.ImageOf(pid)}, nil
+		},
+		Inherit: func(d any) any {
+			p, _ := d.(*sandbox.Proc)
+			if p == nil {
+				return nil
+			}
+			return &sandbox.Proc{Layers: p.Layers}
+		},
+	}
+	if c.Verbose {
+		cfg.Logf = func(format string, args ...any) { warn(format, args...) }
 	}
 	// Landlock denials are read from the audit log when the command may
 	// (landlockaudit.go); lines are single writes to stderr, as the
@@ -170,20 +189,28 @@ func supervised(c *config, have map[string]error) int {
 		}
 	}
 	cfg.Started = func(pid int) { audit.setProgram(pid) }
-	cfg.Setup = func(pid int) error {
+	cfg.Setup = func(pid int) (any, error) {
+		defer func() {
+			if veil != nil {
+				veil.Close() // the program had its own copies, closed in it by now
+			}
+		}()
+		proc := &sandbox.Proc{}
 		var prog seccomp.Program
 		if filtered {
-			f := <-filterc
+			f := filter()
 			if f.err != nil {
-				return f.err
+				return nil, f.err
 			}
-			prog = f.param.Program(uint32(pid))
+			layer := f.c.Layer(pid)
+			proc.Layers = []sandbox.Layer{layer}
+			prog = layer.Loaded
 		}
-		err := setUp(c, pid, sandboxFor(c, veil, prog, logFlags))
-		if veil != nil {
-			veil.Close() // the program had its own copies, closed in it by now
+		if err := setUp(c, pid, sandboxFor(c, veil, prog, logFlags)); err != nil {
+			return nil, err
 		}
-		return err
+		proc.Image = images.ImageOf(pid)
+		return proc, nil
 	}
 	ws, err := supervise.Run(cmd, cfg)
 	if err != nil {
@@ -211,13 +238,16 @@ func unwrapStartErr(err error) error {
 	return err
 }
 
-// report prints one violation line, unless -q. Start-up denials are the
-// loader's probes (and the program cannot act on them yet): only
-// --verbose shows them.
-func report(c *config, v *supervise.Violation) {
+// report prints one violation line, unless -q. A denial during start-up
+// (between an exec and the entry point: the loader's probes, library
+// constructors) shows only with --verbose, or when -k kills for it.
+func report(c *config, st *supervise.Stop) {
+	v := violationOf(st)
 	switch {
 	case c.Quiet:
-	case v.StartUp:
+	case st.Starting && c.Kill:
+		warn("%s (during start-up)", describe(v))
+	case st.Starting:
 		if c.Verbose {
 			warn("%s (denied during start-up)", describe(v))
 		}

@@ -8,22 +8,15 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
-	"unsafe"
 
 	"golang.org/x/sys/unix"
 
+	"github.com/landpledge/landpledge/internal/sandbox"
 	"github.com/landpledge/landpledge/internal/supervise"
 	"github.com/landpledge/landpledge/pledge"
 	"github.com/landpledge/landpledge/promise"
 	"github.com/landpledge/landpledge/seccomp"
 	"github.com/landpledge/landpledge/unveil"
-)
-
-// Trace tags of the filter's SECCOMP_RET_TRACE actions, told apart by the
-// supervisor with PTRACE_GETEVENTMSG.
-const (
-	violationTag uint16 = 1
-	loaderTag    uint16 = 2
 )
 
 // Exit statuses when the program cannot be run, as shells use them (POSIX
@@ -33,59 +26,25 @@ const (
 	exNotFound  = 127
 )
 
-// rulesetAttrSize is how much of struct landlock_ruleset_attr we pass: up
-// to and including scoped (ABI 6), as package landlock does. The kernel
-// accepts fields it does not know only when zero, and ours are masked to
-// the running ABI.
-const rulesetAttrSize = unsafe.Offsetof(unix.LandlockRulesetAttr{}.Scoped) + 8
-
-// buildFilter is the one filter for a config: violations and loader-only
-// operations go to the supervisor. Foreign-arch and x32 calls are killed
-// outright rather than traced: their numbers mean other syscalls, so
-// neither a report nor an EPERM would be about what was asked, and the
-// supervisor's -k relies on that kill (see killNr).
-// The "to itself" conditions (kill, tgkill, prlimit64...) name pid, the
-// program's pid.
-func buildFilter(p pledge.Promises, pid int) (*seccomp.Filter, error) {
-	f, err := promise.BuildFilter(seccomp.Native(), p, promise.FilterOptions{
-		Violation: seccomp.ActTrace(violationTag),
-		Loader:    seccomp.ActTrace(loaderTag),
-		Pid:       pid,
-	})
-	if err != nil {
-		return nil, err
-	}
-	f.BadArch = seccomp.ActKillProcess
-	return f, nil
-}
-
-// compiledFilter is the program's filter compiled for any pid: Program(pid)
-// is the filter buildFilter(p, pid) compiles to.
+// compiledFilter is the program's filter compiled for any pid: the layer
+// for the program's pid is patched from it at the first stop.
 type compiledFilter struct {
-	param *seccomp.ParamProgram
-	err   error
+	c   *sandbox.Compiled
+	err error
 }
 
-func compileFilter(c *config, p pledge.Promises) compiledFilter {
-	param, err := seccomp.CompileParam(func(pid uint32) (*seccomp.Filter, error) {
-		return buildFilter(p, int(pid))
-	})
+// compileFilter compiles the one filter of a config: violations stop at
+// the supervisor, which reports them; loader operations too, granted in
+// the loader window (internal/sandbox). Foreign-arch and x32 calls are
+// killed outright rather than traced: their numbers mean other syscalls,
+// so neither a report nor an EPERM would be about what was asked, and -k
+// relies on that kill (Compiled.KillNr).
+func compileFilter(c *config, p promise.Set) compiledFilter {
+	comp, err := sandbox.Compile(sandbox.Policy{Promises: p, Report: true})
 	if err != nil {
-		return compiledFilter{err: fmt.Errorf("compiling the filter for %q: %w", c.Promises, err)}
+		return compiledFilter{err: fmt.Errorf("%q: %w", c.Promises, err)}
 	}
-	return compiledFilter{param: param}
-}
-
-// killNr is a syscall number the program's filter answers with
-// SECCOMP_RET_KILL_PROCESS (its BadArch action), so that -k kills the way
-// seccomp kills (uncatchable SIGSYS); -1 when there is none (the supervisor
-// then sends SIGKILL).
-func killNr(f *seccomp.Filter) int64 {
-	nr, ok := f.Arch.BadArchNr()
-	if !ok || f.BadArch != seccomp.ActKillProcess {
-		return -1
-	}
-	return int64(nr)
+	return compiledFilter{c: comp}
 }
 
 // inRoot runs fn with dir as its root directory (and "/" as its working
@@ -169,31 +128,21 @@ func permOrNone(p string) string {
 
 // sandboxFor is what Setup applies to the program at its first stop;
 // restrictFlags are the landlock_restrict_self flags (landlockLogFlags).
-func sandboxFor(c *config, veil *unveil.Prepared, filter seccomp.Program, restrictFlags uint32) *supervise.Sandbox {
-	sb := &supervise.Sandbox{Filter: filter}
+func sandboxFor(c *config, veil *unveil.Prepared, filter seccomp.Program, restrictFlags uint32) *sandbox.Sandbox {
+	sb := &sandbox.Sandbox{Filter: filter}
 	if !c.KeepFds {
 		sb.CloseFrom = 3
 	}
 	for _, r := range c.Rlimits {
-		sb.Rlimits = append(sb.Rlimits, supervise.Rlimit{Resource: r.Resource, Cur: r.Cur, Max: r.Max})
+		sb.Rlimits = append(sb.Rlimits, sandbox.Rlimit{Resource: r.Resource, Cur: r.Cur, Max: r.Max})
 	}
 	if c.Nice {
 		sb.Nice = 19 // the lowest priority (setpriority(2))
 	}
 	if veil != nil {
-		l := &supervise.Landlock{
-			Attr: unix.LandlockRulesetAttr{
-				Handled_access_fs:  veil.Attr.HandledAccessFS,
-				Handled_access_net: veil.Attr.HandledAccessNet,
-				Scoped:             veil.Attr.Scoped,
-			},
-			AttrSize:      rulesetAttrSize,
-			RestrictFlags: restrictFlags,
-		}
-		for _, r := range veil.Rules {
-			l.Rules = append(l.Rules, supervise.PathBeneath{Access: r.Access, Fd: r.Fd, Path: r.Path})
-		}
-		sb.Landlock = l
+		d := veil.Domain
+		d.RestrictFlags = restrictFlags
+		sb.Landlock = &d
 	}
 	return sb
 }
@@ -201,19 +150,12 @@ func sandboxFor(c *config, veil *unveil.Prepared, filter seccomp.Program, restri
 // setUp sandboxes the program pid, stopped right after its execve, from
 // the supervisor: it refuses a program that gained privileges at that
 // execve, then injects no_new_privs, Landlock, close_range, the rlimits,
-// the priority and the filter (supervise.Injector.Apply).
-func setUp(c *config, pid int, sb *supervise.Sandbox) error {
+// the priority and the filter (sandbox.Inject).
+func setUp(c *config, pid int, sb *sandbox.Sandbox) error {
 	if err := checkNoNewPrivileges(pid); err != nil {
 		return err
 	}
-	in, err := supervise.NewInjector(pid)
-	if err != nil {
-		return err
-	}
-	if err := in.Apply(sb); err != nil {
-		return err
-	}
-	return in.Restore()
+	return sandbox.Inject(pid, sb)
 }
 
 // errGainedPrivileges is the refusal of a set-user-ID, set-group-ID or

@@ -13,10 +13,17 @@ import (
 
 // traceOptions are the ptrace options of every tracee: seccomp stops for
 // the filter's SECCOMP_RET_TRACE, exec stops for the loader phase, every
-// new thread and process followed, and PTRACE_O_EXITKILL so that the
+// new thread and process followed, syscall stops told apart from traps
+// (PTRACE_O_TRACESYSGOOD: they stop with SIGTRAP|0x80, which
+// PTRACE_GET_SYSCALL_INFO needs to say entry or exit), and
+// PTRACE_O_EXITKILL so that the
 // tracer's death kills every tracee (fail closed).
 const traceOptions = unix.PTRACE_O_TRACESECCOMP | unix.PTRACE_O_TRACEEXEC | unix.PTRACE_O_TRACEFORK |
-	unix.PTRACE_O_TRACEVFORK | unix.PTRACE_O_TRACECLONE | unix.PTRACE_O_EXITKILL
+	unix.PTRACE_O_TRACEVFORK | unix.PTRACE_O_TRACECLONE | unix.PTRACE_O_TRACESYSGOOD | unix.PTRACE_O_EXITKILL
+
+// syscallStop is the stop signal of a syscall-entry or syscall-exit stop
+// under PTRACE_O_TRACESYSGOOD.
+const syscallStop = unix.SIGTRAP | 0x80
 
 // Attached is a running process supervised by Attach.
 type Attached struct{ s *state }
@@ -41,13 +48,14 @@ type Attached struct{ s *state }
 func Attach(pid int, cfg Config) (*Attached, error) {
 	runtime.LockOSThread()
 	s := &state{
-		cfg:     cfg,
-		main:    pid,
-		procs:   map[int]*proc{pid: {phase: phaseRunning, data: cfg.Data}},
-		tgid:    map[int]int{},
-		stopped: map[int]bool{},
-		pending: map[int]bool{},
-		outlive: true,
+		cfg:      cfg,
+		main:     pid,
+		procs:    map[int]*proc{pid: {phase: phaseRunning, data: cfg.Data}},
+		tgid:     map[int]int{},
+		stopped:  map[int]bool{},
+		pending:  map[int]bool{},
+		checking: map[int]func(pid, fd int) unix.Errno{},
+		outlive:  true,
 	}
 	gone := map[int]bool{}
 	for {
@@ -168,7 +176,7 @@ func execHook(tid int, hook func() (any, error)) (any, error) {
 	if _, err := wait4(tid, &ws, unix.WALL); err != nil {
 		return nil, err
 	}
-	if !ws.Stopped() || ws.StopSignal() != unix.SIGTRAP || ws.TrapCause() != 0 {
+	if !ws.Stopped() || ws.StopSignal() != syscallStop {
 		return nil, fmt.Errorf("tracee %d: %v after its exec stop, want the syscall-exit-stop: %w", tid, ws, unix.ESRCH)
 	}
 	return hook()

@@ -41,7 +41,7 @@ func TestAttachFollowsExec(t *testing.T) {
 			}
 			var calls []any // the Data Exec saw for processes the shell started
 			cfg := Config{
-				ViolationTag: 1, LoaderTag: 2, KillNr: -1, Logf: t.Logf,
+				Logf:    t.Logf,
 				Data:    "sh",
 				Inherit: func(d any) any { return d.(string) + "/forked" },
 				Exec: func(pid int, d any) (any, error) {

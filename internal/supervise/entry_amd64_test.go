@@ -71,7 +71,7 @@ func TestForkBeforeEntry(t *testing.T) {
 	}
 	cmd := exec.Command(prog)
 	cmd.Env = []string{"LD_PRELOAD=" + lib}
-	ws, out, _ := supervised(t, cmd, false, func(pid int) error { return applyAt(pid, &Sandbox{Filter: bpf}) })
+	ws, out, _ := supervised(t, cmd, false, func(pid int) error { return loadFilterAt(pid, bpf) })
 	if !ws.Exited() || ws.ExitStatus() != 0 {
 		t.Fatalf("program status %v, output %q", ws, out)
 	}

@@ -2,21 +2,14 @@ package supervise
 
 import (
 	"errors"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
-	"slices"
-	"strconv"
-	"strings"
 	"syscall"
 	"testing"
 
 	"golang.org/x/sys/unix"
-
-	"github.com/landpledge/landpledge/internal/sandboxtest"
-	"github.com/landpledge/landpledge/landlock"
 )
 
 // onTracerThread runs fn on a goroutine locked to a fresh OS thread, which
@@ -128,14 +121,14 @@ func TestSetupFailureFailsClosed(t *testing.T) {
 	var pid int
 	var err error
 	onTracerThread(func() {
-		_, err = Run(cmd, Config{Setup: func(p int) error {
+		_, err = Run(cmd, Config{Setup: func(p int) (any, error) {
 			pid = p
 			in, err := NewInjector(p)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			_, err = in.Syscall(unix.SYS_CLOSE, uint64(1<<31-1))
-			return err
+			return nil, err
 		}})
 	})
 	var se *SetupError
@@ -149,119 +142,3 @@ func TestSetupFailureFailsClosed(t *testing.T) {
 		t.Errorf("the program ran: %v", serr)
 	}
 }
-
-// The seccomp filter injected at the first stop is in force once the
-// program has started; its loader phase still works.
-func TestSetupInjectsFilter(t *testing.T) {
-	bpf, err := testFilter().Compile()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, mode := range []string{"socket", "mmapexec"} {
-		t.Run(mode, func(t *testing.T) {
-			exe, _ := os.Executable()
-			cmd := exec.Command(exe)
-			cmd.Env = append(os.Environ(), envTarget+"="+mode)
-			ws, out, seen := supervised(t, cmd, false, func(pid int) error {
-				return applyAt(pid, &Sandbox{Filter: bpf})
-			})
-			if !ws.Exited() || ws.ExitStatus() != 0 {
-				t.Fatalf("status %v, output %q", ws, out)
-			}
-			if !strings.Contains(out, "sandboxtest: "+mode+"=EPERM") {
-				t.Fatalf("want %s=EPERM, got %q", mode, out)
-			}
-			if len(seen) == 0 || seen[len(seen)-1].StartUp {
-				t.Fatalf("violations %+v", seen)
-			}
-		})
-	}
-}
-
-// A Landlock domain injected at the first stop is in force, with rules on
-// descriptors the supervisor opened and the program inherited; those
-// descriptors are closed in the program, and other inherited ones stay.
-func TestSetupInjectsLandlock(t *testing.T) {
-	sandboxtest.Require(t, "landlock")
-	abi, err := landlock.ABI()
-	if err != nil {
-		t.Fatal(err)
-	}
-	// The supervisor's rule fds: O_PATH, inheritable, at high numbers as
-	// the command puts them. /usr holds the test binary's libraries (it
-	// may be linked dynamically); /etc is not covered.
-	read := uint64(unix.LANDLOCK_ACCESS_FS_READ_FILE | unix.LANDLOCK_ACCESS_FS_READ_DIR)
-	var rules []PathBeneath
-	for _, dir := range []string{"/proc", "/usr"} {
-		pfd, err := unix.Open(dir, unix.O_PATH|unix.O_CLOEXEC, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		rfd, err := unix.FcntlInt(uintptr(pfd), unix.F_DUPFD, 1000)
-		unix.Close(pfd)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer unix.Close(rfd)
-		rules = append(rules, PathBeneath{Access: read, Fd: rfd, Path: dir})
-	}
-	keep, err := os.Open("/dev/null")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer keep.Close()
-	sb := &Sandbox{Landlock: &Landlock{
-		Attr:     unix.LandlockRulesetAttr{Handled_access_fs: landlock.HandledAccessFS(abi)},
-		AttrSize: unsafeSizeofRulesetFS,
-		Rules:    rules,
-	}}
-	for _, mode := range []string{"open", "fds"} {
-		t.Run(mode, func(t *testing.T) {
-			exe, _ := os.Executable()
-			cmd := exec.Command(exe)
-			cmd.Env = append(os.Environ(), envTarget+"="+mode)
-			cmd.ExtraFiles = []*os.File{keep} // fd 3
-			ws, out, _ := supervised(t, cmd, false, func(pid int) error { return applyAt(pid, sb) })
-			if !ws.Exited() || ws.ExitStatus() != 0 {
-				t.Fatalf("status %v, output %q", ws, out)
-			}
-			switch mode {
-			case "open": // /etc/hostname is not under /proc
-				if !strings.Contains(out, "sandboxtest: open=EACCES") {
-					t.Fatalf("want open=EACCES, got %q", out)
-				}
-			case "fds":
-				// What the program inherits is ours: 0-2, the extra file 3
-				// and whatever the test runner inherited itself; the rule
-				// fds and the ruleset fd are gone.
-				want := fmt.Sprintf("fds: %v\n", inheritable(t, []int{0, 1, 2, 3}, rules))
-				if !strings.Contains(out, "sandboxtest: fds=ok") || !strings.Contains(out, want) {
-					t.Fatalf("want %q (rule and ruleset fds closed), got %q", want, out)
-				}
-			}
-		})
-	}
-}
-
-// inheritable lists the fds of this process without FD_CLOEXEC, and
-// those in with, but not the rules' fds.
-func inheritable(t *testing.T, with []int, rules []PathBeneath) []int {
-	names, err := os.ReadDir("/proc/self/fd")
-	if err != nil {
-		t.Fatal(err)
-	}
-	fds := slices.Clone(with)
-	for _, n := range names {
-		fd, _ := strconv.Atoi(n.Name())
-		fl, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0)
-		if err != nil || fl&unix.FD_CLOEXEC != 0 || slices.ContainsFunc(rules, func(r PathBeneath) bool { return r.Fd == fd }) {
-			continue
-		}
-		fds = append(fds, fd)
-	}
-	slices.Sort(fds)
-	return slices.Compact(fds)
-}
-
-// unsafeSizeofRulesetFS passes only handled_access_fs (ABI 1's struct).
-const unsafeSizeofRulesetFS = 8

@@ -2,7 +2,11 @@
 
 package supervise
 
-import "errors"
+import (
+	"errors"
+
+	"golang.org/x/sys/unix"
+)
 
 // errNoInject is what injection gives where it is not implemented: the
 // instruction and the register set are per architecture (arm64 would use
@@ -24,3 +28,6 @@ func (in *Injector) Syscall(nr uintptr, args ...uint64) (uint64, error) { return
 
 // Restore fails: see errNoInject.
 func (in *Injector) Restore() error { return errNoInject }
+
+// undoFd fails: see errNoInject (the caller then kills the process).
+func undoFd(tid, fd int, errno unix.Errno) error { return errNoInject }

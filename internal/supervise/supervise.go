@@ -1,22 +1,25 @@
-// Package supervise runs a program under a ptrace supervisor that grants
-// loader-only freedoms between an exec and the new image's entry point and
-// reports what the seccomp filter sends to it.
+// Package supervise is the ptrace mechanics of the project's supervisor:
+// it starts a program (Run) or attaches to one (Attach), follows every
+// thread and process it creates, tells each process's phase, and hands
+// every seccomp stop to a decision function; internal/sandbox owns the
+// policy (what is decided, from what).
 //
-// The mechanism: the filter returns SECCOMP_RET_TRACE with one of two tags.
-// Loader-tagged syscalls (opens for read, mmap/mprotect with PROT_EXEC,
-// execve) are what a dynamic loader needs and the promises may not allow;
-// violation-tagged ones are outside the promises. Because the supervisor
-// sets PTRACE_O_TRACESECCOMP, each such syscall stops the thread before it
-// runs (seccomp(2), "SECCOMP_RET_TRACE"); the supervisor then lets it run,
-// or skips it with a return value (orig_rax = -1 skips the call, rax is what
-// the caller sees), or kills the process.
-//
-// Whether a loader-tagged call is allowed depends only on the supervisor's
-// own state: a process is "starting" from its PTRACE_EVENT_EXEC stop until an
+// Phases: a process is "starting" from its PTRACE_EVENT_EXEC stop until an
 // int3 the supervisor wrote at its ELF entry point (AT_ENTRY from
 // /proc/PID/auxv, read while the new image has not run an instruction)
-// traps, and "running" after. Nothing is read from the target's memory to
-// make a decision: the trap is recognised by its si_code and rip.
+// traps, recognised by its si_code (SI_KERNEL) and rip, and "running"
+// after. The first thread or memory-sharing process the image creates ends
+// its start-up early (the byte is put back): a decision taken at one stop
+// must not be raced by another thread of the same process.
+//
+// Seccomp stops: a filter returning SECCOMP_RET_TRACE stops the thread
+// before the call runs (PTRACE_O_TRACESECCOMP). The supervisor reads the
+// kernel's account of the call (PTRACE_GET_SYSCALL_INFO: arch, number,
+// arguments) and Config.Seccomp decides: run it, run it and check the
+// descriptor it returns, skip it with an errno (orig_rax = -1), or kill.
+// The SECCOMP_RET_DATA of the stop is chosen by the newest filter that
+// returned TRACE, possibly one the tracee stacked itself, so it is passed
+// on but must not decide anything.
 //
 // Without a tracer, SECCOMP_RET_TRACE fails the call with ENOSYS, and the
 // supervisor sets PTRACE_O_EXITKILL so that its death kills every tracee
@@ -42,12 +45,12 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Verdict is what the supervisor does with a violating syscall.
+// Verdict is what the supervisor does with a stopped syscall.
 type Verdict int
 
 const (
-	// Deny skips the syscall; the caller sees -EPERM (the Cosmopolitan
-	// command's default penalty).
+	// Deny skips the syscall; the caller sees -Decision.Errno (EPERM when
+	// zero).
 	Deny Verdict = iota
 	// Kill kills the whole process before the syscall runs.
 	Kill
@@ -55,63 +58,64 @@ const (
 	Allow
 )
 
-// Violation is one syscall stopped by the filter that the supervisor does
-// not allow.
-type Violation struct {
+// Stop is one thread stopped at a seccomp stop, as the kernel reports it.
+type Stop struct {
 	Pid, Tgid int
-	Nr        uint32
-	Args      [6]uint64
-	// StartUp is set when the process had not reached its entry point yet:
-	// the dynamic loader probes things the promises may not allow (glibc's
-	// ld.so calls access("/etc/ld.so.preload")), so such calls are always
-	// denied with EPERM and never kill, whatever the handler returns.
-	StartUp bool
-	// Loader is set for a loader-only operation after start-up.
-	Loader bool
+	Info      SyscallInfo
+	// Starting is set while the process is between an exec and its entry
+	// point (the supervisor's own state, see the package doc).
+	Starting bool
 	// Data is the process's Config.Data (inherited at fork, replaced by
-	// Config.Exec at each exec), for a handler that decides per process.
+	// Config.Exec at each exec), for a decision per process.
 	Data any
-	// Errno, when set by OnViolation, is what a Deny makes the call return
-	// instead of EPERM.
-	Errno unix.Errno
 }
 
-// Config tells the supervisor the filter's trace tags and what to do.
-type Config struct {
-	// ViolationTag and LoaderTag are the SECCOMP_RET_DATA values of the
-	// filter's SECCOMP_RET_TRACE actions.
-	ViolationTag, LoaderTag uint16
-	// OnViolation reports a violation and says what to do with it; nil
-	// means Deny silently.
-	OnViolation func(v *Violation) Verdict
-	// KillNr, when >= 0, is a syscall number the filter answers with
-	// SECCOMP_RET_KILL_PROCESS. To kill, the supervisor rewrites the
-	// stopped call to it: the kernel re-runs the filter after a trace stop
+// Decision is Config.Seccomp's answer to a Stop.
+type Decision struct {
+	Verdict Verdict
+	// Errno is what a Deny makes the call return (EPERM when zero).
+	Errno unix.Errno
+	// CheckFd, with Allow, is called when the call returns a descriptor
+	// (at its syscall-exit-stop, the thread still stopped): an errno
+	// makes the supervisor close that descriptor in the tracee and the
+	// call return -errno instead. Only for calls that return a new fd and
+	// only in a process no other thread shares the fd table with, or the
+	// descriptor could be used before it is checked.
+	CheckFd func(pid, fd int) unix.Errno
+	// KillNr, for Kill, is a syscall number the process's filters answer
+	// with SECCOMP_RET_KILL_PROCESS: the supervisor rewrites the stopped
+	// call to it, the kernel re-runs the filters after a trace stop
 	// (seccomp(2), Linux 4.8+) and kills with an uncatchable SIGSYS, the
-	// same death a seccomp kill gives. When < 0 the supervisor skips the
-	// call and sends SIGKILL instead.
-	KillNr int64
+	// same death a seccomp kill gives. Zero: SIGKILL.
+	KillNr uint64
+}
+
+// Config tells the supervisor what to do.
+type Config struct {
+	// Seccomp decides each seccomp stop; nil denies every one with EPERM.
+	Seccomp func(st *Stop) Decision
 	// Logf, when set, receives debugging lines (--verbose).
 	Logf func(format string, args ...any)
 	// Setup, when set, is called with cmd's pid at its first stop: the
 	// SIGTRAP that PTRACE_TRACEME gives after cmd's execve succeeded
 	// (ptrace(2)), when the new image has one thread and has not run an
 	// instruction. It sandboxes the process from outside (see Injector),
-	// and the process then starts like any exec'd image: loader grants
-	// until its entry point. An error kills the process before it runs an
-	// instruction and Run returns a *SetupError: the sandbox fails closed.
-	// Run requires it: nothing the supervisor starts runs unsandboxed.
-	Setup func(pid int) error
+	// and returns the process's Data; the process then starts like any
+	// exec'd image: loader grants until its entry point. An error kills
+	// the process before it runs an instruction and Run returns a
+	// *SetupError: the sandbox fails closed. Run requires it: nothing the
+	// supervisor starts runs unsandboxed.
+	Setup func(pid int) (any, error)
 	// Started, when set, is called with cmd's pid as soon as it is
 	// forked, while it is still on its way to the first stop: work that
 	// needs the pid (a filter whose "to itself" conditions name it) can
 	// overlap the execve.
 	Started func(pid int)
-	// Data is the attached process's (Attach) or cmd's initial per-process
-	// value. A new process gets its creator's Data: the fork, vfork or
-	// clone event of the creator gives it, and when Exec is set a new
-	// process is held stopped until that event has been seen, so that it
-	// never runs a syscall with a Data that is not its creator's.
+	// Data is the attached process's (Attach) initial per-process value.
+	// A new process gets its creator's Data: the fork, vfork or clone
+	// event of the creator gives it, and when Exec is set a new process
+	// is held stopped until that event has been seen, so that it never
+	// runs a syscall with a Data that is not its creator's.
 	Data any
 	// Exec, when set, is called at every PTRACE_EVENT_EXEC stop (the new
 	// image has one thread and has not run an instruction) with the
@@ -166,12 +170,15 @@ type proc struct {
 }
 
 type state struct {
-	cfg      Config
-	main     int
-	procs    map[int]*proc // by tgid
-	tgid     map[int]int   // tid -> tgid of every known tracee thread
-	stopped  map[int]bool  // tids in group-stop, resumed on SIGCONT
-	pending  map[int]bool  // new tids whose initial SIGSTOP is still due
+	cfg     Config
+	main    int
+	procs   map[int]*proc // by tgid
+	tgid    map[int]int   // tid -> tgid of every known tracee thread
+	stopped map[int]bool  // tids in group-stop, resumed on SIGCONT
+	pending map[int]bool  // new tids whose initial SIGSTOP is still due
+	// checking holds the threads let run to the exit of a call whose
+	// returned descriptor is still to be checked (Decision.CheckFd).
+	checking map[int]func(pid, fd int) unix.Errno
 	contWant atomic.Bool
 	// outlive (Attach) keeps supervising the descendants after the main
 	// process exited, until none is left; mainWs is then its status.
@@ -218,30 +225,29 @@ func Run(cmd *exec.Cmd, cfg Config) (unix.WaitStatus, error) {
 	if cfg.Logf != nil {
 		cfg.Logf("supervise: first stop of %d: %v cause %d", pid, ws.StopSignal(), ws.TrapCause())
 	}
-	const opts = unix.PTRACE_O_TRACESECCOMP | unix.PTRACE_O_TRACEEXEC | unix.PTRACE_O_TRACEFORK |
-		unix.PTRACE_O_TRACEVFORK | unix.PTRACE_O_TRACECLONE | unix.PTRACE_O_EXITKILL
-	if err := unix.PtraceSetOptions(pid, opts); err != nil {
+	if err := unix.PtraceSetOptions(pid, traceOptions); err != nil {
 		unix.Kill(pid, unix.SIGKILL)
 		return 0, fmt.Errorf("ptrace(PTRACE_SETOPTIONS): %w", err)
 	}
 	s := &state{
-		cfg:     cfg,
-		main:    pid,
-		procs:   map[int]*proc{pid: {phase: phaseRunning, data: cfg.Data}},
-		tgid:    map[int]int{pid: pid},
-		stopped: map[int]bool{},
-		pending: map[int]bool{},
+		cfg:      cfg,
+		main:     pid,
+		procs:    map[int]*proc{pid: {phase: phaseRunning, data: cfg.Data}},
+		tgid:     map[int]int{pid: pid},
+		stopped:  map[int]bool{},
+		pending:  map[int]bool{},
+		checking: map[int]func(pid, fd int) unix.Errno{},
 	}
-	if cfg.Setup != nil {
-		if err := cfg.Setup(pid); err != nil {
-			// SIGKILL ends it at once, even stopped; reap it so no zombie
-			// is left.
-			unix.Kill(pid, unix.SIGKILL)
-			wait4(pid, &ws, unix.WALL)
-			return 0, &SetupError{err}
-		}
-		s.startImage(pid, s.procs[pid])
+	data, err := cfg.Setup(pid)
+	if err != nil {
+		// SIGKILL ends it at once, even stopped; reap it so no zombie
+		// is left.
+		unix.Kill(pid, unix.SIGKILL)
+		wait4(pid, &ws, unix.WALL)
+		return 0, &SetupError{err}
 	}
+	s.procs[pid].data = data
+	s.startImage(pid, s.procs[pid])
 	sigs := make(chan os.Signal, 16)
 	signal.Notify(sigs, forwarded...)
 	defer signal.Stop(sigs)
@@ -321,6 +327,7 @@ func (s *state) loop() (unix.WaitStatus, error) {
 			delete(s.tgid, tid)
 			delete(s.stopped, tid)
 			delete(s.pending, tid)
+			delete(s.checking, tid)
 			continue
 		}
 		if !ws.Stopped() {
@@ -332,6 +339,11 @@ func (s *state) loop() (unix.WaitStatus, error) {
 
 // stop handles one ptrace-stop of tid and resumes it unless it stays stopped.
 func (s *state) stop(tid int, ws unix.WaitStatus) {
+	if check, ok := s.checking[tid]; ok {
+		delete(s.checking, tid)
+		s.exitChecked(tid, ws, check)
+		return
+	}
 	sig := ws.StopSignal()
 	cause := ws.TrapCause()
 	if _, known := s.tgid[tid]; !known {
@@ -434,7 +446,13 @@ func (s *state) inherit(creator, child int, cause int) {
 	ctg, cp := s.procOf(creator)
 	tg, p := s.procOf(child)
 	if tg == ctg {
-		return // a thread: its process's Data is already the creator's
+		// A thread: its process's Data is already the creator's. A
+		// starting process that makes one ends its start-up now (adopt
+		// may have done so first, if the thread's own stop came first).
+		if cp.phase == phaseStarting {
+			s.endStart(creator, ctg, cp)
+		}
+		return
 	}
 	p.data = cp.data
 	if s.cfg.Inherit != nil {
@@ -478,10 +496,34 @@ func (s *state) adopt(tid int) {
 		tg = tid
 	}
 	s.tgid[tid] = tg
-	if _, ok := s.procs[tg]; !ok {
+	p, ok := s.procs[tg]
+	if !ok {
 		s.procs[tg] = &proc{phase: phaseRunning, held: s.cfg.Exec != nil || s.anyStarting()}
 		s.logf("supervise: new process %d", tg)
+		return
 	}
+	if tg != tid && p.phase == phaseStarting {
+		// A new thread of a starting process, seen before its creator's
+		// clone event: end the start-up before the thread runs.
+		s.endStart(tid, tg, p)
+	}
+}
+
+// endStart ends the start-up of process tg before its entry point, at a
+// stop of its thread tid: it puts the entry point's byte back and the
+// process runs on without loader grants. A process starts with one thread
+// and the grants rely on that (a descriptor or mapping checked at one stop
+// must not be swapped by another thread), so its first new thread ends
+// them; loaders make none. If the byte cannot be put back the process is
+// killed (it would run a broken instruction).
+func (s *state) endStart(tid, tg int, p *proc) {
+	p.phase = phaseRunning
+	if err := clearEntryBreakpoint(tid, p.entry, p.entryByte, false); err != nil {
+		s.logf("supervise: %d: removing the entry breakpoint: %v", tg, err)
+		unix.Kill(tg, unix.SIGKILL)
+		return
+	}
+	s.logf("supervise: %d: a thread before entry %#x: start-up ended", tg, p.entry)
 }
 
 // anyStarting reports whether some process is between its exec and its
@@ -587,64 +629,122 @@ func (s *state) entryHit(tid int) bool {
 }
 
 func (s *state) seccompStop(tid int) {
-	msg, err := unix.PtraceGetEventMsg(tid)
-	if err != nil {
-		// Never let a call through undecided.
-		tg, _ := s.procOf(tid)
-		unix.Kill(tg, unix.SIGKILL)
-		unix.PtraceCont(tid, 0)
-		return
-	}
-	tag := uint16(msg)
 	tg, p := s.procOf(tid)
-	switch {
-	case tag == s.cfg.LoaderTag && p.phase == phaseStarting:
-		unix.PtraceCont(tid, 0)
-		return
-	}
-	var regs unix.PtraceRegs
-	if err := unix.PtraceGetRegs(tid, &regs); err != nil {
+	info, err := GetSyscallInfo(tid)
+	if err != nil || info.Op != unix.PTRACE_SYSCALL_INFO_SECCOMP {
 		// Never let a call through undecided.
-		unix.Kill(tg, unix.SIGKILL)
-		unix.PtraceCont(tid, 0)
+		s.logf("supervise: %d: seccomp stop unreadable (%v, op %d): killed", tid, err, info.Op)
+		s.kill(tid, tg)
 		return
 	}
-	v := &Violation{Pid: tid, Tgid: tg, StartUp: p.phase == phaseStarting, Loader: tag == s.cfg.LoaderTag, Data: p.data}
-	v.Nr, v.Args = syscallOf(&regs)
-	verdict := Deny
-	if s.cfg.OnViolation != nil {
-		verdict = s.cfg.OnViolation(v)
+	d := Decision{Verdict: Deny}
+	if s.cfg.Seccomp != nil {
+		d = s.cfg.Seccomp(&Stop{Pid: tid, Tgid: tg, Info: info, Starting: p.phase == phaseStarting, Data: p.data})
 	}
-	errno := v.Errno
+	switch d.Verdict {
+	case Allow:
+		if d.CheckFd != nil {
+			s.runChecked(tid, tg, d.CheckFd)
+			return
+		}
+		unix.PtraceCont(tid, 0)
+		return
+	case Kill:
+		s.killAtStop(tid, tg, d.KillNr)
+		return
+	}
+	errno := d.Errno
 	if errno == 0 {
 		errno = unix.EPERM
-	}
-	if v.StartUp {
-		verdict, errno = Deny, unix.EPERM
-	}
-	if verdict == Allow {
-		unix.PtraceCont(tid, 0)
-		return
 	}
 	if !canRewriteSyscall {
 		// The call cannot be skipped on this architecture: never let a
 		// denied call run.
-		unix.Kill(tg, unix.SIGKILL)
-		unix.PtraceCont(tid, 0)
+		s.kill(tid, tg)
 		return
 	}
-	if verdict == Kill {
-		if s.cfg.KillNr >= 0 {
-			setSyscall(&regs, uint64(s.cfg.KillNr))
+	var regs unix.PtraceRegs
+	if err := unix.PtraceGetRegs(tid, &regs); err != nil {
+		s.kill(tid, tg)
+		return
+	}
+	skipSyscall(&regs, errno)
+	if err := unix.PtraceSetRegs(tid, &regs); err != nil {
+		s.kill(tid, tg)
+		return
+	}
+	unix.PtraceCont(tid, 0)
+}
+
+// kill kills process tg, whose thread tid is stopped, before the call runs:
+// SIGKILL is delivered before the tracee leaves the stop.
+func (s *state) kill(tid, tg int) {
+	unix.Kill(tg, unix.SIGKILL)
+	unix.PtraceCont(tid, 0)
+}
+
+// killAtStop kills the way seccomp kills when it can (Decision.KillNr:
+// the kernel re-runs the filter on the rewritten call and kills with
+// SIGSYS), else with SIGKILL.
+func (s *state) killAtStop(tid, tg int, nr uint64) {
+	if nr != 0 && canRewriteSyscall {
+		var regs unix.PtraceRegs
+		if unix.PtraceGetRegs(tid, &regs) == nil {
+			setSyscall(&regs, nr)
 			if unix.PtraceSetRegs(tid, &regs) == nil {
 				unix.PtraceCont(tid, 0)
 				return
 			}
 		}
-		unix.Kill(tg, unix.SIGKILL)
 	}
-	skipSyscall(&regs, errno)
-	unix.PtraceSetRegs(tid, &regs)
+	s.kill(tid, tg)
+}
+
+// runChecked lets the stopped call run to its syscall-exit-stop
+// (PTRACE_SYSCALL), where exitChecked looks at what it returned. The loop
+// goes on meanwhile: a call that blocks (an open of a FIFO) holds up only
+// its own thread.
+func (s *state) runChecked(tid, tg int, check func(pid, fd int) unix.Errno) {
+	if err := unix.PtraceSyscall(tid, 0); err != nil {
+		s.logf("supervise: %d: ptrace(PTRACE_SYSCALL): %v: killed", tid, err)
+		s.kill(tid, tg)
+		return
+	}
+	s.checking[tid] = check
+}
+
+// exitChecked handles the stop after runChecked, which must be the call's
+// syscall-exit-stop (the exit is traced before any signal is delivered on
+// the way back to user mode). If the call returned a descriptor that check
+// refuses, the descriptor is closed in the tracee and the call fails with
+// check's errno instead. Anything unexpected kills the process: a
+// descriptor must never be left unchecked.
+func (s *state) exitChecked(tid int, ws unix.WaitStatus, check func(pid, fd int) unix.Errno) {
+	tg, _ := s.procOf(tid)
+	info, err := GetSyscallInfo(tid)
+	if err == nil && (ws.StopSignal() != syscallStop || info.Op != unix.PTRACE_SYSCALL_INFO_EXIT) {
+		err = fmt.Errorf("stop %v (cause %d, op %d), want the syscall-exit-stop", ws.StopSignal(), ws.TrapCause(), info.Op)
+	}
+	if err != nil {
+		s.logf("supervise: %d: checking a descriptor: %v: killed", tid, err)
+		s.kill(tid, tg)
+		return
+	}
+	if info.IsError || info.Rval < 0 {
+		unix.PtraceCont(tid, 0)
+		return
+	}
+	errno := check(tg, int(info.Rval))
+	if errno == 0 {
+		unix.PtraceCont(tid, 0)
+		return
+	}
+	if err := undoFd(tid, int(info.Rval), errno); err != nil {
+		s.logf("supervise: %d: closing refused fd %d: %v: killed", tid, info.Rval, err)
+		s.kill(tid, tg)
+		return
+	}
+	s.logf("supervise: %d: fd %d refused: %v", tid, info.Rval, errno)
 	unix.PtraceCont(tid, 0)
 }
 

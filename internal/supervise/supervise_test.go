@@ -1,6 +1,7 @@
 package supervise
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"os"
@@ -10,6 +11,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 
@@ -103,7 +105,14 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-func runSupervised(t *testing.T, mode string, kill bool) (unix.WaitStatus, string, []*Violation) {
+// seen is one seccomp stop the test's decision saw.
+type seen struct {
+	Nr       uint64
+	Args     [6]uint64
+	Starting bool
+}
+
+func runSupervised(t *testing.T, mode string, kill bool) (unix.WaitStatus, string, []seen) {
 	t.Helper()
 	exe, err := os.Executable()
 	if err != nil {
@@ -115,24 +124,57 @@ func runSupervised(t *testing.T, mode string, kill bool) (unix.WaitStatus, strin
 	}
 	cmd := exec.Command(exe)
 	cmd.Env = append(os.Environ(), envTarget+"="+mode)
-	return supervised(t, cmd, kill, func(pid int) error { return applyAt(pid, &Sandbox{Filter: bpf}) })
+	return supervised(t, cmd, kill, func(pid int) error { return loadFilterAt(pid, bpf) })
 }
 
-// applyAt injects sb into pid, stopped at its first stop.
-func applyAt(pid int, sb *Sandbox) error {
+// loadFilterAt injects seccomp(SET_MODE_FILTER) of prog, with
+// no_new_privs first, into pid, stopped at its first stop (the sandbox
+// package's Inject does this and more; it cannot be imported here).
+func loadFilterAt(pid int, prog seccomp.Program) error {
 	in, err := NewInjector(pid)
 	if err != nil {
 		return err
 	}
-	if err := in.Apply(sb); err != nil {
+	if _, err := in.Syscall(unix.SYS_PRCTL, unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
+		return err
+	}
+	code := unsafe.Slice((*byte)(unsafe.Pointer(&prog[0])), len(prog)*int(unsafe.Sizeof(prog[0])))
+	paddr, err := in.Stage(code)
+	if err != nil {
+		return err
+	}
+	var fprog [16]byte // struct sock_fprog
+	binary.LittleEndian.PutUint16(fprog[0:], uint16(len(prog)))
+	binary.LittleEndian.PutUint64(fprog[8:], paddr)
+	faddr, err := in.Stage(fprog[:])
+	if err != nil {
+		return err
+	}
+	if _, err := in.Syscall(unix.SYS_SECCOMP, unix.SECCOMP_SET_MODE_FILTER, 0, faddr); err != nil {
 		return err
 	}
 	return in.Restore()
 }
 
-// supervised runs cmd under Run with the test filter's tags and returns its
-// status, its stdout and the violations seen.
-func supervised(t *testing.T, cmd *exec.Cmd, kill bool, setup func(int) error) (unix.WaitStatus, string, []*Violation) {
+// testDecision is the test filter's policy, decided from the syscall
+// number the kernel reports: socket is a violation (denied, or killed with
+// kill); the loader operations are allowed while starting.
+func testDecision(kill bool, record func(seen)) func(st *Stop) Decision {
+	return func(st *Stop) Decision {
+		record(seen{Nr: st.Info.Nr, Args: st.Info.Args, Starting: st.Starting})
+		switch {
+		case st.Info.Nr == unix.SYS_SOCKET && kill:
+			return Decision{Verdict: Kill, KillNr: uint64(seccomp.Native().X32Bit | unix.SYS_GETPID)}
+		case st.Info.Nr != unix.SYS_SOCKET && st.Starting:
+			return Decision{Verdict: Allow}
+		}
+		return Decision{Verdict: Deny}
+	}
+}
+
+// supervised runs cmd under Run with the test decision and returns its
+// status, its stdout and the stops seen.
+func supervised(t *testing.T, cmd *exec.Cmd, kill bool, setup func(int) error) (unix.WaitStatus, string, []seen) {
 	t.Helper()
 	sandboxtest.Require(t, "seccomp")
 	// A file, not a pipe: Run reaps the process itself, so nothing would
@@ -144,19 +186,10 @@ func supervised(t *testing.T, cmd *exec.Cmd, kill bool, setup func(int) error) (
 	defer out.Close()
 	cmd.Stdout = out
 	cmd.Stderr = os.Stderr
-	var seen []*Violation
-	cfg := Config{ViolationTag: tagViolation, LoaderTag: tagLoader, KillNr: -1, Logf: t.Logf, Setup: setup,
-		OnViolation: func(v *Violation) Verdict {
-			seen = append(seen, v)
-			// The Go runtime of the target reads a few /sys and /proc files
-			// at start; kill only for the socket under test.
-			if kill && v.Nr == unix.SYS_SOCKET {
-				return Kill
-			}
-			return Deny
-		}}
-	if kill {
-		cfg.KillNr = int64(seccomp.Native().X32Bit | unix.SYS_GETPID)
+	var stops []seen
+	cfg := Config{Logf: t.Logf,
+		Setup:   func(pid int) (any, error) { return nil, setup(pid) },
+		Seccomp: testDecision(kill, func(s seen) { stops = append(stops, s) }),
 	}
 	errc := make(chan error, 1)
 	var ws unix.WaitStatus
@@ -173,7 +206,7 @@ func supervised(t *testing.T, cmd *exec.Cmd, kill bool, setup func(int) error) (
 	if err != nil {
 		t.Fatal(err)
 	}
-	return ws, string(b), seen
+	return ws, string(b), stops
 }
 
 // A target that has started cannot use loader-only operations: each one
@@ -181,22 +214,18 @@ func supervised(t *testing.T, cmd *exec.Cmd, kill bool, setup func(int) error) (
 func TestAfterEntryLoaderOpsDenied(t *testing.T) {
 	for _, mode := range []string{"open", "mmapexec", "exec", "socket"} {
 		t.Run(mode, func(t *testing.T) {
-			ws, out, seen := runSupervised(t, mode, false)
+			ws, out, stops := runSupervised(t, mode, false)
 			if !ws.Exited() || ws.ExitStatus() != 0 {
 				t.Fatalf("target status %v, output %q", ws, out)
 			}
 			if !strings.Contains(out, "sandboxtest: "+mode+"=EPERM") {
 				t.Fatalf("want %s=EPERM, got %q", mode, out)
 			}
-			if len(seen) == 0 {
-				t.Fatal("no violation reported")
+			if len(stops) == 0 {
+				t.Fatal("no stop seen")
 			}
-			last := seen[len(seen)-1]
-			if last.StartUp {
-				t.Errorf("violation reported as during start-up: %+v", last)
-			}
-			if last.Loader != (mode != "socket") {
-				t.Errorf("Loader=%v for %s", last.Loader, mode)
+			if last := stops[len(stops)-1]; last.Starting {
+				t.Errorf("the last stop was seen as during start-up: %+v", last)
 			}
 		})
 	}
@@ -205,14 +234,14 @@ func TestAfterEntryLoaderOpsDenied(t *testing.T) {
 // With Kill, the kernel kills the target with SIGSYS through the filter's
 // own kill action.
 func TestKill(t *testing.T) {
-	ws, out, seen := runSupervised(t, "socket", true)
+	ws, out, stops := runSupervised(t, "socket", true)
 	if !ws.Signaled() || ws.Signal() != unix.SIGSYS {
 		t.Fatalf("want death by SIGSYS, got %v (output %q)", ws, out)
 	}
 	if strings.Contains(out, "sandboxtest:") {
 		t.Fatalf("target went on after the violation: %q", out)
 	}
-	last := seen[len(seen)-1]
+	last := stops[len(stops)-1]
 	if last.Nr != unix.SYS_SOCKET || last.Args[0] != unix.AF_INET || last.Args[1] != unix.SOCK_STREAM {
 		t.Fatalf("last violation %+v", last)
 	}

@@ -1,4 +1,4 @@
-package supervise
+package sandbox
 
 import (
 	"encoding/binary"
@@ -6,6 +6,8 @@ import (
 	"slices"
 	"unsafe"
 
+	"github.com/landpledge/landpledge/internal/supervise"
+	"github.com/landpledge/landpledge/landlock"
 	"golang.org/x/sys/unix"
 )
 
@@ -21,9 +23,11 @@ import (
 // may lack once the tracee runs as another user.
 type Sandbox struct {
 	// Landlock, when set, is enforced with landlock_create_ruleset,
-	// landlock_add_rule for each rule and landlock_restrict_self; the
-	// ruleset fd and the rule fds are closed afterwards in the tracee.
-	Landlock *Landlock
+	// landlock_add_rule for each rule and landlock_restrict_self; its
+	// rule fds must be open in the TRACEE (inherited from the
+	// supervisor) under the same numbers, and they and the ruleset fd
+	// are closed afterwards in the tracee.
+	Landlock *landlock.Domain
 	// CloseFrom, when > 0, closes every descriptor >= CloseFrom with
 	// close_range(CloseFrom, ~0U, 0) after Landlock (which needs its fds).
 	CloseFrom int
@@ -38,55 +42,35 @@ type Sandbox struct {
 	FilterFlags uint
 }
 
-// Landlock is a ruleset to enforce on the tracee.
-type Landlock struct {
-	// Attr is struct landlock_ruleset_attr; AttrSize how many of its
-	// bytes to pass (the kernel refuses non-zero fields it does not know
-	// with E2BIG, and accepts a longer struct whose tail is zero).
-	Attr     unix.LandlockRulesetAttr
-	AttrSize uintptr
-	// Rules are LANDLOCK_RULE_PATH_BENEATH rules on descriptors that are
-	// open in the TRACEE (e.g. inherited from the supervisor), already
-	// masked to what the kernel accepts (landlock_add_rule(2) refuses
-	// rights the ruleset does not handle and directory rights on a
-	// non-directory with EINVAL, and an empty access with ENOMSG).
-	Rules []PathBeneath
-	// RestrictFlags are landlock_restrict_self(2)'s flags: the
-	// LANDLOCK_RESTRICT_SELF_LOG_* audit bits (ABI 7, Linux 6.15), e.g.
-	// LOG_NEW_EXEC_ON so that programs exec'd later log their denials too
-	// (by default only the executable that created the domain does). The
-	// kernel refuses flags it does not know with EINVAL: mask them to the
-	// running ABI (landlock.RestrictFlags).
-	RestrictFlags uint32
-}
-
 // Rlimit is one resource limit (RLIMIT_*, struct rlimit64).
 type Rlimit struct {
 	Resource int
 	Cur, Max uint64
 }
 
-// PathBeneath is struct landlock_path_beneath_attr.
-type PathBeneath struct {
-	Access uint64 // allowed_access: LANDLOCK_ACCESS_FS_* rights
-	Fd     int    // parent_fd, in the tracee
-	Path   string // for error messages
+// Inject applies sb to pid, a stopped single-threaded tracee (see
+// supervise.Injector for the stops that allow it), and puts its registers
+// and memory back; see Sandbox for the order. The first failing call ends
+// it with an error naming the call (and the path for a rule) and wrapping
+// the errno; the tracee is then partly sandboxed, and the caller must kill
+// it (supervise.Config.Setup's and Exec's errors do).
+func Inject(pid int, sb *Sandbox) error {
+	in, err := supervise.NewInjector(pid)
+	if err != nil {
+		return err
+	}
+	if err := apply(in, sb); err != nil {
+		return err
+	}
+	return in.Restore()
 }
 
-// pathBeneathSize is sizeof(struct landlock_path_beneath_attr): it is
-// __attribute__((packed)), __u64 then __s32 (include/uapi/linux/landlock.h).
-const pathBeneathSize = 12
-
-// Apply applies sb to the tracee; see Sandbox for the order. The first
-// failing call ends it with an error naming the call (and the path for a
-// rule) and wrapping the errno; the tracee is then partly sandboxed, and
-// the caller must kill it (Config.Setup's error does).
-func (in *Injector) Apply(sb *Sandbox) error {
+func apply(in *supervise.Injector, sb *Sandbox) error {
 	if _, err := in.Syscall(unix.SYS_PRCTL, unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
 		return fmt.Errorf("prctl(PR_SET_NO_NEW_PRIVS): %w", err)
 	}
 	if sb.Landlock != nil {
-		if err := in.landlock(sb.Landlock); err != nil {
+		if err := injectLandlock(in, sb.Landlock); err != nil {
 			return err
 		}
 	}
@@ -113,36 +97,35 @@ func (in *Injector) Apply(sb *Sandbox) error {
 		}
 	}
 	if sb.Filter != nil {
-		if err := in.loadFilter(sb.Filter, sb.FilterFlags); err != nil {
+		if err := injectFilter(in, sb.Filter, sb.FilterFlags); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func (in *Injector) landlock(l *Landlock) error {
-	attr := unsafe.Slice((*byte)(unsafe.Pointer(&l.Attr)), unsafe.Sizeof(l.Attr))[:l.AttrSize]
-	addr, err := in.Stage(attr)
+func injectLandlock(in *supervise.Injector, l *landlock.Domain) error {
+	addr, err := in.Stage(l.Attr.KernelAttr())
 	if err != nil {
 		return err
 	}
-	rfd, err := in.Syscall(unix.SYS_LANDLOCK_CREATE_RULESET, addr, uint64(l.AttrSize), 0)
+	rfd, err := in.Syscall(unix.SYS_LANDLOCK_CREATE_RULESET, addr, uint64(len(l.Attr.KernelAttr())), 0)
 	if err != nil {
 		return fmt.Errorf("landlock_create_ruleset(fs=%#x net=%#x scoped=%#x): %w",
-			l.Attr.Handled_access_fs, l.Attr.Handled_access_net, l.Attr.Scoped, err)
+			l.Attr.HandledAccessFS, l.Attr.HandledAccessNet, l.Attr.Scoped, err)
 	}
 	// One staging area for all the rules: one write instead of one each.
-	buf := make([]byte, 16*len(l.Rules))
+	const stride = 16 // keeps every struct 8-byte aligned
+	buf := make([]byte, stride*len(l.Rules))
 	for i, r := range l.Rules {
-		binary.LittleEndian.PutUint64(buf[16*i:], r.Access)
-		binary.LittleEndian.PutUint32(buf[16*i+8:], uint32(int32(r.Fd)))
+		copy(buf[stride*i:], r.KernelAttr())
 	}
 	base, err := in.Stage(buf)
 	if err != nil {
 		return err
 	}
 	for i, r := range l.Rules {
-		_, err := in.Syscall(unix.SYS_LANDLOCK_ADD_RULE, rfd, unix.LANDLOCK_RULE_PATH_BENEATH, base+16*uint64(i), 0)
+		_, err := in.Syscall(unix.SYS_LANDLOCK_ADD_RULE, rfd, unix.LANDLOCK_RULE_PATH_BENEATH, base+stride*uint64(i), 0)
 		if err != nil {
 			return fmt.Errorf("landlock_add_rule(PATH_BENEATH, %#x) %s: %w", r.Access, r.Path, err)
 		}
@@ -179,7 +162,7 @@ func fdRuns(fds []int) [][2]int {
 	return runs
 }
 
-func (in *Injector) loadFilter(prog []unix.SockFilter, flags uint) error {
+func injectFilter(in *supervise.Injector, prog []unix.SockFilter, flags uint) error {
 	code := unsafe.Slice((*byte)(unsafe.Pointer(&prog[0])), len(prog)*int(unsafe.Sizeof(prog[0])))
 	paddr, err := in.Stage(code)
 	if err != nil {

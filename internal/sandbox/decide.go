@@ -1,0 +1,123 @@
+package sandbox
+
+import (
+	"golang.org/x/sys/unix"
+
+	"github.com/landpledge/landpledge/internal/supervise"
+	"github.com/landpledge/landpledge/seccomp"
+)
+
+// Proc is what the supervisor knows of one supervised process: the filters
+// it holds, oldest first, and the files its current image's loader may
+// open and map as code before the entry point.
+type Proc struct {
+	Layers []Layer
+	Image  *Image
+	// execFrom is the execpromises filter the newest layer was injected
+	// from (the exec supervisor), so that an image exec'd from an image
+	// that has it is not given the same filter twice.
+	execFrom *Compiled
+}
+
+// execLayer reports whether p's newest layer is the execpromises filter e.
+func (p *Proc) execLayer(e *Compiled) bool { return p.execFrom == e }
+
+// Decider answers the seccomp stops of a supervisor (supervise.Config's
+// Seccomp) from the kernel's account of each call and the supervisor's own
+// state, never from a trace tag or the tracee's memory:
+//
+//  1. the call's arch must be the native one (the filters kill every other,
+//     so a stop from another arch is not ours: kill);
+//  2. the process's layers are run on the call in user space, as the
+//     kernel runs a filter stack (stack);
+//  3. a loader operation while the process is starting is granted when it
+//     touches only the image's own files (Image.grant), otherwise the
+//     layers answer it as they do after start-up;
+//  4. the answer is the action: ALLOW runs the call (the stop was another
+//     filter's), a violation goes to OnViolation, ERRNO fails the call, and
+//     anything else kills.
+type Decider struct {
+	Arch seccomp.Arch
+	// Proc finds the Proc of a stop's supervise Data; nil kills.
+	Proc func(data any) *Proc
+	// OnViolation is told of a call outside the promises (the filter's
+	// violation action, Policy.Report) and returns Deny or Kill; nil
+	// denies.
+	OnViolation func(st *supervise.Stop) supervise.Verdict
+}
+
+// Seccomp decides one stop.
+func (d *Decider) Seccomp(st *supervise.Stop) supervise.Decision {
+	kill := supervise.Decision{Verdict: supervise.Kill}
+	proc := d.Proc(st.Data)
+	if proc == nil || st.Info.Arch != d.Arch.AuditArch {
+		return kill
+	}
+	data := seccomp.Data{Nr: int32(st.Info.Nr), Arch: st.Info.Arch, IP: st.Info.IP, Args: st.Info.Args}
+	act := stack(proc.Layers, data, loaded)
+	if act == actLoader {
+		if st.Starting && proc.Image != nil {
+			if dec, ok := proc.Image.grant(d.Arch, st); ok {
+				return dec
+			}
+		}
+		act = stack(proc.Layers, data, plain)
+	}
+	dec := d.answer(act, st)
+	if dec.Verdict == supervise.Kill {
+		dec.KillNr = d.killNr(proc.Layers)
+	}
+	return dec
+}
+
+func loaded(l Layer) seccomp.Program { return l.Loaded }
+func plain(l Layer) seccomp.Program  { return l.Plain }
+
+// killNr is a syscall number the layers answer with KILL_PROCESS without
+// looking further (their BadArch action, checked by running them), for
+// supervise.Decision.KillNr; 0 when there is none.
+func (d *Decider) killNr(layers []Layer) uint64 {
+	nr, ok := d.Arch.BadArchNr()
+	if !ok || stack(layers, seccomp.Data{Nr: int32(nr), Arch: d.Arch.AuditArch}, loaded) != seccomp.ActKillProcess {
+		return 0
+	}
+	return uint64(nr)
+}
+
+// answer turns the layers' action into a decision.
+func (d *Decider) answer(act seccomp.Action, st *supervise.Stop) supervise.Decision {
+	switch {
+	case act == seccomp.ActAllow || act&unix.SECCOMP_RET_ACTION_FULL == seccomp.ActLog:
+		return supervise.Decision{Verdict: supervise.Allow}
+	case act == actViolation:
+		v := supervise.Deny
+		if d.OnViolation != nil {
+			v = d.OnViolation(st)
+		}
+		return supervise.Decision{Verdict: v}
+	case act&unix.SECCOMP_RET_ACTION_FULL == seccomp.ActErrno(0):
+		return supervise.Decision{Verdict: supervise.Deny, Errno: unix.Errno(act & unix.SECCOMP_RET_DATA)}
+	}
+	return supervise.Decision{Verdict: supervise.Kill}
+}
+
+// stack is what the kernel answers for d from a stack of filters, oldest
+// first (kernel/seccomp.c seccomp_run_filters): every filter runs, the
+// action with the lowest value as a signed number wins (KILL_PROCESS first,
+// ALLOW last), and among equal actions the newest filter's data wins. A
+// program that cannot run counts as a kill.
+func stack(layers []Layer, d seccomp.Data, prog func(Layer) seccomp.Program) seccomp.Action {
+	ret := seccomp.ActAllow
+	for i := len(layers) - 1; i >= 0; i-- {
+		act, _, err := prog(layers[i]).Run(d)
+		if err != nil {
+			return seccomp.ActKillProcess
+		}
+		if actionOnly(act) < actionOnly(ret) {
+			ret = act
+		}
+	}
+	return ret
+}
+
+func actionOnly(a seccomp.Action) int32 { return int32(uint32(a) & unix.SECCOMP_RET_ACTION_FULL) }
