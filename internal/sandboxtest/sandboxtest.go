@@ -8,7 +8,6 @@
 package sandboxtest
 
 import (
-	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
@@ -51,6 +50,7 @@ type Result struct {
 	Signal   syscall.Signal // the signal that killed the child, or 0
 	Stdout   string
 	Stderr   string
+	outcomes map[string]string // the report lines of Stdout, by key
 }
 
 // Run runs fn in a child process and returns the child's result. In the
@@ -90,6 +90,7 @@ func Run(t *testing.T, fn func(), env ...string) *Result {
 	cmd.WaitDelay = orphanPipeDelay
 	err = cmd.Run()
 	res := &Result{Stdout: stdout.String(), Stderr: stderr.String()}
+	res.outcomes = Outcomes(t, res.Stdout)
 	var exitErr *exec.ExitError
 	switch {
 	case err == nil:
@@ -164,18 +165,7 @@ func ErrnoName(err error) string {
 }
 
 // Outcome returns the outcome the child reported for key, or "" if none.
-func (r *Result) Outcome(key string) string {
-	sc := bufio.NewScanner(strings.NewReader(r.Stdout))
-	sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
-	want := reportPrefix + key + "="
-	out := ""
-	for sc.Scan() {
-		if line, ok := strings.CutPrefix(sc.Text(), want); ok {
-			out = line
-		}
-	}
-	return out
-}
+func (r *Result) Outcome(key string) string { return r.outcomes[key] }
 
 // WantOutcome fails the test unless the child reported want for key.
 func (r *Result) WantOutcome(t testing.TB, key, want string) {
@@ -183,6 +173,29 @@ func (r *Result) WantOutcome(t testing.TB, key, want string) {
 	if got := r.Outcome(key); got != want {
 		t.Errorf("%s: want %s, got %q\n%s", key, want, got, r)
 	}
+}
+
+// Outcomes reads the report lines ("sandboxtest: key=OUTCOME") in the
+// output of a child or of a helper program. A key reported twice fails t:
+// a check repeated under one key (in a loop, on several threads) would be
+// judged by one of its lines only, and a failure in another would pass
+// unseen. Run reads every child's stdout with it.
+func Outcomes(t testing.TB, output string) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	for _, line := range strings.Split(output, "\n") {
+		kv, isReport := strings.CutPrefix(line, reportPrefix)
+		key, val, ok := strings.Cut(kv, "=")
+		if !isReport || !ok {
+			continue
+		}
+		if prev, dup := out[key]; dup {
+			t.Errorf("sandboxtest: key %q reported twice (%s, then %s): give each check its own key", key, prev, val)
+			continue
+		}
+		out[key] = val
+	}
+	return out
 }
 
 // Require skips the test when the kernel lacks feature ("landlock" or

@@ -2,6 +2,7 @@ package sandboxtest
 
 import (
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -53,6 +54,30 @@ func TestErrnoName(t *testing.T) {
 func TestRequireKnownFeatures(t *testing.T) {
 	for f := range probes {
 		t.Run(f, func(t *testing.T) { Require(t, f) })
+	}
+}
+
+// errorsTB records Errorf calls; Outcomes calls nothing else of it but
+// Helper.
+type errorsTB struct {
+	testing.TB
+	errs []string
+}
+
+func (e *errorsTB) Helper() {}
+func (e *errorsTB) Errorf(format string, a ...any) {
+	e.errs = append(e.errs, fmt.Sprintf(format, a...))
+}
+
+func TestOutcomes(t *testing.T) {
+	tb := &errorsTB{}
+	got := Outcomes(tb, "noise\nsandboxtest: a=ok\n  sandboxtest: indented=x\nsandboxtest: b=EPERM\nsandboxtest: no value\nsandboxtest: s=k=v\nsandboxtest: a=EACCES\n")
+	want := map[string]string{"a": "ok", "b": "EPERM", "s": "k=v"}
+	if !maps.Equal(got, want) {
+		t.Errorf("Outcomes = %v, want %v", got, want)
+	}
+	if len(tb.errs) != 1 || !strings.Contains(tb.errs[0], `key "a" reported twice (ok, then EACCES)`) {
+		t.Errorf("errors for a duplicated key: %q", tb.errs)
 	}
 }
 
