@@ -26,10 +26,6 @@ import (
 // childEnv names the test a re-executed binary must run sandboxed.
 const childEnv = "LANDPLEDGE_SANDBOXTEST_CHILD"
 
-// requireEnv lists kernel features whose absence fails a test instead of
-// skipping it (CI sets it to "landlock,seccomp").
-const requireEnv = "LANDPLEDGE_REQUIRE"
-
 // orphanPipeDelay bounds how long Run waits for the child's output pipes
 // once the child has exited (see exec.Cmd.WaitDelay).
 var orphanPipeDelay = 10 * time.Second
@@ -196,51 +192,6 @@ func Outcomes(t testing.TB, output string) map[string]string {
 		out[key] = val
 	}
 	return out
-}
-
-// Require skips the test when the kernel lacks feature ("landlock" or
-// "seccomp"), saying why, or fails it when LANDPLEDGE_REQUIRE lists the
-// feature.
-func Require(t testing.TB, feature string) {
-	t.Helper()
-	probe, ok := probes[feature]
-	if !ok {
-		t.Fatalf("sandboxtest: unknown feature %q", feature)
-	}
-	reason := probe()
-	if reason == "" {
-		return
-	}
-	for _, f := range strings.Split(os.Getenv(requireEnv), ",") {
-		if strings.TrimSpace(f) == feature {
-			t.Fatalf("%s is required (%s=%s) but unavailable: %s", feature, requireEnv, os.Getenv(requireEnv), reason)
-		}
-	}
-	t.Skipf("kernel lacks %s: %s", feature, reason)
-}
-
-// probes return "" when the feature is usable, else why not.
-var probes = map[string]func() string{
-	"landlock": func() string {
-		// landlock_create_ruleset(NULL, 0, LANDLOCK_CREATE_RULESET_VERSION)
-		abi, _, errno := unix.Syscall(unix.SYS_LANDLOCK_CREATE_RULESET, 0, 0, unix.LANDLOCK_CREATE_RULESET_VERSION)
-		if errno != 0 {
-			return fmt.Sprintf("landlock_create_ruleset: %v", errno)
-		}
-		if abi < 1 {
-			return fmt.Sprintf("landlock ABI %d", abi)
-		}
-		return ""
-	},
-	"seccomp": func() string {
-		// seccomp(SECCOMP_SET_MODE_STRICT, 1, NULL) is EINVAL exactly when
-		// the syscall exists (strict mode takes no flags).
-		_, _, errno := unix.Syscall(unix.SYS_SECCOMP, unix.SECCOMP_SET_MODE_STRICT, 1, 0)
-		if errno != unix.EINVAL {
-			return fmt.Sprintf("seccomp probe: %v", errno)
-		}
-		return ""
-	},
 }
 
 // used counts calls per test so that the child, which runs the same test
