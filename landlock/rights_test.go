@@ -72,17 +72,14 @@ func TestRightsTable(t *testing.T) {
 	}
 }
 
-// requireABI skips unless Landlock is there with at least ABI min, and
-// returns the running ABI.
+// requireABI skips unless Landlock is there with at least ABI min (see
+// sandboxtest.RequireABI), and returns the running ABI as ABI says it.
 func requireABI(t *testing.T, min int) int {
 	t.Helper()
-	sandboxtest.Require(t, "landlock")
+	want := sandboxtest.RequireABI(t, min)
 	abi, err := ABI()
-	if err != nil {
-		t.Fatalf("ABI: %v", err)
-	}
-	if abi < min {
-		t.Skipf("kernel has Landlock ABI %d; this test needs ABI %d", abi, min)
+	if err != nil || abi != want {
+		t.Fatalf("ABI() = %d, %v; the kernel says %d", abi, err, want)
 	}
 	return abi
 }

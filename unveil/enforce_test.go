@@ -14,7 +14,6 @@ import (
 	"testing"
 
 	"github.com/landpledge/landpledge/internal/sandboxtest"
-	"github.com/landpledge/landpledge/landlock"
 	"golang.org/x/sys/unix"
 )
 
@@ -517,9 +516,8 @@ func TestNothingBeforeCommit(t *testing.T) {
 // before the commit is not checked.
 func TestIoctlNeedsWrite(t *testing.T) {
 	sandboxDir(t)
+	sandboxtest.RequireABI(t, 5)
 	res := sandboxtest.Run(t, func() {
-		abi, _ := New().queryABI()
-		fmt.Printf("sandboxtest: abi5=%v\n", abi >= 5)
 		r, err := os.Open("/dev/zero")
 		if err != nil {
 			panic(err)
@@ -538,10 +536,6 @@ func TestIoctlNeedsWrite(t *testing.T) {
 		_, beforeErr := unix.IoctlGetTermios(int(r.Fd()), unix.TCGETS)
 		report("r", roErr, "rw", rwErr, "opened-before", beforeErr)
 	})
-	res.WantExit(t, 0)
-	if res.Outcome("abi5") != "true" {
-		t.Skip("Landlock ABI < 5: ioctl is not restricted")
-	}
 	wantOutcomes(t, res, "r", "EACCES", "rw", "ENOTTY", "opened-before", "ENOTTY")
 }
 
@@ -552,9 +546,7 @@ func TestIoctlNeedsWrite(t *testing.T) {
 // inside it can.
 func TestAbstractUnixScoped(t *testing.T) {
 	dir := sandboxDir(t)
-	if abi, _ := landlock.ABI(); abi < 6 {
-		t.Skipf("Landlock ABI %d has no scoping (needs 6)", abi)
-	}
+	sandboxtest.RequireABI(t, 6) // scoping
 	res := sandboxtest.Run(t, func() {
 		listen := func(name string) {
 			fd, err := unix.Socket(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
