@@ -33,18 +33,34 @@ func TestMain(m *testing.M) {
 	sandboxtest.Main(m)
 }
 
-// report runs each named check and reports its outcome.
+// report reports the outcome of each named check: name, error, name,
+// error... A value that is neither an error nor nil (a bool, a result
+// whose error was forgotten) panics in the child instead of reporting ok,
+// and so does a name without a value.
 func report(checks ...any) {
-	for i := 0; i+1 < len(checks); i += 2 {
-		err, _ := checks[i+1].(error) // nil is a nil interface, not a nil error
+	if len(checks)%2 != 0 {
+		panic(fmt.Sprintf("report: %d arguments, not name/error pairs", len(checks)))
+	}
+	for i := 0; i < len(checks); i += 2 {
+		var err error
+		switch v := checks[i+1].(type) {
+		case nil: // a nil error, passed as any
+		case error:
+			err = v
+		default:
+			panic(fmt.Sprintf("report: %v is a %T, not an error", checks[i], v))
+		}
 		sandboxtest.Report(checks[i].(string), err)
 	}
 }
 
 func wantOutcomes(t *testing.T, res *sandboxtest.Result, kv ...string) {
 	t.Helper()
+	if len(kv)%2 != 0 {
+		t.Fatalf("wantOutcomes: %d arguments, not key/outcome pairs", len(kv))
+	}
 	res.WantExit(t, 0)
-	for i := 0; i+1 < len(kv); i += 2 {
+	for i := 0; i < len(kv); i += 2 {
 		res.WantOutcome(t, kv[i], kv[i+1])
 	}
 }
