@@ -82,6 +82,7 @@ var helperCases = map[string]func(t *testing.T){
 	},
 }
 
+// TestHelper is the subprocess side of selfTest; run directly, it skips.
 func TestHelper(t *testing.T) {
 	name := os.Getenv(helperEnv)
 	if name == "" {
