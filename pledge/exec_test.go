@@ -130,9 +130,7 @@ func buildExecHelper(t *testing.T, dir, kind string) string {
 	var cmd *exec.Cmd
 	switch kind {
 	case "dynamic-C":
-		if _, err := exec.LookPath("gcc"); err != nil {
-			t.Skipf("gcc not installed (apt-get install gcc): %v", err)
-		}
+		sandboxtest.Require(t, "cc")
 		cmd = exec.Command("gcc", "-O1", "-o", bin, "testdata/exec_mmap.c")
 	case "static-Go":
 		cmd = exec.Command("go", "build", "-buildvcs=false", "-o", bin, "./testdata/exec_gohelper")

@@ -11,6 +11,8 @@ import (
 	"unsafe"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/landpledge/landpledge/internal/sandboxtest"
 )
 
 // TestDescribeDenial renders records as the kernel writes them (copied from
@@ -61,14 +63,15 @@ func TestAuditFields(t *testing.T) {
 }
 
 // TestLandlockDenialLines runs real programs that Landlock denies a file.
-// Where the command can read the audit log group (root: CAP_AUDIT_READ) it
+// Where the command can read the audit log group (root: CAP_AUDIT_READ;
+// the feature audit, which LANDPLEDGE_REQUIRE can make a must) it
 // prints one line per denial, for the program itself and for a program it
 // execs (LOG_NEW_EXEC_ON), none with -q; where it cannot (as nobody), the
 // program runs the same and no line is printed. Landlock logs only while
 // the kernel's audit is enabled: as root the test enables it for its
 // duration if it is off (and turns it off again).
 func TestLandlockDenialLines(t *testing.T) {
-	canRead := canJoinAuditLog()
+	canRead := sandboxtest.Have(t, "audit")
 	if canRead {
 		enableAudit(t)
 	}
@@ -141,17 +144,6 @@ next:
 	if len(left) > 0 {
 		t.Errorf("no stderr line matches %q\n%s", left, r)
 	}
-}
-
-// canJoinAuditLog is whether this process may join the audit log group, as
-// the command (run by it, with its credentials) will try to.
-func canJoinAuditLog() bool {
-	fd, err := unix.Socket(unix.AF_NETLINK, unix.SOCK_RAW|unix.SOCK_CLOEXEC, unix.NETLINK_AUDIT)
-	if err != nil {
-		return false
-	}
-	defer unix.Close(fd)
-	return unix.Bind(fd, &unix.SockaddrNetlink{Family: unix.AF_NETLINK, Groups: 1 << (auditNlgrpReadlog - 1)}) == nil
 }
 
 // enableAudit turns the kernel's audit on (AUDIT_SET, enabled=1) when it is

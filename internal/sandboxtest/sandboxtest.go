@@ -8,7 +8,6 @@
 package sandboxtest
 
 import (
-	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
@@ -26,10 +25,6 @@ import (
 
 // childEnv names the test a re-executed binary must run sandboxed.
 const childEnv = "LANDPLEDGE_SANDBOXTEST_CHILD"
-
-// requireEnv lists kernel features whose absence fails a test instead of
-// skipping it (CI sets it to "landlock,seccomp").
-const requireEnv = "LANDPLEDGE_REQUIRE"
 
 // orphanPipeDelay bounds how long Run waits for the child's output pipes
 // once the child has exited (see exec.Cmd.WaitDelay).
@@ -51,6 +46,7 @@ type Result struct {
 	Signal   syscall.Signal // the signal that killed the child, or 0
 	Stdout   string
 	Stderr   string
+	outcomes map[string]string // the report lines of Stdout, by key
 }
 
 // Run runs fn in a child process and returns the child's result. In the
@@ -90,6 +86,7 @@ func Run(t *testing.T, fn func(), env ...string) *Result {
 	cmd.WaitDelay = orphanPipeDelay
 	err = cmd.Run()
 	res := &Result{Stdout: stdout.String(), Stderr: stderr.String()}
+	res.outcomes = Outcomes(t, res.Stdout)
 	var exitErr *exec.ExitError
 	switch {
 	case err == nil:
@@ -164,18 +161,7 @@ func ErrnoName(err error) string {
 }
 
 // Outcome returns the outcome the child reported for key, or "" if none.
-func (r *Result) Outcome(key string) string {
-	sc := bufio.NewScanner(strings.NewReader(r.Stdout))
-	sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
-	want := reportPrefix + key + "="
-	out := ""
-	for sc.Scan() {
-		if line, ok := strings.CutPrefix(sc.Text(), want); ok {
-			out = line
-		}
-	}
-	return out
-}
+func (r *Result) Outcome(key string) string { return r.outcomes[key] }
 
 // WantOutcome fails the test unless the child reported want for key.
 func (r *Result) WantOutcome(t testing.TB, key, want string) {
@@ -185,49 +171,27 @@ func (r *Result) WantOutcome(t testing.TB, key, want string) {
 	}
 }
 
-// Require skips the test when the kernel lacks feature ("landlock" or
-// "seccomp"), saying why, or fails it when LANDPLEDGE_REQUIRE lists the
-// feature.
-func Require(t testing.TB, feature string) {
+// Outcomes reads the report lines ("sandboxtest: key=OUTCOME") in the
+// output of a child or of a helper program. A key reported twice fails t:
+// a check repeated under one key (in a loop, on several threads) would be
+// judged by one of its lines only, and a failure in another would pass
+// unseen. Run reads every child's stdout with it.
+func Outcomes(t testing.TB, output string) map[string]string {
 	t.Helper()
-	probe, ok := probes[feature]
-	if !ok {
-		t.Fatalf("sandboxtest: unknown feature %q", feature)
+	out := map[string]string{}
+	for _, line := range strings.Split(output, "\n") {
+		kv, isReport := strings.CutPrefix(line, reportPrefix)
+		key, val, ok := strings.Cut(kv, "=")
+		if !isReport || !ok {
+			continue
+		}
+		if prev, dup := out[key]; dup {
+			t.Errorf("sandboxtest: key %q reported twice (%s, then %s): give each check its own key", key, prev, val)
+			continue
+		}
+		out[key] = val
 	}
-	reason := probe()
-	if reason == "" {
-		return
-	}
-	for _, f := range strings.Split(os.Getenv(requireEnv), ",") {
-		if strings.TrimSpace(f) == feature {
-			t.Fatalf("%s is required (%s=%s) but unavailable: %s", feature, requireEnv, os.Getenv(requireEnv), reason)
-		}
-	}
-	t.Skipf("kernel lacks %s: %s", feature, reason)
-}
-
-// probes return "" when the feature is usable, else why not.
-var probes = map[string]func() string{
-	"landlock": func() string {
-		// landlock_create_ruleset(NULL, 0, LANDLOCK_CREATE_RULESET_VERSION)
-		abi, _, errno := unix.Syscall(unix.SYS_LANDLOCK_CREATE_RULESET, 0, 0, unix.LANDLOCK_CREATE_RULESET_VERSION)
-		if errno != 0 {
-			return fmt.Sprintf("landlock_create_ruleset: %v", errno)
-		}
-		if abi < 1 {
-			return fmt.Sprintf("landlock ABI %d", abi)
-		}
-		return ""
-	},
-	"seccomp": func() string {
-		// seccomp(SECCOMP_SET_MODE_STRICT, 1, NULL) is EINVAL exactly when
-		// the syscall exists (strict mode takes no flags).
-		_, _, errno := unix.Syscall(unix.SYS_SECCOMP, unix.SECCOMP_SET_MODE_STRICT, 1, 0)
-		if errno != unix.EINVAL {
-			return fmt.Sprintf("seccomp probe: %v", errno)
-		}
-		return ""
-	},
+	return out
 }
 
 // used counts calls per test so that the child, which runs the same test

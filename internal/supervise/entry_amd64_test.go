@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/landpledge/landpledge/internal/sandboxtest"
 )
 
 // forkerLib is a shared library whose constructor forks: ld.so runs it
@@ -48,9 +50,7 @@ int main(void) {
 // dying by SIGTRAP, and the parent still reaches its own entry point (its
 // loader phase ends: an open for reading after it is denied).
 func TestForkBeforeEntry(t *testing.T) {
-	if _, err := exec.LookPath("gcc"); err != nil {
-		t.Skipf("gcc not installed: %v", err)
-	}
+	sandboxtest.Require(t, "cc")
 	dir := t.TempDir()
 	build := func(name, src string, args ...string) string {
 		c := filepath.Join(dir, name+".c")

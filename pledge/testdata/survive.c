@@ -30,9 +30,9 @@
 
 static void step(const char *name, long r) {
 	if (r < 0)
-		printf("%s=errno%d\n", name, errno);
+		printf("sandboxtest: %s=errno%d\n", name, errno);
 	else
-		printf("%s=ok\n", name);
+		printf("sandboxtest: %s=ok\n", name);
 }
 
 static void *worker(void *arg) {
