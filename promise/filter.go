@@ -27,6 +27,13 @@ type FilterOptions struct {
 	// execve/execveat), so that a supervisor can grant them only between
 	// an exec and the new image's entry point.
 	Loader seccomp.Action
+	// PathLayer says that a path layer (promise/paths.go, built by
+	// internal/sandbox) is in force for these promises: the opens a named
+	// path may need pass the filter and Landlock decides the path.
+	// Without it opens are decided by their flags alone, and those the
+	// promises do not allow fail with EACCES (OpenBSD may allow them by
+	// path).
+	PathLayer bool
 	// Pid is the process the "to itself" conditions of kill, tgkill,
 	// rt_sigqueueinfo, rt_tgsigqueueinfo and prlimit64 compare with;
 	// zero means os.Getpid(). The kernel reads these pids as pid_t in the
@@ -89,7 +96,7 @@ func BuildFilter(arch seccomp.Arch, p Set, opts FilterOptions) (*seccomp.Filter,
 		b.add(sysRule{name: name}, seccomp.ActErrno(unix.ENOSYS))
 	}
 	for _, g := range promiseTable {
-		if p.Has(g.need) && p&g.unless == 0 {
+		if p.Has(g.need) && p&g.unless == 0 && g.mode.applies(opts.PathLayer) {
 			for _, r := range g.rules {
 				b.add(r, seccomp.ActAllow)
 			}
@@ -102,7 +109,7 @@ func BuildFilter(arch seccomp.Arch, p Set, opts FilterOptions) (*seccomp.Filter,
 	}
 	if isKill(violation) {
 		for _, f := range fallbacks {
-			if p.Has(f.need) {
+			if p.Has(f.need) && f.mode.applies(opts.PathLayer) {
 				b.add(f.rule, seccomp.ActErrno(f.errno))
 			}
 		}

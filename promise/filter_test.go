@@ -350,7 +350,8 @@ func TestEveryPromise(t *testing.T) {
 				}
 				d := seccomp.Data{Nr: int32(nr), Arch: a.AuditArch}
 				if g.unless == 0 {
-					if got := run(t, a, with, FilterOptions{Pid: testPid}, d); got != allow {
+					opts := FilterOptions{Pid: testPid, PathLayer: g.mode == withLayer}
+					if got := run(t, a, with, opts, d); got != allow {
 						t.Errorf("%s %q: %s = %v, want ALLOW", a.Name, with, r.name, got)
 					}
 				}

@@ -77,6 +77,24 @@ type grant struct {
 	need   Set
 	unless Set
 	rules  []sysRule
+	// mode says whether the grant holds with a path layer in force
+	// (FilterOptions.PathLayer), without one, or either way.
+	mode layerMode
+}
+
+// layerMode is when a grant or fallback of the table applies.
+type layerMode uint8
+
+const (
+	anyLayer  layerMode = iota
+	withLayer           // only with a path layer (Landlock decides the path)
+	noLayer             // only without one (the flags decide)
+)
+
+// applies reports whether a rule of mode m is in a filter built with or
+// without a path layer.
+func (m layerMode) applies(pathLayer bool) bool {
+	return m == anyLayer || (m == withLayer) == pathLayer
 }
 
 // Condition builders, named after what they test.
@@ -216,6 +234,36 @@ func openRules(name string, flags, mode uint8) []grant {
 				masked32(flags, acc, unix.O_RDWR), noSpecial),
 			r("O_RDWR or O_RDONLY|O_TRUNC with O_CREAT or O_TMPFILE, mode without setuid/setgid/sticky",
 				masked32(flags, acc, unix.O_RDONLY), noSpecial))},
+	}
+}
+
+// pathLayerOpenRules are the opens a path layer decides (withLayer): the
+// flags a named path may need (promise/paths.go) pass the filter and
+// Landlock decides the path. stdio: any open that neither creates nor
+// truncates, for /dev/null, /etc/localtime, zoneinfo and the promises'
+// named files (reads only when the layer decides them: not with "exec",
+// see readsByLayer); O_PATH opens, which Landlock does not check, keep
+// their own rules. cpath and tmppath: creating opens (tmppath's file in
+// /tmp, cpath's anywhere), without O_TRUNC, which needs wpath (truncation
+// is left to the flag rules). An open the flags alone rule out, such as
+// O_CREAT without cpath or tmppath, still gets the violation.
+func pathLayerOpenRules(name string, flags, mode uint8) []grant {
+	const acc = unix.O_ACCMODE
+	const mk = unix.O_CREAT | oTmpfile
+	const keep = acc | mk | unix.O_TRUNC | unix.O_PATH
+	noSpecial := masked32(mode, modeSpecial, 0)
+	r := func(doc string, cs ...cond) []sysRule { return []sysRule{{name: name, conds: cs, doc: doc}} }
+	const layerDoc = "; the path layer decides the path"
+	return []grant{
+		{need: Stdio, unless: Exec, mode: withLayer, rules: r("O_RDONLY without O_CREAT, O_TMPFILE, O_TRUNC, O_PATH"+layerDoc,
+			masked32(flags, keep, unix.O_RDONLY))},
+		{need: Stdio, mode: withLayer, rules: join(
+			r("O_WRONLY or O_RDWR without O_CREAT, O_TMPFILE, O_TRUNC, O_PATH"+layerDoc, masked32(flags, keep, unix.O_WRONLY)),
+			r("O_WRONLY or O_RDWR without O_CREAT, O_TMPFILE, O_TRUNC, O_PATH"+layerDoc, masked32(flags, keep, unix.O_RDWR)))},
+		{need: Cpath, mode: withLayer, rules: r("O_CREAT or O_TMPFILE without O_TRUNC, mode without setuid/setgid/sticky"+layerDoc,
+			masked32(flags, unix.O_TRUNC, 0), noSpecial)},
+		{need: Tmppath, mode: withLayer, rules: r("O_CREAT or O_TMPFILE without O_TRUNC, mode without setuid/setgid/sticky; the path layer keeps it to /tmp",
+			masked32(flags, unix.O_TRUNC, 0), noSpecial)},
 	}
 }
 
@@ -455,7 +503,15 @@ var promiseTable = join2(
 	},
 	openRules("openat", 2, 3),
 	openRules("open", 1, 2),
+	pathLayerOpenRules("openat", 2, 3),
+	pathLayerOpenRules("open", 1, 2),
 	[]grant{
+		// mkstemp's cleanup: unlink in /tmp, kept there by the path layer
+		// (unlinkat without AT_REMOVEDIR: rmdir needs cpath, as on OpenBSD).
+		{need: Tmppath, mode: withLayer, rules: join(
+			calls("unlink"),
+			when("without AT_REMOVEDIR; the path layer keeps it to /tmp", []cond{masked32(2, unix.AT_REMOVEDIR, 0)}, "unlinkat"),
+		)},
 		{need: Wpath | Cpath, rules: when("mode without setuid/setgid/sticky", []cond{masked32(1, modeSpecial, 0)}, "creat")},
 		{need: Rpath, rules: join(
 			calls("stat", "lstat", "newfstatat", "statx", "access", "faccessat", "faccessat2",
@@ -565,16 +621,16 @@ func join2(groups ...[]grant) []grant {
 // promises without rules, why they grant nothing more. Rendered into
 // docs/promises.md next to the rules.
 var promiseNotes = map[Set]string{
-	Stdio:     "OpenBSD also opens /dev/null, /etc/localtime and /usr/share/zoneinfo under stdio; seccomp cannot see paths, so opens without rpath/wpath/cpath fail with EACCES instead of killing (Go's time package then falls back to UTC; os/exec needs explicit Stdin/Stdout/Stderr). newfstatat/statx with AT_EMPTY_PATH and a non-empty path stat any file. memfd_create needs MFD_NOEXEC_SEAL when exec is held.",
-	Tmppath:   "nothing more on Linux: seccomp cannot check that a path is in /tmp; pledge rpath wpath cpath and unveil(\"/tmp\", \"rwc\") instead.",
+	Stdio: "with a path layer (Landlock), OpenBSD's named paths open by name (/dev/null, /etc/localtime, /usr/share/zoneinfo) and any other open that neither creates nor truncates fails with EACCES where OpenBSD kills; without Landlock opens are decided by their flags and those the promises do not allow fail with EACCES. newfstatat/statx with AT_EMPTY_PATH and a non-empty path stat any file. memfd_create needs MFD_NOEXEC_SEAL when exec is held.",
+	Tmppath: "with a path layer: create (O_CREAT, no O_TRUNC), read, write and unlink files in /tmp and below, not directories; without Landlock nothing more (seccomp cannot see that a path is in /tmp).",
 	Inet:      "the address of bind/connect/sendto is behind a pointer: any address of the allowed families.",
 	Mcast:     "only the multicast socket options; the socket itself needs inet.",
-	DNS:       "Linux cannot hold lookups to port 53 (the address is behind a pointer): dns allows UDP/TCP client sockets of AF_INET/AF_INET6 and a NETLINK_ROUTE socket (glibc's getaddrinfo with AI_ADDRCONFIG); /etc/resolv.conf and /etc/hosts need rpath (and unveil).",
-	Getpw:     "nothing more on Linux: /etc/passwd and /etc/group are read with rpath; socket(AF_UNIX) (glibc's nscd and systemd-userdb clients) fails with EACCES instead of killing, so libc falls back to the files.",
+	DNS: "Linux cannot hold lookups to port 53 (the address is behind a pointer): dns allows UDP/TCP client sockets of AF_INET/AF_INET6 and a NETLINK_ROUTE socket (glibc's getaddrinfo with AI_ADDRCONFIG); its files open by name with a path layer, else they need rpath.",
+	Getpw: "socket(AF_UNIX) (glibc's nscd and systemd-userdb clients) fails with EACCES instead of killing, so libc falls back to the files, which open by name with a path layer (else they need rpath).",
 	Sendfd:    "nothing more on Linux: SCM_RIGHTS travels in sendmsg's control message, behind a pointer; sendmsg is allowed under stdio.",
 	Recvfd:    "nothing more on Linux: SCM_RIGHTS travels in recvmsg's control message, behind a pointer; recvmsg is allowed under stdio.",
 	Tape:      "nothing more on Linux: tape ioctls are not allowed.",
-	Tty:       "/dev/tty itself is opened with rpath/wpath.",
+	Tty: "/dev/tty opens by name with a path layer; without Landlock it needs rpath/wpath.",
 	Proc:      "kill, tkill and signal queueing to any process; pidfd_open without proc fails with ENOSYS instead of killing (Go's os package probes it).",
 	Ps:        "nothing more on Linux: process information comes from /proc files, which need rpath.",
 	Vminfo:    "nothing more on Linux: sysinfo is under stdio; the rest is in /proc files, which need rpath.",
@@ -657,14 +713,21 @@ type fallback struct {
 	need  Set
 	rule  sysRule
 	errno syscall.Errno
+	mode  layerMode
 }
 
 var fallbacks = []fallback{
-	{0, sysRule{name: "openat", doc: "OpenBSD allows some paths without rpath/wpath/cpath"}, unix.EACCES},
-	{0, sysRule{name: "open", doc: "OpenBSD allows some paths without rpath/wpath/cpath"}, unix.EACCES},
-	{0, sysRule{name: "creat", doc: "OpenBSD allows some paths without rpath/wpath/cpath"}, unix.EACCES},
-	{0, sysRule{name: "pidfd_open", doc: "Go's os package probes pidfd support"}, unix.ENOSYS},
-	{Getpw, sysRule{name: "socket", conds: []cond{eq32(0, unix.AF_UNIX)}, doc: "AF_UNIX: nscd and systemd-userdb clients fall back to /etc files"}, unix.EACCES},
+	{0, sysRule{name: "openat", doc: "OpenBSD allows some paths without rpath/wpath/cpath"}, unix.EACCES, noLayer},
+	{0, sysRule{name: "open", doc: "OpenBSD allows some paths without rpath/wpath/cpath"}, unix.EACCES, noLayer},
+	{0, sysRule{name: "creat", doc: "OpenBSD allows some paths without rpath/wpath/cpath"}, unix.EACCES, noLayer},
+	// With a path layer the named paths get their own rules; what is left
+	// without O_CREAT is a read the layer does not decide (rpath missing
+	// under "exec") or a truncation without wpath: EACCES, as a veil would
+	// answer. A creating open the promises do not allow is a violation.
+	{0, sysRule{name: "openat", conds: []cond{masked32(2, unix.O_CREAT|oTmpfile, 0)}, doc: "without O_CREAT: reads the path layer leaves to rpath, truncation without wpath"}, unix.EACCES, withLayer},
+	{0, sysRule{name: "open", conds: []cond{masked32(1, unix.O_CREAT|oTmpfile, 0)}, doc: "without O_CREAT: reads the path layer leaves to rpath, truncation without wpath"}, unix.EACCES, withLayer},
+	{0, sysRule{name: "pidfd_open", doc: "Go's os package probes pidfd support"}, unix.ENOSYS, anyLayer},
+	{Getpw, sysRule{name: "socket", conds: []cond{eq32(0, unix.AF_UNIX)}, doc: "AF_UNIX: nscd and systemd-userdb clients fall back to /etc files"}, unix.EACCES, anyLayer},
 }
 
 // loaderRules are what a dynamically linked program's start-up (ld.so)

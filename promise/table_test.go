@@ -124,11 +124,12 @@ func TestTableNames(t *testing.T) {
 	// grants nothing more.
 	for i := range numPromises {
 		p := Set(1) << i
-		if len(grantsOf(p)) == 0 && !strings.HasPrefix(promiseNotes[p], "nothing more on Linux") &&
+		grants := len(grantsOf(p)) != 0 || Everywhere(p) != 0 || describeNamed(p) != ""
+		if !grants && !strings.HasPrefix(promiseNotes[p], "nothing more on Linux") &&
 			p != Error {
 			t.Errorf("promise %s has no rules and no \"nothing more on Linux\" note", p)
 		}
-		if len(grantsOf(p)) != 0 && strings.HasPrefix(promiseNotes[p], "nothing more on Linux") {
+		if grants && strings.HasPrefix(promiseNotes[p], "nothing more on Linux") {
 			t.Errorf("promise %s has rules but its note says it grants nothing", p)
 		}
 	}
@@ -325,7 +326,7 @@ func spliceReadme(readme, table []byte) ([]byte, error) {
 // (syscalls, conditions in parentheses) and notes.
 func renderPromiseRows() []byte {
 	var b bytes.Buffer
-	b.WriteString("| promise | allows on Linux | notes |\n|---|---|---|\n")
+	b.WriteString("| promise | allows on Linux | by path (Landlock) | notes |\n|---|---|---|---|\n")
 	for i := range numPromises {
 		p := Set(1) << i
 		var gs []grant
@@ -334,9 +335,43 @@ func renderPromiseRows() []byte {
 				gs = append(gs, g)
 			}
 		}
-		fmt.Fprintf(&b, "| `%s` | %s | %s |\n", p, describe(gs), mdEscape(promiseNotes[p]))
+		fmt.Fprintf(&b, "| `%s` | %s | %s | %s |\n", p, describe(gs), describePaths(p), mdEscape(promiseNotes[p]))
 	}
+	fmt.Fprintf(&b, "\nEvery pledged process may also use, whatever its promises and its veil: %s.\n", describeNamed(0))
 	return b.Bytes()
+}
+
+// describePaths says what promise p allows by path: everywhere, and its
+// named paths.
+func describePaths(p Set) string {
+	var parts []string
+	if a := Everywhere(p); a != 0 {
+		parts = append(parts, a.String()+" anywhere")
+	}
+	if named := describeNamed(p); named != "" {
+		parts = append(parts, named)
+	}
+	if len(parts) == 0 {
+		return "—"
+	}
+	return strings.Join(parts, "; ")
+}
+
+// describeNamed lists the named paths whose promise is exactly p (0: any
+// pledge), with their accesses.
+func describeNamed(p Set) string {
+	var out []string
+	for _, np := range namedPaths {
+		if np.Need != p {
+			continue
+		}
+		path := "`" + np.Path + "`"
+		if np.Tree {
+			path = "`" + np.Path + "/…`"
+		}
+		out = append(out, path+" ("+np.Access.String()+")")
+	}
+	return strings.Join(out, ", ")
 }
 
 // renderPromisesDoc renders the promise table as Markdown: one row per

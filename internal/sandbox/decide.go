@@ -1,9 +1,13 @@
 package sandbox
 
 import (
+	"strconv"
+	"sync"
+
 	"golang.org/x/sys/unix"
 
 	"github.com/landpledge/landpledge/internal/supervise"
+	"github.com/landpledge/landpledge/promise"
 	"github.com/landpledge/landpledge/seccomp"
 )
 
@@ -44,6 +48,9 @@ type Decider struct {
 	// violation action, Policy.Report) and returns Deny or Kill; nil
 	// denies.
 	OnViolation func(st *supervise.Stop) supervise.Verdict
+
+	mu    sync.Mutex
+	named map[promise.Set]*namedReads // by promise set, resolved once
 }
 
 // Seccomp decides one stop.
@@ -54,13 +61,20 @@ func (d *Decider) Seccomp(st *supervise.Stop) supervise.Decision {
 		return kill
 	}
 	data := seccomp.Data{Nr: int32(st.Info.Nr), Arch: st.Info.Arch, IP: st.Info.IP, Args: st.Info.Args}
+	if stack(proc.Layers, data, loaded) == actLoader {
+		if dec, ok := d.loaderOp(proc, st); ok {
+			return dec
+		}
+	}
+	return d.plainAnswer(proc, st)
+}
+
+// plainAnswer is what the process's filters answer without the loader
+// tags: the answer once no window grants anything.
+func (d *Decider) plainAnswer(proc *Proc, st *supervise.Stop) supervise.Decision {
+	data := seccomp.Data{Nr: int32(st.Info.Nr), Arch: st.Info.Arch, IP: st.Info.IP, Args: st.Info.Args}
 	act := stack(proc.Layers, data, loaded)
 	if act == actLoader {
-		if st.Starting && proc.Image != nil {
-			if dec, ok := proc.Image.grant(d.Arch, st); ok {
-				return dec
-			}
-		}
 		act = stack(proc.Layers, data, plain)
 	}
 	dec := d.answer(act, st)
@@ -68,6 +82,67 @@ func (d *Decider) Seccomp(st *supervise.Stop) supervise.Decision {
 		dec.KillNr = d.killNr(proc.Layers)
 	}
 	return dec
+}
+
+// loaderOp decides a loader operation the filters traced: an open runs
+// and its descriptor is checked (the image's own files while starting,
+// the named paths a path layer leaves to the supervisor); the other
+// operations only while starting (Image.grant). ok is false when nothing
+// grants it.
+func (d *Decider) loaderOp(proc *Proc, st *supervise.Stop) (supervise.Decision, bool) {
+	img := proc.Image
+	if !st.Starting {
+		img = nil
+	}
+	switch promise.SyscallName(d.Arch, uint32(st.Info.Nr)) {
+	case "open", "openat":
+		named := d.namedReads(proc)
+		if img == nil && named == nil {
+			return supervise.Decision{}, false
+		}
+		check := func(pid, fd int) supervise.Decision {
+			p, f := strconv.Itoa(pid), strconv.Itoa(fd)
+			switch {
+			case img != nil && img.hasFd(p, f), named != nil && named.has(p, f):
+				return supervise.Decision{Verdict: supervise.Allow}
+			case st.Starting:
+				// EACCES, as Landlock answers: ld.so tries its next
+				// candidate (other errnos end its search).
+				return supervise.Decision{Verdict: supervise.Deny, Errno: unix.EACCES}
+			}
+			return d.plainAnswer(proc, st)
+		}
+		return supervise.Decision{Verdict: supervise.Allow, CheckFd: check}, true
+	}
+	if img != nil {
+		return img.grant(d.Arch, st)
+	}
+	return supervise.Decision{}, false
+}
+
+// namedReads are the named paths the supervisor gives reads of, when path
+// layers are in force but do not decide reads (promise.PathLayerHandles):
+// those of the promises every layer holds. nil when there are none.
+func (d *Decider) namedReads(proc *Proc) *namedReads {
+	all, layered := promise.All, false
+	for _, l := range proc.Layers {
+		all &= l.Promises
+		layered = layered || l.PathLayer
+	}
+	if !layered || len(proc.Layers) == 0 {
+		return nil
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if n, ok := d.named[all]; ok {
+		return n
+	}
+	if d.named == nil {
+		d.named = map[promise.Set]*namedReads{}
+	}
+	n := namedReadsOf(all)
+	d.named[all] = n
+	return n
 }
 
 func loaded(l Layer) seccomp.Program { return l.Loaded }

@@ -35,6 +35,9 @@ type Policy struct {
 	Violation seccomp.Action
 	// Flags are seccomp(2) flags to load the filter with (FlagLog).
 	Flags uint
+	// PathLayer says a path layer for Promises is in force
+	// (promise.FilterOptions.PathLayer).
+	PathLayer bool
 }
 
 // FilterOptions are the options of the filter a supervised process loads
@@ -46,7 +49,7 @@ func (p Policy) FilterOptions(pid int) promise.FilterOptions { return p.options(
 // loader operations traced (the filter the kernel runs) or not (what they
 // get once the loader window has closed).
 func (p Policy) options(pid int, loader bool) promise.FilterOptions {
-	o := promise.FilterOptions{Violation: p.Violation, Pid: pid}
+	o := promise.FilterOptions{Violation: p.Violation, Pid: pid, PathLayer: p.PathLayer}
 	if p.Report {
 		o.Violation = actViolation
 	}
@@ -62,9 +65,13 @@ func (p Policy) options(pid int, loader bool) promise.FilterOptions {
 // Both are compiled for the pid the filter's "to itself" conditions name
 // (the process that loaded it; its children and exec'd images keep it).
 type Layer struct {
-	Loaded seccomp.Program
-	Plain  seccomp.Program
-	Flags  uint
+	Loaded   seccomp.Program
+	Plain    seccomp.Program
+	Flags    uint
+	Promises promise.Set
+	// PathLayer: a path layer for Promises was in force when the filter
+	// was loaded.
+	PathLayer bool
 }
 
 // Compiled is a Policy compiled once for every pid (seccomp.CompileParam):
@@ -92,5 +99,5 @@ func Compile(p Policy) (*Compiled, error) {
 
 // Layer is the filter for pid.
 func (c *Compiled) Layer(pid int) Layer {
-	return Layer{Loaded: c.loaded.Program(uint32(pid)), Plain: c.plain.Program(uint32(pid)), Flags: c.Policy.Flags}
+	return Layer{Loaded: c.loaded.Program(uint32(pid)), Plain: c.plain.Program(uint32(pid)), Flags: c.Policy.Flags, Promises: c.Policy.Promises, PathLayer: c.Policy.PathLayer}
 }

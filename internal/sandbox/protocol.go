@@ -28,14 +28,16 @@ import (
 // sends requests, one line each, waiting for each answer line, "ok" or
 // "err ERRNO TEXT" (ERRNO decimal):
 //
-//	attach                          S seizes every thread of P
-//	self PROMISES VIOLATION FLAGS   P is about to load this filter
-//	exec PROMISES VIOLATION FLAGS   execpromises for the images exec'd from now on
+//	attach                                  S seizes every thread of P
+//	self PROMISES VIOLATION FLAGS PATHLAYER   P is about to load this filter
+//	exec PROMISES VIOLATION FLAGS PATHLAYER   execpromises for the images exec'd from now on
 //
 // PROMISES is the promise set as a decimal uint64, bit i being
 // promise.Names()[i]; VIOLATION a seccomp action as a decimal uint32, 0 for
 // the promises' own (kill, ENOSYS under "error"), else an ERRNO action;
-// FLAGS the seccomp(2) flags the filter is loaded with. S trusts P only as
+// FLAGS the seccomp(2) flags the filter is loaded with; PATHLAYER 1 when a
+// path layer for PROMISES is in force with it (the filter is built with
+// promise.FilterOptions.PathLayer), else 0. S trusts P only as
 // far as P's own rules go: "self" layers only add to what S believes P
 // holds (a filter stack only narrows), and "exec" is reduce-only (EPERM).
 // P's end of the pipes is close-on-exec: when P execs or exits, S stops
@@ -61,7 +63,11 @@ const (
 
 // layerLine is the request line for a filter: kind reqSelf or reqExec.
 func layerLine(kind string, p Policy) string {
-	return fmt.Sprintf("%s %d %d %d", kind, uint64(p.Promises), uint32(p.Violation), p.Flags)
+	layer := 0
+	if p.PathLayer {
+		layer = 1
+	}
+	return fmt.Sprintf("%s %d %d %d %d", kind, uint64(p.Promises), uint32(p.Violation), p.Flags, layer)
 }
 
 // parseLayerLine parses a reqSelf or reqExec line into its kind and policy.
@@ -69,7 +75,7 @@ func layerLine(kind string, p Policy) string {
 // promises decide) or an errno.
 func parseLayerLine(line string) (string, Policy, error) {
 	f := strings.Fields(line)
-	if len(f) != 4 || (f[0] != reqSelf && f[0] != reqExec) {
+	if len(f) != 5 || (f[0] != reqSelf && f[0] != reqExec) || (f[4] != "0" && f[4] != "1") {
 		return "", Policy{}, fmt.Errorf("request %q: %w", line, unix.EINVAL)
 	}
 	p, err1 := strconv.ParseUint(f[1], 10, 64)
@@ -85,7 +91,7 @@ func parseLayerLine(line string) (string, Policy, error) {
 	if act != 0 && act&unix.SECCOMP_RET_ACTION_FULL != seccomp.ActErrno(0) {
 		return "", Policy{}, fmt.Errorf("request %q: violation %v: %w", line, act, unix.EINVAL)
 	}
-	return f[0], Policy{Promises: promise.Set(p), Violation: act, Flags: uint(fl)}, nil
+	return f[0], Policy{Promises: promise.Set(p), Violation: act, Flags: uint(fl), PathLayer: f[4] == "1"}, nil
 }
 
 // answerLine is S's answer to a request.

@@ -34,11 +34,12 @@ func TestExecSupervisorRequests(t *testing.T) {
 		layerLine(reqSelf, pol("stdio proc exec", 0)),
 		layerLine(reqSelf, pol("stdio", seccomp.ActAllow)),
 		layerLine(reqExec, pol("stdio", seccomp.ActErrno(unix.EPERM))),
-		"self 1099511627776 0 0", // bit 40: no promise
-		"exec 1 0",
+		"self 1099511627776 0 0 0", // bit 40: no promise
+		"exec 1 0 0",
+		"exec 1 0 0 2",
 		"bogus 1 2 3",
 	}
-	want := []string{"ok", "EPERM", "ok", "ok", "EINVAL", "ok", "EINVAL", "EINVAL", "EINVAL"}
+	want := []string{"ok", "EPERM", "ok", "ok", "EINVAL", "ok", "EINVAL", "EINVAL", "EINVAL", "EINVAL"}
 	x := &execSuper{pid: 4242}
 	var got []string
 	x.serve(bufio.NewReader(strings.NewReader(strings.Join(lines, "\n")+"\n")), func(err error) {

@@ -128,16 +128,14 @@ func resolveImage(exe string, env []string) *Image {
 	return im
 }
 
-// grant decides a loader operation of a starting process; ok is false
-// when the window does not grant it (the layers then answer it as after
-// start-up).
+// grant decides a loader operation of a starting process other than an
+// open (Decider.loaderOp checks those); ok is false when the window does
+// not grant it (the layers then answer it as after start-up).
 func (im *Image) grant(arch seccomp.Arch, st *supervise.Stop) (supervise.Decision, bool) {
 	allow := supervise.Decision{Verdict: supervise.Allow}
 	a := st.Info.Args
 	proc := "/proc/" + strconv.Itoa(st.Pid)
 	switch promise.SyscallName(arch, uint32(st.Info.Nr)) {
-	case "open", "openat":
-		return supervise.Decision{Verdict: supervise.Allow, CheckFd: im.checkFd}, true
 	case "mmap":
 		fd := int32(a[4])
 		if a[3]&unix.MAP_ANONYMOUS == 0 && fd >= 0 && im.has(proc+"/fd/"+strconv.Itoa(int(fd))) {
@@ -155,14 +153,8 @@ func (im *Image) grant(arch seccomp.Arch, st *supervise.Stop) (supervise.Decisio
 	return supervise.Decision{}, false
 }
 
-// checkFd is the open check: the returned descriptor must be one of the
-// image's files.
-func (im *Image) checkFd(pid, fd int) unix.Errno {
-	if im.has("/proc/" + strconv.Itoa(pid) + "/fd/" + strconv.Itoa(fd)) {
-		return 0
-	}
-	return unix.EACCES
-}
+// hasFd reports whether the open file fd of pid is one of the image's.
+func (im *Image) hasFd(pid, fd string) bool { return im.has("/proc/" + pid + "/fd/" + fd) }
 
 // access runs an access check of one of the image's own files and answers
 // every other ENOENT without running it. The path is read from the

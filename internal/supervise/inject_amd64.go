@@ -212,3 +212,30 @@ func undoFd(tid, fd int, errno unix.Errno) error {
 	in.saved.Rax = uint64(-int64(errno))
 	return in.Restore()
 }
+
+// injectKill makes tid, stopped at a syscall-exit-stop, run syscall nr
+// (which its filters answer with SECCOMP_RET_KILL_PROCESS) once resumed:
+// rip goes back over the "syscall" instruction that made the call that
+// just returned, with rax = nr, so the kernel kills the process as a
+// seccomp kill does (SIGSYS). Nothing is waited for here: the death is the
+// supervisor loop's to see.
+func injectKill(tid int, nr uint64) error {
+	var r unix.PtraceRegs
+	if err := unix.PtraceGetRegs(tid, &r); err != nil {
+		return os.NewSyscallError("ptrace(PTRACE_GETREGS)", err)
+	}
+	var word [8]byte
+	if _, err := unix.PtracePeekText(tid, uintptr(r.Rip-2), word[:]); err != nil {
+		return os.NewSyscallError("ptrace(PTRACE_PEEKTEXT)", err)
+	}
+	if word[0] != syscallInsn[0] || word[1] != syscallInsn[1] {
+		return fmt.Errorf("no syscall instruction before rip %#x: %w", r.Rip, unix.EFAULT)
+	}
+	r.Rip -= 2
+	r.Rax = nr
+	r.Orig_rax = ^uint64(0)
+	if err := unix.PtraceSetRegs(tid, &r); err != nil {
+		return os.NewSyscallError("ptrace(PTRACE_SETREGS)", err)
+	}
+	return nil
+}

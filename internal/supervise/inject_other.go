@@ -31,3 +31,6 @@ func (in *Injector) Restore() error { return errNoInject }
 
 // undoFd fails: see errNoInject (the caller then kills the process).
 func undoFd(tid, fd int, errno unix.Errno) error { return errNoInject }
+
+// injectKill fails: see errNoInject (the caller then kills the process).
+func injectKill(tid int, nr uint64) error { return errNoInject }

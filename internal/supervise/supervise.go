@@ -76,12 +76,14 @@ type Decision struct {
 	// Errno is what a Deny makes the call return (EPERM when zero).
 	Errno unix.Errno
 	// CheckFd, with Allow, is called when the call returns a descriptor
-	// (at its syscall-exit-stop, the thread still stopped): an errno
-	// makes the supervisor close that descriptor in the tracee and the
-	// call return -errno instead. Only for calls that return a new fd and
-	// only in a process no other thread shares the fd table with, or the
-	// descriptor could be used before it is checked.
-	CheckFd func(pid, fd int) unix.Errno
+	// (at its syscall-exit-stop, the thread still stopped) and decides
+	// whether it stays: Allow keeps it; Deny closes it in the tracee and
+	// makes the call return -Errno instead; Kill closes it and kills the
+	// process (with KillNr: by injecting that call, which the filters
+	// kill). Only for calls that return a new fd and only where no other
+	// thread shares the fd table, or the descriptor could be used before
+	// it is checked.
+	CheckFd func(pid, fd int) Decision
 	// KillNr, for Kill, is a syscall number the process's filters answer
 	// with SECCOMP_RET_KILL_PROCESS: the supervisor rewrites the stopped
 	// call to it, the kernel re-runs the filters after a trace stop
@@ -178,7 +180,7 @@ type state struct {
 	pending map[int]bool  // new tids whose initial SIGSTOP is still due
 	// checking holds the threads let run to the exit of a call whose
 	// returned descriptor is still to be checked (Decision.CheckFd).
-	checking map[int]func(pid, fd int) unix.Errno
+	checking map[int]func(pid, fd int) Decision
 	contWant atomic.Bool
 	// outlive (Attach) keeps supervising the descendants after the main
 	// process exited, until none is left; mainWs is then its status.
@@ -236,7 +238,7 @@ func Run(cmd *exec.Cmd, cfg Config) (unix.WaitStatus, error) {
 		tgid:     map[int]int{pid: pid},
 		stopped:  map[int]bool{},
 		pending:  map[int]bool{},
-		checking: map[int]func(pid, fd int) unix.Errno{},
+		checking: map[int]func(pid, fd int) Decision{},
 	}
 	data, err := cfg.Setup(pid)
 	if err != nil {
@@ -704,7 +706,7 @@ func (s *state) killAtStop(tid, tg int, nr uint64) {
 // (PTRACE_SYSCALL), where exitChecked looks at what it returned. The loop
 // goes on meanwhile: a call that blocks (an open of a FIFO) holds up only
 // its own thread.
-func (s *state) runChecked(tid, tg int, check func(pid, fd int) unix.Errno) {
+func (s *state) runChecked(tid, tg int, check func(pid, fd int) Decision) {
 	if err := unix.PtraceSyscall(tid, 0); err != nil {
 		s.logf("supervise: %d: ptrace(PTRACE_SYSCALL): %v: killed", tid, err)
 		s.kill(tid, tg)
@@ -719,7 +721,7 @@ func (s *state) runChecked(tid, tg int, check func(pid, fd int) unix.Errno) {
 // refuses, the descriptor is closed in the tracee and the call fails with
 // check's errno instead. Anything unexpected kills the process: a
 // descriptor must never be left unchecked.
-func (s *state) exitChecked(tid int, ws unix.WaitStatus, check func(pid, fd int) unix.Errno) {
+func (s *state) exitChecked(tid int, ws unix.WaitStatus, check func(pid, fd int) Decision) {
 	tg, _ := s.procOf(tid)
 	info, err := GetSyscallInfo(tid)
 	if err == nil && (ws.StopSignal() != syscallStop || info.Op != unix.PTRACE_SYSCALL_INFO_EXIT) {
@@ -734,10 +736,14 @@ func (s *state) exitChecked(tid int, ws unix.WaitStatus, check func(pid, fd int)
 		unix.PtraceCont(tid, 0)
 		return
 	}
-	errno := check(tg, int(info.Rval))
-	if errno == 0 {
+	d := check(tg, int(info.Rval))
+	if d.Verdict == Allow {
 		unix.PtraceCont(tid, 0)
 		return
+	}
+	errno := d.Errno
+	if errno == 0 {
+		errno = unix.EPERM
 	}
 	if err := undoFd(tid, int(info.Rval), errno); err != nil {
 		s.logf("supervise: %d: closing refused fd %d: %v: killed", tid, info.Rval, err)
@@ -745,6 +751,12 @@ func (s *state) exitChecked(tid int, ws unix.WaitStatus, check func(pid, fd int)
 		return
 	}
 	s.logf("supervise: %d: fd %d refused: %v", tid, info.Rval, errno)
+	if d.Verdict == Kill {
+		if d.KillNr == 0 || injectKill(tid, d.KillNr) != nil {
+			s.kill(tid, tg)
+			return
+		}
+	}
 	unix.PtraceCont(tid, 0)
 }
 

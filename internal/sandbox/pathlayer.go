@@ -1,0 +1,216 @@
+package sandbox
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/landpledge/landpledge/landlock"
+	"github.com/landpledge/landpledge/promise"
+)
+
+// Path layers: the Landlock side of the path promises (promise/paths.go).
+// A pledge's layer handles what its promises do not allow everywhere
+// (promise.PathLayerHandles) and grants it back on the named paths; the
+// filter built with promise.FilterOptions.PathLayer then lets the opens a
+// named path may need through, and Landlock decides the path. The veil,
+// committed by the first pledge without "unveil", gets the named paths of
+// that pledge as rules of its own, so that they bypass it as on OpenBSD.
+
+// pathRights maps each promise.PathAccess to the Landlock rights it is.
+// Writing carries TRUNCATE and IOCTL_DEV: a veil handles both (unveil's
+// "w"), a path layer neither (the filter decides truncation by wpath and
+// ioctls by the tty promise).
+var pathRights = [...]struct {
+	access promise.PathAccess
+	rights uint64
+}{
+	{promise.ReadFile, landlock.AccessFSReadFile},
+	{promise.ListDir, landlock.AccessFSReadDir},
+	{promise.WriteFile, landlock.AccessFSWriteFile | landlock.AccessFSTruncate | landlock.AccessFSIoctlDev},
+	{promise.CreateFile, landlock.AccessFSMakeReg},
+	{promise.MakeDir, landlock.AccessFSMakeDir},
+	{promise.MakeSymlink, landlock.AccessFSMakeSym},
+	{promise.MakeFifo, landlock.AccessFSMakeFifo},
+	{promise.MakeDevice, landlock.AccessFSMakeChar | landlock.AccessFSMakeBlock},
+	{promise.MakeSocket, landlock.AccessFSMakeSock},
+	{promise.RemoveFile, landlock.AccessFSRemoveFile},
+	{promise.RemoveDir, landlock.AccessFSRemoveDir},
+	{promise.Rename, landlock.AccessFSRefer},
+	{promise.Execute, landlock.AccessFSExecute},
+}
+
+// LandlockRights is the set of Landlock rights of accesses a.
+func LandlockRights(a promise.PathAccess) uint64 {
+	var r uint64
+	for _, pr := range pathRights {
+		if a&pr.access != 0 {
+			r |= pr.rights
+		}
+	}
+	return r
+}
+
+// layerHandled is what a path layer handles: the rights of what p does not
+// allow everywhere, those a path layer decides (never TRUNCATE nor
+// IOCTL_DEV) and ABI abi knows.
+func layerHandled(p promise.Set, abi int) uint64 {
+	h := LandlockRights(promise.PathLayerHandles(p)) &^ (landlock.AccessFSTruncate | landlock.AccessFSIoctlDev)
+	return h & landlock.HandledAccessFS(abi)
+}
+
+// PathLayer is the Landlock layer of a pledge of promises p on ABI abi:
+// it handles what p does not allow everywhere and grants the named paths
+// of p their accesses. keep are rules the caller adds as they are (the
+// pledge command's loader files). It is nil when it would handle nothing
+// (p allows everything by path). The caller closes it (Domain.Close).
+func PathLayer(p promise.Set, abi int, keep ...landlock.PathRule) *landlock.Domain {
+	handled := layerHandled(p, abi)
+	if handled == 0 {
+		return nil
+	}
+	d := &landlock.Domain{Attr: landlock.RulesetAttr{HandledAccessFS: handled}}
+	d.Rules = append(NamedRules(p, handled), keep...)
+	return d
+}
+
+// NamedRules opens the named paths of p (promise.NamedPaths) O_PATH and
+// returns them as rules with their rights masked to handled, to a file's
+// rights on a non-directory, and merged per path. Missing paths are
+// skipped. The caller closes the descriptors.
+func NamedRules(p promise.Set, handled uint64) []landlock.PathRule {
+	var rules []landlock.PathRule
+	for _, np := range promise.NamedPaths(p) {
+		access := LandlockRights(np.Access) & handled
+		if access == 0 {
+			continue
+		}
+		if i := slices.IndexFunc(rules, func(r landlock.PathRule) bool { return r.Path == np.Path }); i >= 0 {
+			rules[i].Access |= access
+			continue
+		}
+		fd, err := unix.Open(np.Path, unix.O_PATH|unix.O_CLOEXEC, 0)
+		if err != nil {
+			continue
+		}
+		var st unix.Stat_t
+		if unix.Fstat(fd, &st) != nil {
+			unix.Close(fd)
+			continue
+		}
+		if st.Mode&unix.S_IFMT != unix.S_IFDIR {
+			access &= landlock.AccessFSFile
+		}
+		rules = append(rules, landlock.PathRule{Fd: fd, Access: access, Path: np.Path})
+	}
+	return rules
+}
+
+// LayerKey identifies what a path layer enforces (its handled rights and
+// rules by path), so that a pledge whose layer would be the same as the
+// last one adds none.
+func LayerKey(d *landlock.Domain) string {
+	if d == nil {
+		return ""
+	}
+	rules := make([]string, len(d.Rules))
+	for i, r := range d.Rules {
+		rules[i] = r.Path + "=" + strconv.FormatUint(r.Access, 16)
+	}
+	slices.Sort(rules)
+	return strconv.FormatUint(d.Attr.HandledAccessFS, 16) + " " + strings.Join(rules, " ")
+}
+
+// StripPromiseRights narrows a veil's domain to promises p in place, for a
+// single layer that is both (the pledge command's): every rule loses the
+// rights a path layer for p would deny, but the rules keep says to leave
+// (the program's own loader files), and the named paths of p are added
+// with their rights within the veil's handled rights. Rules left empty
+// are dropped (and closed).
+func StripPromiseRights(d *landlock.Domain, p promise.Set, abi int, keep func(path string) bool) {
+	strip := layerHandled(p, abi)
+	rules := d.Rules[:0]
+	for _, r := range d.Rules {
+		if !keep(r.Path) {
+			r.Access &^= strip
+		}
+		if r.Access == 0 {
+			unix.Close(r.Fd)
+			continue
+		}
+		rules = append(rules, r)
+	}
+	d.Rules = append(rules, NamedRules(p, d.Attr.HandledAccessFS)...)
+}
+
+// namedReads are the named paths a process may open for reading, when no
+// path layer decides its reads (it holds "exec"; promise.PathLayerHandles):
+// the supervisor then lets such opens run and checks the descriptor, by
+// identity for files and by the kernel's path of the open file
+// (/proc/PID/fd/N) for trees, as Landlock would decide a rule on the tree.
+type namedReads struct {
+	files map[fileID]bool
+	trees []string
+}
+
+// namedReadsOf resolves the readable named paths of p.
+func namedReadsOf(p promise.Set) *namedReads {
+	n := &namedReads{files: map[fileID]bool{}}
+	for _, np := range promise.NamedPaths(p) {
+		if np.Access&promise.ReadFile == 0 {
+			continue
+		}
+		if np.Tree {
+			if real, err := realDir(np.Path); err == nil {
+				n.trees = append(n.trees, real)
+			}
+			continue
+		}
+		var st unix.Stat_t
+		if unix.Stat(np.Path, &st) == nil {
+			n.files[idOf(&st)] = true
+		}
+	}
+	return n
+}
+
+// realDir is dir with symlinks resolved, if it is a directory.
+func realDir(dir string) (string, error) {
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return "", err
+	}
+	if !fi.IsDir() {
+		return "", unix.ENOTDIR
+	}
+	return filepath.EvalSymlinks(dir)
+}
+
+// has reports whether the open file fd of pid is one of the named reads.
+func (n *namedReads) has(pid, fd string) bool {
+	link := "/proc/" + pid + "/fd/" + fd
+	var st unix.Stat_t
+	if unix.Stat(link, &st) != nil {
+		return false
+	}
+	if n.files[idOf(&st)] {
+		return true
+	}
+	if st.Mode&unix.S_IFMT == unix.S_IFDIR && len(n.trees) == 0 {
+		return false
+	}
+	target, err := os.Readlink(link)
+	if err != nil {
+		return false
+	}
+	for _, t := range n.trees {
+		if target == t || strings.HasPrefix(target, t+"/") {
+			return true
+		}
+	}
+	return false
+}
