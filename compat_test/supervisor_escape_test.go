@@ -40,12 +40,32 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/landpledge/landpledge/internal/sandboxtest"
+	"github.com/landpledge/landpledge/pledge"
 )
 
 func requireSupervisor(t *testing.T) {
 	t.Helper()
 	sandboxtest.Require(t, "landlock")
 	sandboxtest.Require(t, "seccomp")
+}
+
+// secretDir is a directory the sandboxed runs unveil "r": it holds a
+// secret file (Landlock lets the program read it, so only the start-up
+// window's own-files rule can refuse it) and a copy of the audit module.
+func secretDir(t *testing.T, dir string, p escapeProgs) (secret string) {
+	t.Helper()
+	secret = filepath.Join(dir, "secret")
+	if err := os.WriteFile(secret, []byte("top-secret\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(p.audit)
+	if err == nil {
+		err = os.WriteFile(filepath.Join(dir, "audit.so"), b, 0o644)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return secret
 }
 
 // ---- A: relabelling -------------------------------------------------------
@@ -354,4 +374,244 @@ func TestSupervisorEscapeRelabel(t *testing.T) {
 			})
 		})
 	}
+}
+
+// ---- B: the start-up window ------------------------------------------------
+
+// loaderCase is one attack on the start-up window: the victim in mode,
+// plainly and under the command's flags (each with a -v r: veil of the
+// secret directory), with the exact output of each.
+type loaderCase struct {
+	name   string
+	flags  []string // the command's flags before -v
+	argv   []string // after the victim
+	env    func(dir, secret string) []string
+	stdin  func(t *testing.T) *os.File
+	plain  string
+	fixed  string
+	stderr string // a line ld.so prints under the command (fixed), if any
+	listen bool   // ESC_CONNECT: a listener that must see a connection plainly only
+}
+
+func loaderCases(t *testing.T, p escapeProgs) []loaderCase {
+	openFile := func(path string) func(t *testing.T) *os.File {
+		return func(t *testing.T) *os.File {
+			f, err := os.Open(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { f.Close() })
+			return f
+		}
+	}
+	chain := func(result string) string {
+		var b strings.Builder
+		for n := 50; n >= 0; n-- {
+			fmt.Fprintf(&b, "image %d open=%s\n", n, result)
+		}
+		return b.String() + "chain done\n"
+	}
+	eb := fmt.Sprintf("ESC_ENTRY_BYTE=%#x", entryByte(t, p.victim))
+	return []loaderCase{
+		// B1: the constructor opens a file that is none of the image's
+		// own (Landlock allows it: only the window's rule refuses).
+		{name: "open", flags: []string{"-p", "stdio"},
+			env:   func(_, s string) []string { return []string{"ESC_MODE=open", "ESC_SECRET=" + s} },
+			plain: "ctor open=ok secret=top-secret\nmain ran\n",
+			fixed: "ctor open=EACCES\nmain ran\n"},
+		// B2: a constructor that never returns keeps the window open:
+		// every open is refused all the same.
+		{name: "never-returns", flags: []string{"-p", "stdio"},
+			env:   func(_, s string) []string { return []string{"ESC_MODE=openloop", "ESC_SECRET=" + s} },
+			plain: "ctor open[0]=ok\nctor opens=200\n",
+			fixed: "ctor open[0]=EACCES\nctor opens=200\n"},
+		// B3: the constructor removes the supervisor's int3 (page made
+		// RW, the original byte written back, page made RX again) and
+		// runs the program's loop itself: the process never leaves
+		// start-up, and still gets only its own files. mprotect RX of
+		// the executable's own text page is a map of the image's own file,
+		// which the window allows (ld.so does the same for text
+		// relocations); mprotect RW is not a loader operation at all.
+		{name: "int3-removed", flags: []string{"-p", "stdio"},
+			env:   func(_, s string) []string { return []string{"ESC_MODE=int3", "ESC_SECRET=" + s, eb} },
+			plain: "ctor entry=clean\nctor open=ok secret=top-secret\n",
+			fixed: "ctor entry=int3\nctor mprotect-rw=ok\nctor mprotect-rx=ok\nctor unbreak=ok\nctor open=EACCES\n"},
+		// B4: main() re-execs itself with LD_AUDIT naming a module the
+		// veil lets it read: ld.so cannot open it, says so and goes on.
+		{name: "ld-audit", flags: []string{"-p", "stdio exec"},
+			env: func(d, _ string) []string {
+				return []string{"ESC_MODE=audit", "ESC_AUDIT=" + filepath.Join(d, "audit.so")}
+			},
+			plain:  "first image\nAUDIT-MARKER\nsecond image ran\n",
+			fixed:  "first image\nsecond image ran\n",
+			stderr: "cannot be loaded as audit interface"},
+		// B5: with no writable unveil, main() copies attacker bytes
+		// (stdin) into a memfd (MFD_NOEXEC_SEAL, allowed under
+		// "stdio exec") and re-execs itself with LD_PRELOAD naming it;
+		// the preload's constructor would relabel socket and connect and
+		// reach the test's listener. It is not loaded.
+		{name: "memfd-preload", flags: []string{"-p", "stdio exec"},
+			env:    func(_, _ string) []string { return []string{"ESC_MODE=preload", "ESC_SO_FD=0"} },
+			stdin:  openFile(p.preload),
+			listen: true,
+			plain:  "first image memfd=ok\npreload ran\npreload relabel=none\npreload socket=ok\npreload connect=ok\nsecond image ran\n",
+			fixed:  "first image memfd=ok\nsecond image ran\n",
+			stderr: "from LD_PRELOAD cannot be preloaded"},
+		// B6: 50 re-execs, each image's constructor opening the secret:
+		// every image gets its own window, none grants the secret, and the
+		// chain completes.
+		{name: "exec-chain", flags: []string{"-p", "stdio exec"}, argv: []string{"50"},
+			env:   func(_, s string) []string { return []string{"ESC_MODE=chain", "ESC_SECRET=" + s} },
+			plain: chain("ok secret=top-secret"),
+			fixed: chain("EACCES")},
+	}
+}
+
+// TestSupervisorEscapeLoaderWindow: between an exec and the new image's
+// entry point the command's supervisor grants loader operations; code that
+// runs there (a DT_NEEDED library's constructor, LD_AUDIT and LD_PRELOAD
+// modules) must get only what the image's own loading needs: opens of
+// other files fail with EACCES, maps of them as code with EPERM.
+func TestSupervisorEscapeLoaderWindow(t *testing.T) {
+	requireSupervisor(t)
+	p := escapePrograms(t)
+	for _, c := range loaderCases(t, p) {
+		for _, side := range []string{"plain", "command"} {
+			t.Run(c.name+"/"+side, func(t *testing.T) {
+				t.Parallel()
+				dir := t.TempDir()
+				secret := secretDir(t, dir, p)
+				s := escSpec{argv: append([]string{p.victim}, c.argv...), env: c.env(dir, secret)}
+				if side == "command" {
+					s.pledge = append(append([]string{}, c.flags...), "-v", "r:"+dir)
+				}
+				if c.stdin != nil {
+					s.stdin = c.stdin(t)
+				}
+				var ln *net.TCPListener
+				if c.listen {
+					var err error
+					ln, err = net.ListenTCP("tcp4", &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1)})
+					if err != nil {
+						t.Fatal(err)
+					}
+					defer ln.Close()
+					tag := "2" // the loader tag, as the preload would pick
+					if side == "plain" {
+						tag = "none"
+					}
+					s.env = append(s.env, "ESC_CONNECT="+strconv.Itoa(ln.Addr().(*net.TCPAddr).Port), "ESC_TAG="+tag)
+				}
+				r := runEsc(t, s)
+				if side == "plain" {
+					r.want(t, 0, c.plain)
+				} else {
+					r.want(t, 0, c.fixed)
+					if c.stderr != "" && !strings.Contains(r.stderr, c.stderr) {
+						t.Errorf("ld.so should say %q:\n%s", c.stderr, r)
+					}
+				}
+				if ln != nil {
+					if connected := accepted(t, ln, side == "plain"); connected != (side == "plain") {
+						t.Errorf("listener connected=%v, want %v", connected, side == "plain")
+					}
+				}
+			})
+		}
+	}
+}
+
+// TestSupervisorEscapeLoaderWindowLibrary: the same window under the
+// library's exec supervisor. A child unveils what the victim needs,
+// pledges "stdio exec" with execpromises "stdio" and execs it. The
+// constructor's open of the secret fails with EACCES (B1), and a preload
+// handed in as a memfd is not loaded (B5; here the child itself makes the
+// memfd, and the preload would read the secret). Under the library a map
+// as code that the window refuses would kill (SIGSYS), as the execpromises
+// filter does; a refused open is EACCES.
+func TestSupervisorEscapeLoaderWindowLibrary(t *testing.T) {
+	requireSupervisor(t)
+	p := escapePrograms(t)
+	for _, tc := range []struct {
+		name         string
+		plain, fixed string
+	}{
+		{"open", "ctor open=ok secret=top-secret\nmain ran\n", "ctor open=EACCES\nmain ran\n"},
+		{"memfd-preload", "preload ran\npreload open=ok secret=top-secret\nsecond image ran\n", "second image ran\n"},
+	} {
+		for _, side := range []string{"plain", "sandboxed"} {
+			t.Run(tc.name+"/"+side, func(t *testing.T) {
+				t.Parallel()
+				// The child gets the directory from the environment
+				// (sandboxtest.TempDir's variable is shared by parallel
+				// subtests).
+				dir := os.Getenv(envLibraryDir)
+				if !sandboxtest.InChild() {
+					dir = t.TempDir()
+					secretDir(t, dir, p)
+				}
+				secret := filepath.Join(dir, "secret")
+				res := sandboxtest.Run(t, func() { libraryVictim(tc.name, side == "sandboxed", p, dir, secret) }, envLibraryDir+"="+dir)
+				want := tc.plain
+				if side == "sandboxed" {
+					want = tc.fixed
+				}
+				if res.Signal != 0 || res.ExitCode != 0 || res.Stdout != want {
+					t.Errorf("want exit 0 and stdout\n%s\ngot %s", want, res)
+				}
+			})
+		}
+	}
+}
+
+// envLibraryDir passes the secret directory to the child.
+const envLibraryDir = "COMPAT_ESCAPE_LIBRARY_DIR"
+
+// libraryVictim is the child of TestSupervisorEscapeLoaderWindowLibrary:
+// it sandboxes itself (when sandboxed) and execs the victim.
+func libraryVictim(name string, sandboxed bool, p escapeProgs, dir, secret string) {
+	fail := func(what string, err error) {
+		fmt.Printf("sandboxtest: setup=%s\n", sandboxtest.ErrnoName(err))
+		fmt.Fprintf(os.Stderr, "%s: %v\n", what, err)
+		os.Exit(3)
+	}
+	so, err := os.ReadFile(p.preload)
+	if err != nil {
+		fail("read preload", err)
+	}
+	if sandboxed {
+		for _, u := range []struct{ path, perm string }{
+			{"/usr", "rx"}, // the interpreter and libc (/lib64 and /lib are links into /usr)
+			{"/etc/ld.so.cache", "r"},
+			{filepath.Dir(p.victim), "rx"},
+			{dir, "r"},
+		} {
+			if err := pledge.Unveil(u.path, u.perm); err != nil {
+				fail("unveil "+u.path, err)
+			}
+		}
+		if err := pledge.Pledge("stdio exec", "stdio"); err != nil {
+			fail("pledge", err)
+		}
+	}
+	argv := []string{p.victim}
+	env := append(os.Environ(), "ESC_SECRET="+secret)
+	switch name {
+	case "open":
+		env = append(env, "ESC_MODE=open")
+	case "memfd-preload":
+		// memfd_create needs MFD_NOEXEC_SEAL once exec is promised; not
+		// close-on-exec: the victim's ld.so opens it by /proc/self/fd.
+		fd, err := unix.MemfdCreate("preload", unix.MFD_NOEXEC_SEAL)
+		if err != nil {
+			fail("memfd_create", err)
+		}
+		if _, err := unix.Write(fd, so); err != nil {
+			fail("write memfd", err)
+		}
+		argv = append(argv, "2")
+		env = append(env, "ESC_MODE=preload", fmt.Sprintf("LD_PRELOAD=/proc/self/fd/%d", fd))
+	}
+	os.Stdout.Sync()
+	fail("exec", syscall.Exec(p.victim, argv, env))
 }
