@@ -615,3 +615,329 @@ func libraryVictim(name string, sandboxed bool, p escapeProgs, dir, secret strin
 	os.Stdout.Sync()
 	fail("exec", syscall.Exec(p.victim, argv, env))
 }
+
+// ---- C: sendmsg with a destination -----------------------------------------
+
+// dgramTarget is a datagram socket the test binds (a path, or "@name" in
+// the abstract namespace) and reads without blocking.
+type dgramTarget struct {
+	name string
+	fd   int
+}
+
+func newDgramTarget(t *testing.T, name string) *dgramTarget {
+	t.Helper()
+	fd, err := unix.Socket(unix.AF_UNIX, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC|unix.SOCK_NONBLOCK, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { unix.Close(fd) })
+	if err := unix.Bind(fd, &unix.SockaddrUnix{Name: name}); err != nil {
+		t.Fatalf("bind %s: %v", name, err)
+	}
+	return &dgramTarget{name, fd}
+}
+
+// received is what arrived (sendmsg queues a unix datagram on the
+// receiver before it returns, so nothing can be late).
+func (d *dgramTarget) received() string {
+	buf := make([]byte, 64)
+	n, _, err := unix.Recvfrom(d.fd, buf, unix.MSG_DONTWAIT)
+	if err != nil {
+		return ""
+	}
+	return string(buf[:n])
+}
+
+// TestSupervisorEscapeSendmsg: a helper makes socketpair(AF_UNIX, TYPE)
+// and sendmsg()s from one end with msg_name set to a socket the test
+// bound. Under "stdio" a datagram pair is refused (EPERM and a line under
+// the command), so nothing arrives; with "unix" it arrives at a path, but
+// not at an abstract name bound outside the veil the command always sets
+// (Landlock scoping, EPERM), unless -V. Stream and seqpacket pairs stay
+// stdio: a stream pair refuses a destination (EISCONN), a seqpacket pair
+// ignores it and delivers to its peer. Plainly the datagram arrives.
+func TestSupervisorEscapeSendmsg(t *testing.T) {
+	requireSupervisor(t)
+	p := escapePrograms(t)
+	const (
+		sent     = "helper socketpair=ok\nhelper sendmsg=ok\nhelper peer=EAGAIN\n"
+		refused  = "helper socketpair=EPERM\n"
+		scoped   = "helper socketpair=ok\nhelper sendmsg=EPERM\nhelper peer=EAGAIN\n"
+		isconn   = "helper socketpair=ok\nhelper sendmsg=EISCONN\nhelper peer=EAGAIN\n"
+		toPeer   = "helper socketpair=ok\nhelper sendmsg=ok\nhelper peer=ok\n"
+		needUnix = `pledge: helper\[\d+\] socketpair\(AF_UNIX, SOCK_DGRAM\) needs promise "unix"`
+	)
+	for _, tc := range []struct {
+		name, typ string
+		abstract  bool
+		flags     []string // nil: plain
+		stdout    string
+		arrives   bool
+		lines     []string // nil: not checked (Landlock may add a line as root with audit on)
+	}{
+		{"dgram-path/plain", "dgram", false, nil, sent, true, nil},
+		{"dgram-abstract/plain", "dgram", true, nil, sent, true, nil},
+		{"dgram-path/stdio", "dgram", false, []string{"-p", "stdio"}, refused, false, []string{needUnix}},
+		{"dgram-abstract/stdio", "dgram", true, []string{"-p", "stdio"}, refused, false, []string{needUnix}},
+		{"dgram-path/unix", "dgram", false, []string{"-p", "stdio unix"}, sent, true, []string{}},
+		{"dgram-abstract/unix", "dgram", true, []string{"-p", "stdio unix"}, scoped, false, nil},
+		{"dgram-abstract/unix-no-veil", "dgram", true, []string{"-V", "-p", "stdio unix"}, sent, true, []string{}},
+		{"stream/plain", "stream", false, nil, isconn, false, nil},
+		{"stream/stdio", "stream", false, []string{"-p", "stdio"}, isconn, false, []string{}},
+		{"seqpacket/plain", "seqpacket", false, nil, toPeer, false, nil},
+		{"seqpacket/stdio", "seqpacket", false, []string{"-p", "stdio"}, toPeer, false, []string{}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			dir, err := os.MkdirTemp("", "esc") // short: sun_path has 108 bytes
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { os.RemoveAll(dir) })
+			name := filepath.Join(dir, "s")
+			if tc.abstract {
+				name = fmt.Sprintf("@landpledge-compat-%d-%s", os.Getpid(), strings.ReplaceAll(t.Name(), "/", "-"))
+			}
+			target := newDgramTarget(t, name)
+			r := runEsc(t, escSpec{pledge: tc.flags, argv: []string{p.helper, "sendmsg", tc.typ, name}})
+			r.want(t, 0, tc.stdout)
+			if tc.lines != nil {
+				r.wantLines(t, tc.lines...)
+			}
+			got, want := target.received(), ""
+			if tc.arrives {
+				want = "escaped"
+			}
+			if got != want {
+				t.Errorf("%s received %q, want %q\n%s", name, got, want, r)
+			}
+		})
+	}
+}
+
+// ---- D: clone(CLONE_UNTRACED) ----------------------------------------------
+
+// TestSupervisorEscapeCloneUntraced: clone(CLONE_UNTRACED) makes a child
+// the supervisor never sees: it would outlive the command (whose traced
+// descendants PTRACE_O_EXITKILL kills) and exec unsupervised. The child
+// of each case waits until its creator and the command are gone, then
+// writes "late" to an inherited pipe, which the test reads until every
+// holder is gone: no timing. Refused under "stdio proc" (EPERM and a
+// line), also when a constructor relabels clone during start-up (EPERM,
+// silently); fork, vfork and clone without the flag still work, and their
+// children die with the command. clone3 stays ENOSYS.
+func TestSupervisorEscapeCloneUntraced(t *testing.T) {
+	requireSupervisor(t)
+	p := escapePrograms(t)
+	untracedLine := `pledge: helper\[\d+\] clone\(CLONE_UNTRACED\) is not allowed by any promise`
+	type cloneCase struct {
+		name   string
+		argv   []string
+		env    []string
+		flags  []string // under the command (ESC_WATCH_PARENT=1, -N for the late pipe)
+		plain  string
+		plainL string // "late" written plainly
+		fixed  string
+		lines  []string
+	}
+	probe := program(t, envProbe)
+	cases := []cloneCase{
+		{name: "untraced", argv: []string{p.helper, "clone-untraced"}, flags: []string{"-p", "stdio proc"},
+			plain: "helper clone-untraced=ok\n", plainL: "late\n",
+			fixed: "helper clone-untraced=EPERM\n", lines: []string{untracedLine}},
+		{name: "untraced-exec", argv: []string{p.helper, "clone-untraced-exec", probe, "exit"}, flags: []string{"-p", "stdio proc exec"},
+			plain: "helper clone=ok\nhelper child=exit0\n",
+			fixed: "helper clone=EPERM\n", lines: []string{untracedLine}},
+		{name: "fork", argv: []string{p.helper, "fork"}, flags: []string{"-p", "stdio proc"},
+			plain: "helper fork=ok\n", plainL: "late\n", fixed: "helper fork=ok\n", lines: []string{}},
+		{name: "clone", argv: []string{p.helper, "clone"}, flags: []string{"-p", "stdio proc"},
+			plain: "helper clone=ok\n", plainL: "late\n", fixed: "helper clone=ok\n", lines: []string{}},
+		// The vfork child execs the helper to wait (a vfork child may
+		// only exec or exit): "exec" too.
+		{name: "vfork", argv: []string{p.helper, "vfork"}, flags: []string{"-p", "stdio proc exec"},
+			plain: "helper vfork=ok\n", plainL: "late\n", fixed: "helper vfork=ok\n", lines: []string{}},
+		{name: "clone3", argv: []string{p.helper, "clone3"}, flags: []string{"-p", "stdio proc"},
+			plain: "helper clone3=ok\n", fixed: "helper clone3=ENOSYS\n", lines: []string{}},
+	}
+	for _, tag := range relabelTags {
+		cases = append(cases, cloneCase{name: "relabelled/tag=" + tag, argv: []string{p.victim},
+			env:   []string{"ESC_MODE=relabel-clone", "ESC_TAG=" + tag},
+			flags: []string{"-p", "stdio proc"},
+			fixed: "ctor relabel=ok\nctor clone=EPERM\nmain ran\n", lines: []string{}})
+	}
+	cases = append(cases, cloneCase{name: "relabelled/plain", argv: []string{p.victim},
+		env:   []string{"ESC_MODE=relabel-clone", "ESC_TAG=none"},
+		plain: "ctor relabel=none\nctor clone=ok\nmain ran\n", plainL: "late\n"})
+	for _, c := range cases {
+		sides := []string{"plain", "command"}
+		switch {
+		case c.flags == nil:
+			sides = sides[:1]
+		case c.plain == "":
+			sides = sides[1:]
+		}
+		for _, side := range sides {
+			t.Run(c.name+"/"+side, func(t *testing.T) {
+				t.Parallel()
+				late := newLatePipe(t)
+				s := escSpec{argv: c.argv, env: append([]string{"ESC_LATE_FD=3"}, c.env...), extra: []*os.File{late.w}}
+				if side == "command" {
+					s.pledge = append([]string{"-N"}, c.flags...)
+					s.env = append(s.env, "ESC_WATCH_PARENT=1")
+				}
+				r := runEsc(t, s)
+				gotLate := late.read(t)
+				if side == "plain" {
+					r.want(t, 0, c.plain)
+					if gotLate != c.plainL {
+						t.Errorf("the child wrote %q after its creator was gone, want %q", gotLate, c.plainL)
+					}
+					return
+				}
+				r.want(t, 0, c.fixed)
+				r.wantLines(t, c.lines...)
+				if gotLate != "" {
+					t.Errorf("a child outlived the command and wrote %q", gotLate)
+				}
+			})
+		}
+	}
+}
+
+// ---- C and D under the library: conformance cases ---------------------------
+
+// sendmsgOp makes socketpair(AF_UNIX, typ) and sendmsg()s "escaped" from
+// one end to the datagram socket Pre bound at name (fixture-relative path,
+// or "@..." abstract) before the sandbox. It is ok when the data went
+// where the socket type sends it: to the named socket for a datagram pair,
+// to the pair's peer (the name ignored) for seqpacket; any other arrival
+// is an error.
+func sendmsgOp(typ int, name string, pairOnly bool) Op {
+	var target string
+	return Op{
+		Name: fmt.Sprintf("socketpair(AF_UNIX, %d); sendmsg to %s", typ, name),
+		Pre: func(fx *Fixture) error {
+			target = name
+			if strings.HasPrefix(name, "@") {
+				target = fmt.Sprintf("%s-%d", name, os.Getpid())
+			} // else relative to the fixture root, the working directory (sun_path is short)
+			fd, err := unix.Socket(unix.AF_UNIX, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC|unix.SOCK_NONBLOCK, 0)
+			if err != nil {
+				return err
+			}
+			fx.Fds["target"] = fd
+			return unix.Bind(fd, &unix.SockaddrUnix{Name: target})
+		},
+		Fn: func(fx *Fixture) error {
+			sv, err := unix.Socketpair(unix.AF_UNIX, typ|unix.SOCK_CLOEXEC, 0)
+			if err != nil || pairOnly {
+				return err
+			}
+			if err := unix.Sendmsg(sv[0], []byte("escaped"), nil, &unix.SockaddrUnix{Name: target}, 0); err != nil {
+				return err
+			}
+			buf := make([]byte, 16)
+			_, _, terr := unix.Recvfrom(fx.Fds["target"], buf, unix.MSG_DONTWAIT)
+			_, _, perr := unix.Recvfrom(sv[1], buf, unix.MSG_DONTWAIT)
+			switch {
+			case typ == unix.SOCK_DGRAM && terr == nil && perr != nil:
+				return nil
+			case typ == unix.SOCK_SEQPACKET && terr != nil && perr == nil:
+				return nil
+			}
+			return fmt.Errorf("arrived at the named socket: %v, at the peer: %v", terr == nil, perr == nil)
+		},
+	}
+}
+
+func escapeSendmsgCases() []Case {
+	return []Case{
+		// OpenBSD: sendmsg with an address under stdio alone is
+		// pledge_fail(EPERM, PLEDGE_INET), a kill (kern_pledge.c,
+		// pledge_sendit). Here the datagram socketpair is already refused.
+		{ID: "escape/sendmsg-name/dgram-path", Sandbox: pledged("stdio"), Op: sendmsgOp(unix.SOCK_DGRAM, "d/s", false), Plain: ok, OpenBSD: killed},
+		{ID: "escape/sendmsg-name/dgram-abstract", Sandbox: pledged("stdio"), Op: sendmsgOp(unix.SOCK_DGRAM, "@landpledge-compat-sendmsg", false), Plain: ok, OpenBSD: killed},
+		{ID: "escape/sendmsg-name/dgram-path-unix", Sandbox: pledged("stdio unix"), Op: sendmsgOp(unix.SOCK_DGRAM, "d/s", false), Plain: ok, OpenBSD: ok},
+		{ID: "escape/sendmsg-name/dgram-abstract-unix", Sandbox: pledged("stdio unix"), Op: sendmsgOp(unix.SOCK_DGRAM, "@landpledge-compat-sendmsg", false), Plain: ok, OpenBSD: ok},
+		// OpenBSD's socketpair is stdio whatever the type.
+		{ID: "escape/socketpair-dgram/stdio", Sandbox: pledged("stdio"), Op: sendmsgOp(unix.SOCK_DGRAM, "d/s", true), Plain: ok, OpenBSD: ok, Linux: killed},
+		{ID: "escape/socketpair-stream/stdio", Sandbox: pledged("stdio"), Op: sendmsgOp(unix.SOCK_STREAM, "d/s", true), Plain: ok, OpenBSD: ok},
+		{ID: "escape/socketpair-seqpacket/stdio", Sandbox: pledged("stdio"), Op: sendmsgOp(unix.SOCK_SEQPACKET, "d/s", true), Plain: ok, OpenBSD: ok},
+		// Connected stream and seqpacket pairs cannot address anything:
+		// the kernel refuses the name (EISCONN) or ignores it.
+		{ID: "escape/sendmsg-name/stream", Sandbox: pledged("stdio"), Op: sendmsgOp(unix.SOCK_STREAM, "d/s", false), Plain: "EISCONN", OpenBSD: killed, Linux: "EISCONN"},
+		{ID: "escape/sendmsg-name/seqpacket", Sandbox: pledged("stdio"), Op: sendmsgOp(unix.SOCK_SEQPACKET, "d/s", false), Plain: ok, OpenBSD: killed, Linux: ok},
+	}
+}
+
+// rawForkExit clones with flags (a fork: no CLONE_VM, no new stack); the
+// child exits 0 at once, running nothing but raw syscalls (nosplit: it
+// must not enter the Go runtime, whose other threads it lacks).
+//
+//go:nosplit
+func rawForkExit(flags uintptr) (int, syscall.Errno) {
+	pid, _, e := syscall.RawSyscall6(syscall.SYS_CLONE, flags, 0, 0, 0, 0, 0)
+	if e == 0 && pid == 0 {
+		syscall.RawSyscall(syscall.SYS_EXIT_GROUP, 0, 0, 0)
+	}
+	return int(pid), e
+}
+
+// cloneOp clones with flags|SIGCHLD and waits for the child.
+func cloneOp(flags uintptr) Op {
+	return simple(fmt.Sprintf("clone(%#x|SIGCHLD)", flags), func(*Fixture) error {
+		pid, e := rawForkExit(flags | uintptr(unix.SIGCHLD))
+		if e != 0 {
+			return e
+		}
+		var ws unix.WaitStatus
+		if _, err := unix.Wait4(pid, &ws, 0, nil); err != nil {
+			return fmt.Errorf("wait4: %v", err)
+		}
+		if ws.Signaled() || ws.ExitStatus() != 0 {
+			return fmt.Errorf("child: %v", ws)
+		}
+		return nil
+	})
+}
+
+// forkExecProbe runs the probe with args (the second one a fixture
+// path) through os/exec with extra clone flags (Go forks with
+// clone(CLONE_VM|CLONE_VFORK|CLONE_PIDFD|flags|SIGCHLD)).
+func forkExecProbe(flags uintptr, mode, name string) Op {
+	return simple(fmt.Sprintf("clone(%#x) and exec probe %s %s", flags, mode, name), func(fx *Fixture) error {
+		cmd := exec.Command(fx.path("d/x"), mode, fx.path(name))
+		cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+		cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: flags}
+		return cmd.Run()
+	})
+}
+
+func escapeCloneUntracedCases() []Case {
+	execReads := Sandbox{Pledges: []string{"stdio rpath proc exec"}, Exec: str("stdio")}
+	return []Case{
+		// OpenBSD has no CLONE_UNTRACED; its nearest equivalent, fork,
+		// is allowed under proc (and traced like any child).
+		{ID: "escape/clone-untraced/proc", Sandbox: pledged("stdio proc"), Op: cloneOp(unix.CLONE_UNTRACED), Plain: ok, OpenBSD: ok, Linux: killed},
+		{ID: "escape/clone-traced/proc", Sandbox: pledged("stdio proc"), Op: cloneOp(0), Plain: ok, OpenBSD: ok},
+		// Pledge("stdio proc exec", "stdio"): the untraced child's exec
+		// would get no execpromises filter (the supervisor injects it at
+		// exec stops it never sees).
+		{ID: "escape/clone-untraced/exec", Sandbox: Sandbox{Pledges: []string{"stdio proc exec"}, Exec: str("stdio")},
+			Op: forkExecProbe(unix.CLONE_UNTRACED, "exit", "d"), Plain: ok, OpenBSD: ok, Linux: killed},
+		// With rpath pledged, the untraced child's exec'd image would read
+		// under the pledger's promises; OpenBSD's forked child execs under
+		// the execpromises, and its open without rpath is killed.
+		{ID: "escape/clone-untraced/execpromises", Sandbox: execReads, Op: forkExecProbe(unix.CLONE_UNTRACED, "open", "d/f"),
+			Plain: ok, OpenBSD: "child:SIGSYS", Linux: killed},
+		// Traced, the exec'd probe runs under the execpromises: its open
+		// gets the table's EACCES (COMPAT.md, pledge section).
+		{ID: "escape/clone-traced/execpromises", Sandbox: execReads, Op: forkExecProbe(0, "open", "d/f"),
+			Plain: ok, OpenBSD: "child:SIGSYS", Linux: "child:EACCES"},
+	}
+}
+
+func TestEscapeSendmsgName(t *testing.T) { runCases(t, escapeSendmsgCases()) }
+
+func TestEscapeCloneUntraced(t *testing.T) { runCases(t, escapeCloneUntracedCases()) }
