@@ -166,7 +166,10 @@ func newRelabelWorld(t *testing.T) *relabelWorld {
 }
 
 // spec runs the victim in mode with the constructor's filter answering
-// tag ("none": no filter), under the command's flags (nil: plainly).
+// tag ("none": no filter), under the command's flags (nil: plainly). The
+// sandboxed runs pass -N so that the program keeps fd 3, the socket to
+// connect with: without it connect would fail on a closed descriptor and
+// hide whether the call itself was allowed.
 func (w *relabelWorld) spec(flags []string, mode, tag string, p escapeProgs) escSpec {
 	return escSpec{
 		pledge: flags,
