@@ -30,6 +30,7 @@ func allCases() []Case {
 		escapeUserfaultfdCases(), escapePersonalityCases(), escapeTIOCSTICases(), escapeMemfdExecCases(),
 		escapeKernelInterfacesCases(), escapeCloneNamespacesCases(), escapeRenameLinkCases(),
 		escapeSymlinkCases(), escapeDotdotCases(), escapeScopingCases(), escapeInheritedFdsCases(),
+		escapeSendmsgCases(), escapeCloneUntracedCases(),
 	}
 	tables = append(tables, archCases()...)
 	var all []Case

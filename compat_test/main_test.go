@@ -20,6 +20,7 @@ const (
 	envProbe     = "COMPAT_PROBE"     // testdata/probe.c, static and libc-free
 	envPledgeCmd = "COMPAT_PLEDGE"    // ../cmd/pledge
 	envFetchdemo = "COMPAT_FETCHDEMO" // ./fetchdemo
+	envEscape    = "COMPAT_ESCAPE"    // testdata/escape: a directory (supervisor_escape_build_test.go)
 )
 
 func TestMain(m *testing.M) {
@@ -45,6 +46,7 @@ func TestMain(m *testing.M) {
 	build(envFetchdemo, func() (string, error) {
 		return goBuild(dir, "fetchdemo", "./fetchdemo")
 	})
+	build(envEscape, func() (string, error) { return buildEscape(dir) })
 	code := m.Run()
 	os.RemoveAll(dir)
 	os.Exit(code)
