@@ -134,3 +134,13 @@ func (r *Ruleset) allowProcTask() error {
 	}
 	return r.addPathBeneath(procTask.fd, AccessFSReadDir, path)
 }
+
+// RestrictNeedsSignals reports whether RestrictSelf on ABI abi reaches the
+// other threads with libpsx (cgo builds before ABI 8): tkill(tid, 33) to
+// each thread and a listing of /proc/PID/task. A seccomp filter that does
+// not allow those kills the process in the middle of RestrictSelf, so a
+// caller under such a filter must not call it. Without cgo Go's runtime
+// signals its threads with tgkill to its own pid.
+func RestrictNeedsSignals(abi int) bool {
+	return psxReadsProcTask && RestrictFlags(abi)&unix.LANDLOCK_RESTRICT_SELF_TSYNC == 0
+}

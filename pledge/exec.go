@@ -90,7 +90,11 @@ func ensureSupervisor(p Promises) error {
 // tellSupervisor sends S the filter this process is about to load (before
 // it loads it, so S never judges with promises wider than the kernel's)
 // and the execpromises when they changed. Called with mu held.
-func tellSupervisor(promises *Promises, e Promises, eSet bool, violation seccomp.Action, flags uint) error {
+//
+// The execpromises filter has no path layer of its own (the supervisor
+// cannot give an exec'd image descriptors to name paths with): it decides
+// opens by their flags.
+func tellSupervisor(promises *Promises, pathLayer bool, e Promises, eSet bool, violation seccomp.Action, flags uint) error {
 	if sup == nil {
 		return nil
 	}
@@ -100,7 +104,7 @@ func tellSupervisor(promises *Promises, e Promises, eSet bool, violation seccomp
 		}
 	}
 	if promises != nil {
-		return sup.Self(sandbox.Policy{Promises: *promises, Violation: violation, Flags: flags})
+		return sup.Self(sandbox.Policy{Promises: *promises, Violation: violation, Flags: flags, PathLayer: pathLayer})
 	}
 	return nil
 }

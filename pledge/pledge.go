@@ -56,6 +56,19 @@ type State struct {
 	// start and best effort is on, or this architecture has none
 	// (errors.Is(err, unix.ENOSYS)); nil otherwise.
 	ExecErr error
+	// PathLayer is true when a path layer (Landlock) decides the path
+	// promises: OpenBSD's named paths (/dev/null, /etc/localtime, tty,
+	// getpw, dns, tmppath files) open by name, and other opens that the
+	// flags allow fail with EACCES by path. False without Landlock (or
+	// when the layer could not be stacked, PathErr): opens are then
+	// decided by their flags alone and the named paths need rpath/wpath.
+	PathLayer bool
+	// PathErr is why the last pledge has no path layer, nil when it has.
+	PathErr error
+	// Layers is the number of Landlock layers this package has enforced
+	// (the veil and the path layers; the kernel allows 16 in all,
+	// inherited ones included).
+	Layers int
 }
 
 // state is process-wide, like the kernel's: every goroutine sees one set of
@@ -197,24 +210,30 @@ func pledge(promises, execpromises *string) error {
 				state.ExecErr = err
 			}
 		}
-		sent := want
-		if err := tellSupervisor(&sent, exec, execSet, violation, flags); err != nil {
-			return fmt.Errorf("pledge %q: %w", *promises, err)
-		}
 		if !want.Has(promise.Unveil) {
 			// The veil must be in force before the filter takes the
-			// Landlock syscalls away.
-			if err := commitVeil(); err != nil {
+			// Landlock syscalls away. The named paths of this pledge
+			// bypass it, as on OpenBSD.
+			if err := commitVeil(namedRules(want, ^uint64(0))...); err != nil {
 				want &^= pathPromises
 				dropped = append(dropped, fmt.Errorf("the path promises dropped (the veil could not be enforced): %w", err))
 			}
 		}
-		if err := stackFilter(want, violation, flags); err != nil {
+		pathLayer, err := applyPathLayer(want)
+		if err != nil {
+			dropped = append(dropped, fmt.Errorf("opens are decided by their flags, not by path (no path layer): %w", err))
+		}
+		sent := want
+		if err := tellSupervisor(&sent, pathLayer, exec, execSet, violation, flags); err != nil {
 			return fmt.Errorf("pledge %q: %w", *promises, err)
 		}
+		if err := stackFilter(want, violation, flags, pathLayer); err != nil {
+			return fmt.Errorf("pledge %q: %w", *promises, err)
+		}
+		state.PathLayer = pathLayer
 		state.Pledged = true
 		state.Promises = want
-	} else if err := tellSupervisor(nil, exec, execSet, violation, flags); err != nil {
+	} else if err := tellSupervisor(nil, false, exec, execSet, violation, flags); err != nil {
 		return err
 	}
 	if execpromises != nil {
@@ -292,13 +311,13 @@ func errnoByName(name string) syscall.Errno {
 // filter already loaded; for all others it may allow, leaving the decision
 // to the earlier filter. That keeps each added filter small (the kernel
 // allows 32768 instructions over the whole stack).
-func stackFilter(p Promises, violation seccomp.Action, flags uint) error {
-	opts := promise.FilterOptions{Violation: violation}
+func stackFilter(p Promises, violation seccomp.Action, flags uint, pathLayer bool) error {
+	opts := promise.FilterOptions{Violation: violation, PathLayer: pathLayer}
 	if sup != nil {
 		// The exec supervisor decides the loader operations: for this
 		// process as the filter would without them, for exec'd images
 		// in their loader window.
-		opts = sandbox.Policy{Promises: p, Violation: violation, Flags: flags}.FilterOptions(0)
+		opts = sandbox.Policy{Promises: p, Violation: violation, Flags: flags, PathLayer: pathLayer}.FilterOptions(0)
 	}
 	full, err := promise.BuildFilter(seccomp.Native(), p, opts)
 	if err != nil {

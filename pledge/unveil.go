@@ -3,6 +3,8 @@ package pledge
 import (
 	"os"
 
+	"github.com/landpledge/landpledge/landlock"
+
 	"github.com/landpledge/landpledge/unveil"
 )
 
@@ -37,13 +39,27 @@ func Unveil(path, permissions string) error { return veil.Unveil(path, permissio
 // Unveil calls fail with EPERM) and, if anything was unveiled, enforces the
 // veil on every thread of the process. With nothing unveiled it only locks,
 // as on OpenBSD.
-func UnveilBlock() error { return commitVeil() }
+func UnveilBlock() error {
+	mu.Lock()
+	defer mu.Unlock()
+	return commitVeil()
+}
 
 // commitVeil is THE commit function shared by UnveilBlock and Pledge: if
 // anything was unveiled and the veil is not enforced yet, it builds the
-// Landlock ruleset and restricts every thread; in every case it locks
-// unveil. Safe to call more than once.
-func commitVeil() error { return veil.Commit() }
+// Landlock ruleset, with extra rules (the named paths of the pledge that
+// commits, which bypass unveil as on OpenBSD), and restricts every thread;
+// in every case it locks unveil. Safe to call more than once.
+func commitVeil(extra ...landlock.PathRule) error {
+	wasEnforced := veil.Status().Enforced
+	if err := veil.Commit(extra...); err != nil {
+		return err
+	}
+	if !wasEnforced && veil.Status().Enforced {
+		state.Layers++
+	}
+	return nil
+}
 
 // SetBestEffort chooses what happens on a kernel without Landlock: off (the
 // default) makes Unveil fail with ENOSYS; on makes Unveil and UnveilBlock

@@ -417,8 +417,12 @@ var promiseTable = join2(
 			// capability; uretprobe and uprobe are only called by the
 			// kernel's uprobe trampolines (and the kernel lets them pass
 			// seccomp since 6.13). A later Pledge needs seccomp and the
-			// no_new_privs prctls to stack a narrower filter.
-			calls("exit", "exit_group", "rt_sigreturn", "seccomp", "uretprobe", "uprobe"),
+			// no_new_privs prctls to stack a narrower filter, and the
+			// Landlock calls to stack a narrower path layer: each can only
+			// restrict the caller (a rule needs a descriptor the process
+			// already holds).
+			calls("exit", "exit_group", "rt_sigreturn", "seccomp", "uretprobe", "uprobe",
+				"landlock_create_ruleset", "landlock_add_rule", "landlock_restrict_self"),
 			oneOf("prctl", "PR_SET_NO_NEW_PRIVS, PR_GET_NO_NEW_PRIVS, PR_GET_SECCOMP, PR_SET_SECCOMP", 0, alwaysPrctls...),
 		)},
 		{need: Stdio, rules: join(
@@ -590,10 +594,7 @@ var promiseTable = join2(
 		// package signals each thread with tkill(tid, psxSignal). A tid
 		// cannot be checked against the process, so only the signal is:
 		// unveil keeps tkill with psx's signal and no other.
-		{need: Unveil, rules: join(
-			calls("landlock_create_ruleset", "landlock_add_rule", "landlock_restrict_self"),
-			[]sysRule{{name: "tkill", conds: []cond{eq32(1, psxSignal)}, doc: "psx's signal 33 only"}},
-		)},
+		{need: Unveil, rules: []sysRule{{name: "tkill", conds: []cond{eq32(1, psxSignal)}, doc: "psx's signal 33 only"}}},
 		// OpenBSD's unveil(2) resolves its path in the kernel; ours
 		// resolves it in user space (stat, readlink, getcwd), opens
 		// O_PATH descriptors for the Landlock rules, and lists the
@@ -640,7 +641,7 @@ var promiseNotes = map[Set]string{
 	Audio:     "nothing more on Linux: sound device ioctls are not allowed.",
 	Video:     "nothing more on Linux: video device ioctls are not allowed.",
 	Bpf:       "nothing more on Linux: OpenBSD's bpf is the packet-filter device; Linux bpf(2) is never allowed.",
-	Unveil:    "keeps the Landlock syscalls, so unveiling can continue, and tkill with signal 33, with which the psx package (cgo builds) runs landlock_restrict_self on every thread (a tid cannot be checked, so signal 33 can reach other processes of the user while unveil is held); and what user-space path resolution needs: the stat family, readlink, getcwd, O_PATH opens and listing directories (O_RDONLY|O_DIRECTORY opens, getdents64): metadata and names, never file content.",
+	Unveil:    "keeps tkill with signal 33, with which the psx package (cgo builds) runs landlock_restrict_self on every thread (a tid cannot be checked, so signal 33 can reach other processes of the user while unveil is held); and what user-space path resolution needs: the stat family, readlink, getcwd, O_PATH opens and listing directories (O_RDONLY|O_DIRECTORY opens, getdents64): metadata and names, never file content.",
 	Error:     "changes the action: violations return ENOSYS instead of killing.",
 	Disklabel: "nothing more on Linux: disk label ioctls are not allowed.",
 	Drm:       "nothing more on Linux: DRM ioctls are not allowed.",
@@ -728,6 +729,21 @@ var fallbacks = []fallback{
 	{0, sysRule{name: "open", conds: []cond{masked32(1, unix.O_CREAT|oTmpfile, 0)}, doc: "without O_CREAT: reads the path layer leaves to rpath, truncation without wpath"}, unix.EACCES, withLayer},
 	{0, sysRule{name: "pidfd_open", doc: "Go's os package probes pidfd support"}, unix.ENOSYS, anyLayer},
 	{Getpw, sysRule{name: "socket", conds: []cond{eq32(0, unix.AF_UNIX)}, doc: "AF_UNIX: nscd and systemd-userdb clients fall back to /etc files"}, unix.EACCES, anyLayer},
+	{DNS, sysRule{name: "socket", conds: []cond{eq32(0, unix.AF_UNIX)}, doc: "AF_UNIX: glibc's getaddrinfo asks nscd first, then reads /etc/hosts and asks DNS"}, unix.EACCES, anyLayer},
+}
+
+func init() {
+	// glibc stats its named files before reading them (nss_database
+	// reloads nsswitch.conf when its mtime changes, res_init does the same
+	// with resolv.conf): OpenBSD names the stat of resolv.conf too. A
+	// stat cannot be held to those paths, so under getpw and dns it is
+	// answered EACCES instead of the kill, and glibc goes on with the
+	// defaults and the files it opens (by name, with a path layer).
+	for _, p := range []Set{Getpw, DNS} {
+		for _, name := range []string{"stat", "lstat", "newfstatat", "statx"} {
+			fallbacks = append(fallbacks, fallback{p, sysRule{name: name, doc: "glibc stats nsswitch.conf and resolv.conf before reading them"}, unix.EACCES, anyLayer})
+		}
+	}
 }
 
 // loaderRules are what a dynamically linked program's start-up (ld.so)

@@ -196,7 +196,11 @@ func (s *State) Locked() bool {
 // no_new_privs first). Calling it again is a no-op once enforced; after a
 // failure it tries again. Without Landlock and with best effort on, it only
 // locks.
-func (s *State) Commit() error {
+//
+// extra are rules the caller adds to the veil's ruleset, masked to what it
+// handles (the named paths of the pledge that commits, which bypass unveil
+// on OpenBSD); Commit does not close their descriptors.
+func (s *State) Commit(extra ...landlock.PathRule) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.locked = true
@@ -214,7 +218,13 @@ func (s *State) Commit() error {
 		return err
 	}
 	defer prep.Close()
-	if err := prep.Enforce(); err != nil {
+	d := prep.Domain
+	for _, r := range extra {
+		if r.Access &= d.Attr.HandledAccessFS; r.Access != 0 {
+			d.Rules = append(d.Rules, r)
+		}
+	}
+	if err := d.Enforce(); err != nil {
 		return fmt.Errorf("unveil: %w", err)
 	}
 	s.plan, s.enforced = prep.Plan, true

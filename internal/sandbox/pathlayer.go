@@ -65,32 +65,34 @@ func layerHandled(p promise.Set, abi int) uint64 {
 
 // PathLayer is the Landlock layer of a pledge of promises p on ABI abi:
 // it handles what p does not allow everywhere and grants the named paths
-// of p their accesses. keep are rules the caller adds as they are (the
-// pledge command's loader files). It is nil when it would handle nothing
-// (p allows everything by path). The caller closes it (Domain.Close).
-func PathLayer(p promise.Set, abi int, keep ...landlock.PathRule) *landlock.Domain {
+// of p their accesses (named must hold them: opened for p or wider). keep
+// are rules the caller adds as they are (the pledge command's loader
+// files). It is nil when it would handle nothing (p allows everything by
+// path). Its rules' descriptors are named's and keep's.
+func PathLayer(p promise.Set, abi int, named *NamedFiles, keep ...landlock.PathRule) *landlock.Domain {
 	handled := layerHandled(p, abi)
 	if handled == 0 {
 		return nil
 	}
 	d := &landlock.Domain{Attr: landlock.RulesetAttr{HandledAccessFS: handled}}
-	d.Rules = append(NamedRules(p, handled), keep...)
+	d.Rules = append(named.Rules(p, handled), keep...)
 	return d
 }
 
-// NamedRules opens the named paths of p (promise.NamedPaths) O_PATH and
-// returns them as rules with their rights masked to handled, to a file's
-// rights on a non-directory, and merged per path. Missing paths are
-// skipped. The caller closes the descriptors.
-func NamedRules(p promise.Set, handled uint64) []landlock.PathRule {
-	var rules []landlock.PathRule
+// NamedFiles are the named paths of a promise set opened O_PATH once, so
+// that later, narrower pledges can build their layers from them: by then
+// the filter may allow no O_PATH open. Missing paths are skipped.
+type NamedFiles struct {
+	fds  map[string]int
+	dirs map[string]bool
+}
+
+// OpenNamed opens the named paths of p (promise.NamedPaths) O_PATH and
+// close-on-exec. The descriptors stay open until Close.
+func OpenNamed(p promise.Set) *NamedFiles {
+	n := &NamedFiles{fds: map[string]int{}, dirs: map[string]bool{}}
 	for _, np := range promise.NamedPaths(p) {
-		access := LandlockRights(np.Access) & handled
-		if access == 0 {
-			continue
-		}
-		if i := slices.IndexFunc(rules, func(r landlock.PathRule) bool { return r.Path == np.Path }); i >= 0 {
-			rules[i].Access |= access
+		if _, ok := n.fds[np.Path]; ok {
 			continue
 		}
 		fd, err := unix.Open(np.Path, unix.O_PATH|unix.O_CLOEXEC, 0)
@@ -102,8 +104,36 @@ func NamedRules(p promise.Set, handled uint64) []landlock.PathRule {
 			unix.Close(fd)
 			continue
 		}
-		if st.Mode&unix.S_IFMT != unix.S_IFDIR {
+		n.fds[np.Path], n.dirs[np.Path] = fd, st.Mode&unix.S_IFMT == unix.S_IFDIR
+	}
+	return n
+}
+
+// Close closes the descriptors.
+func (n *NamedFiles) Close() {
+	for _, fd := range n.fds {
+		unix.Close(fd)
+	}
+	clear(n.fds)
+}
+
+// Rules are the named paths of p that n holds, as rules with their rights
+// masked to handled, to a file's rights on a non-directory, and merged
+// per path. The descriptors remain n's.
+func (n *NamedFiles) Rules(p promise.Set, handled uint64) []landlock.PathRule {
+	var rules []landlock.PathRule
+	for _, np := range promise.NamedPaths(p) {
+		fd, ok := n.fds[np.Path]
+		access := LandlockRights(np.Access) & handled
+		if !n.dirs[np.Path] {
 			access &= landlock.AccessFSFile
+		}
+		if !ok || access == 0 {
+			continue
+		}
+		if i := slices.IndexFunc(rules, func(r landlock.PathRule) bool { return r.Path == np.Path }); i >= 0 {
+			rules[i].Access |= access
+			continue
 		}
 		rules = append(rules, landlock.PathRule{Fd: fd, Access: access, Path: np.Path})
 	}
@@ -128,10 +158,10 @@ func LayerKey(d *landlock.Domain) string {
 // StripPromiseRights narrows a veil's domain to promises p in place, for a
 // single layer that is both (the pledge command's): every rule loses the
 // rights a path layer for p would deny, but the rules keep says to leave
-// (the program's own loader files), and the named paths of p are added
-// with their rights within the veil's handled rights. Rules left empty
-// are dropped (and closed).
-func StripPromiseRights(d *landlock.Domain, p promise.Set, abi int, keep func(path string) bool) {
+// (the program's own loader files), and the named paths of p (from named)
+// are added with their rights within the veil's handled rights. Rules
+// left empty are dropped (and closed).
+func StripPromiseRights(d *landlock.Domain, p promise.Set, abi int, named *NamedFiles, keep func(path string) bool) {
 	strip := layerHandled(p, abi)
 	rules := d.Rules[:0]
 	for _, r := range d.Rules {
@@ -144,7 +174,7 @@ func StripPromiseRights(d *landlock.Domain, p promise.Set, abi int, keep func(pa
 		}
 		rules = append(rules, r)
 	}
-	d.Rules = append(rules, NamedRules(p, d.Attr.HandledAccessFS)...)
+	d.Rules = append(rules, named.Rules(p, d.Attr.HandledAccessFS)...)
 }
 
 // namedReads are the named paths a process may open for reading, when no
