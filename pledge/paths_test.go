@@ -302,4 +302,3 @@ func TestNamedPathsBypassVeil(t *testing.T) {
 		})
 	}
 }
-

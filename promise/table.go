@@ -622,16 +622,16 @@ func join2(groups ...[]grant) []grant {
 // promises without rules, why they grant nothing more. Rendered into
 // docs/promises.md next to the rules.
 var promiseNotes = map[Set]string{
-	Stdio: "with a path layer (Landlock), OpenBSD's named paths open by name (/dev/null, /etc/localtime, /usr/share/zoneinfo) and any other open that neither creates nor truncates fails with EACCES where OpenBSD kills; without Landlock opens are decided by their flags and those the promises do not allow fail with EACCES. newfstatat/statx with AT_EMPTY_PATH and a non-empty path stat any file. memfd_create needs MFD_NOEXEC_SEAL when exec is held.",
-	Tmppath: "with a path layer: create (O_CREAT, no O_TRUNC), read, write and unlink files in /tmp and below, not directories; without Landlock nothing more (seccomp cannot see that a path is in /tmp).",
+	Stdio:     "with a path layer (Landlock), OpenBSD's named paths open by name (/dev/null, /etc/localtime, /usr/share/zoneinfo) and any other open that neither creates nor truncates fails with EACCES where OpenBSD kills; without Landlock opens are decided by their flags and those the promises do not allow fail with EACCES. newfstatat/statx with AT_EMPTY_PATH and a non-empty path stat any file. memfd_create needs MFD_NOEXEC_SEAL when exec is held.",
+	Tmppath:   "with a path layer: create (O_CREAT, no O_TRUNC), read, write and unlink files in /tmp and below, not directories; without Landlock nothing more (seccomp cannot see that a path is in /tmp).",
 	Inet:      "the address of bind/connect/sendto is behind a pointer: any address of the allowed families.",
 	Mcast:     "only the multicast socket options; the socket itself needs inet.",
-	DNS: "Linux cannot hold lookups to port 53 (the address is behind a pointer): dns allows UDP/TCP client sockets of AF_INET/AF_INET6 and a NETLINK_ROUTE socket (glibc's getaddrinfo with AI_ADDRCONFIG); its files open by name with a path layer, else they need rpath.",
-	Getpw: "socket(AF_UNIX) (glibc's nscd and systemd-userdb clients) fails with EACCES instead of killing, so libc falls back to the files, which open by name with a path layer (else they need rpath).",
+	DNS:       "Linux cannot hold lookups to port 53 (the address is behind a pointer): dns allows UDP/TCP client sockets of AF_INET/AF_INET6 and a NETLINK_ROUTE socket (glibc's getaddrinfo with AI_ADDRCONFIG); its files open by name with a path layer, else they need rpath.",
+	Getpw:     "socket(AF_UNIX) (glibc's nscd and systemd-userdb clients) fails with EACCES instead of killing, so libc falls back to the files, which open by name with a path layer (else they need rpath).",
 	Sendfd:    "nothing more on Linux: SCM_RIGHTS travels in sendmsg's control message, behind a pointer; sendmsg is allowed under stdio.",
 	Recvfd:    "nothing more on Linux: SCM_RIGHTS travels in recvmsg's control message, behind a pointer; recvmsg is allowed under stdio.",
 	Tape:      "nothing more on Linux: tape ioctls are not allowed.",
-	Tty: "/dev/tty opens by name with a path layer; without Landlock it needs rpath/wpath.",
+	Tty:       "/dev/tty opens by name with a path layer; without Landlock it needs rpath/wpath.",
 	Proc:      "kill, tkill and signal queueing to any process; pidfd_open without proc fails with ENOSYS instead of killing (Go's os package probes it).",
 	Ps:        "nothing more on Linux: process information comes from /proc files, which need rpath.",
 	Vminfo:    "nothing more on Linux: sysinfo is under stdio; the rest is in /proc files, which need rpath.",
