@@ -78,15 +78,6 @@ func tracerPid() int {
 	return -1
 }
 
-func wantLines(t *testing.T, res *sandboxtest.Result, lines ...string) {
-	t.Helper()
-	for _, l := range lines {
-		if !strings.Contains("\n"+res.Stdout, "\n"+l+"\n") {
-			t.Errorf("missing line %q in:\n%s", l, res)
-		}
-	}
-}
-
 // TestExecpromisesCat: cat is exec'd by a process pledged "stdio rpath
 // proc exec prot_exec" with execpromises "stdio": its loader opens and maps
 // libc, then its own open of the file fails with EACCES (the table's answer

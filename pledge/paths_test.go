@@ -302,3 +302,12 @@ func TestNamedPathsBypassVeil(t *testing.T) {
 		})
 	}
 }
+
+func wantLines(t *testing.T, res *sandboxtest.Result, lines ...string) {
+	t.Helper()
+	for _, l := range lines {
+		if !strings.Contains("\n"+res.Stdout, "\n"+l+"\n") {
+			t.Errorf("missing line %q in:\n%s", l, res)
+		}
+	}
+}

@@ -34,6 +34,10 @@ type FilterOptions struct {
 	// promises do not allow fail with EACCES (OpenBSD may allow them by
 	// path).
 	PathLayer bool
+	// LayerAction, when nonzero, is returned instead of ALLOW for the
+	// opens that pass only for the path layer to decide (the pledge
+	// command traces them to report the ones Landlock refuses).
+	LayerAction seccomp.Action
 	// Pid is the process the "to itself" conditions of kill, tgkill,
 	// rt_sigqueueinfo, rt_tgsigqueueinfo and prlimit64 compare with;
 	// zero means os.Getpid(). The kernel reads these pids as pid_t in the
@@ -97,8 +101,12 @@ func BuildFilter(arch seccomp.Arch, p Set, opts FilterOptions) (*seccomp.Filter,
 	}
 	for _, g := range promiseTable {
 		if p.Has(g.need) && p&g.unless == 0 && g.mode.applies(opts.PathLayer) {
+			act := seccomp.ActAllow
+			if g.mode == withLayer && opts.LayerAction != 0 {
+				act = opts.LayerAction
+			}
 			for _, r := range g.rules {
-				b.add(r, seccomp.ActAllow)
+				b.add(r, act)
 			}
 		}
 	}

@@ -169,3 +169,17 @@ func PathLayerHandles(p Set) PathAccess {
 	}
 	return h
 }
+
+// Allowing is the promises that allow accesses a by path everywhere, for
+// messages ("needs promise rpath"): for each access the first promise of
+// the table that allows it. 0 when no promise does.
+func Allowing(a PathAccess) Set {
+	var p Set
+	for _, g := range pathGrants {
+		if a&g.access != 0 {
+			p |= g.need
+			a &^= g.access
+		}
+	}
+	return p
+}

@@ -7,53 +7,15 @@ import (
 	"strings"
 
 	"github.com/landpledge/landpledge/internal/ldso"
-	"github.com/landpledge/landpledge/pledge"
 )
 
-// promiseFile is one auto-unveil rule: a promise implies access to a path.
-type promiseFile struct {
-	Promise string
-	Perm    string
-	Paths   []string
-}
-
-// promiseFiles says which files a promise implies (OpenBSD lets these be
-// opened under the promise, bypassing unveil: REFERENCE §1; the rest is what
-// libc and Go read to do what the promise is for). Paths that do not exist
-// on the machine are skipped.
-var promiseFiles = []promiseFile{
-	{"stdio", "rw", []string{"/dev/null"}},
-	{"stdio", "r", []string{"/dev/zero", "/dev/urandom", "/etc/localtime", "/usr/share/zoneinfo"}},
-	{"dns", "r", []string{"/etc/resolv.conf", "/etc/hosts", "/etc/services", "/etc/protocols",
-		"/etc/nsswitch.conf", "/etc/gai.conf", "/etc/host.conf"}},
-	// The CA bundles Go's crypto/x509 and OpenSSL look for; /etc/ssl/certs
-	// holds symlinks into /usr/share/ca-certificates.
-	{"inet", "r", []string{"/etc/ssl/certs", "/etc/ssl/cert.pem", "/etc/pki/tls/certs",
-		"/etc/pki/ca-trust/extracted/pem", "/etc/ssl/ca-bundle.pem", "/usr/share/ca-certificates"}},
-	{"tty", "rw", []string{"/dev/tty"}},
-	{"tty", "r", []string{"/usr/share/terminfo", "/lib/terminfo", "/etc/terminfo"}},
-	{"tmppath", "rwc", []string{"/tmp"}},
-	{"getpw", "r", []string{"/etc/passwd", "/etc/group", "/etc/nsswitch.conf"}},
-}
-
-// autoUnveil returns what the program at path needs to start plus what the
-// promises imply, each with its reason. Errors resolving libraries are
-// returned with what was found; the caller reports them (the loader then
-// fails with its own message, inside the sandbox).
-func autoUnveil(path string, p pledge.Promises, env []string) ([]ldso.Need, error) {
-	needs, err := ldso.ProgramNeeds(path, env)
-	for _, pf := range promiseFiles {
-		q, perr := pledge.ParsePromises(pf.Promise)
-		if perr != nil || !p.Has(q) {
-			continue
-		}
-		for _, f := range pf.Paths {
-			if _, serr := os.Stat(f); serr == nil {
-				needs = append(needs, ldso.Need{Path: f, Perm: pf.Perm, Why: "promise " + pf.Promise})
-			}
-		}
-	}
-	return needs, err
+// autoUnveil returns what the program at path needs to start, each with
+// its reason: the promises' own files are the path layer's, named in the
+// promise table (promise/paths.go), not unveiled here. Errors resolving
+// libraries are returned with what was found; the caller reports them
+// (the loader then fails with its own message, inside the sandbox).
+func autoUnveil(path string, env []string) ([]ldso.Need, error) {
+	return ldso.ProgramNeeds(path, env)
 }
 
 // execNeeds returns what the files unveiled with "x" need to start (their

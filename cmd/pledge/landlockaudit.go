@@ -63,11 +63,13 @@ func landlockLogFlags(abi int) uint32 {
 // landlockAudit reads the Landlock denial records of one program and its
 // descendants from the audit multicast group and prints a line for each.
 type landlockAudit struct {
-	f      *os.File
-	print  func(line string)
-	marker string // the text of finish's AUDIT_USER record
-	prog   atomic.Int64
-	done   chan struct{}
+	f        *os.File
+	print    func(line string)
+	who      *denialWho
+	reported *reportedDenials
+	marker   string // the text of finish's AUDIT_USER record
+	prog     atomic.Int64
+	done     chan struct{}
 
 	// Owned by the reader goroutine.
 	ours    map[string]bool // Landlock domain ids created by the program
@@ -89,7 +91,9 @@ const maxPendingEvents = 256
 // startLandlockAudit joins the audit group and starts reading, or returns
 // nil when the records cannot be read here: no CAP_AUDIT_READ, or the
 // kernel's audit is disabled (then --verbose says why).
-func startLandlockAudit(verbose bool, print func(string)) *landlockAudit {
+// who attributes a denial to the veil or to the promises.
+// reported are the refusals already reported from their own stops.
+func startLandlockAudit(verbose bool, who *denialWho, reported *reportedDenials, print func(string)) *landlockAudit {
 	if on, err := auditEnabled(); err == nil && !on {
 		if verbose {
 			warn("Landlock denials are not reported: the kernel's audit is disabled (auditctl -e 1 enables it)")
@@ -110,12 +114,14 @@ func startLandlockAudit(verbose bool, print func(string)) *landlockAudit {
 		return nil
 	}
 	a := &landlockAudit{
-		f:       os.NewFile(uintptr(fd), "audit"), // non-blocking: the poller gives it deadlines
-		print:   print,
-		marker:  "landpledge-drain-" + strconv.Itoa(os.Getpid()),
-		done:    make(chan struct{}),
-		ours:    map[string]bool{},
-		pending: map[string]*auditEvent{},
+		f:        os.NewFile(uintptr(fd), "audit"), // non-blocking: the poller gives it deadlines
+		print:    print,
+		who:      who,
+		reported: reported,
+		marker:   "landpledge-drain-" + strconv.Itoa(os.Getpid()),
+		done:     make(chan struct{}),
+		ours:     map[string]bool{},
+		pending:  map[string]*auditEvent{},
 	}
 	go a.read()
 	return a
@@ -246,8 +252,9 @@ func (a *landlockAudit) flush(serial string) {
 		}
 	}
 	for _, d := range ev.denials {
-		if a.ours[d["domain"]] {
-			a.print(describeDenial(d, ev.syscall))
+		path, _ := auditString(d["path"])
+		if a.ours[d["domain"]] && !a.reported.has(ev.syscall["pid"], path) {
+			a.print(describeDenial(d, ev.syscall, a.who))
 		}
 	}
 }
@@ -312,13 +319,16 @@ func auditString(v string) (string, bool) {
 // after the process has exited); the path is the kernel's, already
 // resolved (nothing is read from the target); the permission is the one
 // unveil letter (or letters) granting the blocked rights, from unveil's
-// permission table.
-func describeDenial(d, sc map[string]string) string {
-	who := "?[?]"
+// permission table, or, where the veil grants them and the path layer
+// refused them, the promise that would (who):
+//
+//	cat[4242] openat "/etc/hostname" denied: needs promise "rpath"
+func describeDenial(d, sc map[string]string, who *denialWho) string {
+	proc := "?[?]"
 	call := "?"
 	if sc != nil {
 		comm, _ := auditString(sc["comm"])
-		who = comm + "[" + sc["pid"] + "]"
+		proc = comm + "[" + sc["pid"] + "]"
 		if nr, err := strconv.ParseUint(sc["syscall"], 10, 32); err == nil {
 			var args [6]uint64
 			for i := range 4 {
@@ -332,10 +342,29 @@ func describeDenial(d, sc map[string]string) string {
 		}
 	}
 	obj := ""
-	if p, ok := auditString(d["path"]); ok {
-		obj = " " + strconv.Quote(p)
+	path, ok := auditString(d["path"])
+	if ok {
+		obj = " " + strconv.Quote(path)
 	}
-	return fmt.Sprintf("%s %s%s denied: %s", who, call, obj, denialReason(d["blockers"]))
+	reason := denialReason(d["blockers"])
+	if r := who.reason(path, blockedRights(d["blockers"])); ok && r != "" {
+		reason = r
+	}
+	return fmt.Sprintf("%s %s%s denied: %s", proc, call, obj, reason)
+}
+
+// blockedRights are the filesystem rights of a blockers= list; 0 when it
+// names anything else too.
+func blockedRights(blockers string) uint64 {
+	var rights uint64
+	for _, b := range strings.Split(blockers, ",") {
+		r := fsRight(b)
+		if r == 0 {
+			return 0
+		}
+		rights |= r
+	}
+	return rights
 }
 
 // denialReason explains a blockers= list ("fs.read_file,fs.write_file"):

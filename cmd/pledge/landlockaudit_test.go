@@ -44,7 +44,7 @@ func TestDescribeDenial(t *testing.T) {
 			`m[12184] mount denied: by the veil (fs.change_topology)`},
 	}
 	for _, c := range cases {
-		if got := describeDenial(auditFields(c.access), c.sc); got != c.want {
+		if got := describeDenial(auditFields(c.access), c.sc, nil); got != c.want {
 			t.Errorf("describeDenial(%s)\n got %s\nwant %s", c.access, got, c.want)
 		}
 	}

@@ -24,9 +24,9 @@ import (
 
 	"github.com/landpledge/landpledge/internal/sandbox"
 	"github.com/landpledge/landpledge/internal/supervise"
+	"github.com/landpledge/landpledge/landlock"
 	"github.com/landpledge/landpledge/pledge"
 	"github.com/landpledge/landpledge/seccomp"
-	"github.com/landpledge/landpledge/unveil"
 )
 
 func main() {
@@ -93,14 +93,17 @@ func supervised(c *config, have map[string]error) int {
 	// conditions name the program's pid, unknown until the fork), while
 	// the veil is planned and the program execs; the first stop only
 	// patches the pid in.
+	// With Landlock the program's domain holds the path layer of its
+	// promises (paths.go), and the filter leaves named paths to it.
+	layered := have["unveil"] == nil
 	filterc := make(chan compiledFilter, 1)
 	if filtered {
-		go func() { filterc <- compileFilter(c, p) }()
+		go func() { filterc <- compileFilter(c, p, layered) }()
 	}
 	filter := sync.OnceValue(func() compiledFilter { return <-filterc })
 	env := os.Environ()
 	var prog string
-	var veil *unveil.Prepared
+	var ll *landlockPlan
 	code := 0
 	err = inRoot(c.Chroot, func() error {
 		var err error
@@ -111,14 +114,12 @@ func supervised(c *config, have map[string]error) int {
 			}
 			return fmt.Errorf("%s: %w", c.Argv[0], unwrapExecErr(err))
 		}
-		if !c.NoUnveil && have["unveil"] == nil {
-			veil, err = planVeil(c, prog, p, env)
+		if layered {
+			ll, err = planLandlock(c, prog, p, env, pledge.UnveilStatus().ABI)
 		}
 		return err
 	})
-	if veil != nil {
-		defer veil.Close()
-	}
+	defer ll.close()
 	if err != nil {
 		warn("%v", err)
 		return max(code, exCannotRun)
@@ -151,6 +152,24 @@ func supervised(c *config, have map[string]error) int {
 			return supervise.Deny
 		},
 	}
+	// Opens the path layer refused, reported from their own stops (the
+	// audit reader then skips them).
+	var reported reportedDenials
+	decider.OnLayerDenied = func(st *supervise.Stop) supervise.Verdict {
+		var who *denialWho
+		if ll != nil {
+			who = ll.who
+		}
+		line, path, promised := layerDenial(st, who)
+		reported.add(st.Tgid, path)
+		if !c.Quiet && (!st.Starting || c.Verbose || c.Kill) {
+			warn("%s", line)
+		}
+		if c.Kill && promised {
+			return supervise.Kill
+		}
+		return supervise.Deny
+	}
 	// The loader window of every image the program execs is computed
 	// from the command's own environment, never from the one a program
 	// passes to execve.
@@ -182,19 +201,19 @@ func supervised(c *config, have map[string]error) int {
 	// supervisor's are, so they never interleave.
 	var audit *landlockAudit
 	var logFlags uint32
-	if veil != nil && !c.Quiet {
-		if audit = startLandlockAudit(c.Verbose, func(l string) { warn("%s", l) }); audit != nil {
+	var domain *landlock.Domain
+	if ll != nil {
+		domain = ll.domain
+	}
+	if domain != nil && !c.Quiet {
+		if audit = startLandlockAudit(c.Verbose, ll.who, &reported, func(l string) { warn("%s", l) }); audit != nil {
 			defer audit.finish() // after the program's exit: its last denials
-			logFlags = landlockLogFlags(veil.ABI)
+			logFlags = landlockLogFlags(ll.abi)
 		}
 	}
 	cfg.Started = func(pid int) { audit.setProgram(pid) }
 	cfg.Setup = func(pid int) (any, error) {
-		defer func() {
-			if veil != nil {
-				veil.Close() // the program had its own copies, closed in it by now
-			}
-		}()
+		defer ll.close() // the program had its own copies, closed in it by now
 		proc := &sandbox.Proc{}
 		var prog seccomp.Program
 		if filtered {
@@ -206,7 +225,7 @@ func supervised(c *config, have map[string]error) int {
 			proc.Layers = []sandbox.Layer{layer}
 			prog = layer.Loaded
 		}
-		if err := setUp(c, pid, sandboxFor(c, veil, prog, logFlags)); err != nil {
+		if err := setUp(c, pid, sandboxFor(c, domain, prog, logFlags)); err != nil {
 			return nil, err
 		}
 		proc.Image = images.ImageOf(pid)

@@ -11,8 +11,10 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/landpledge/landpledge/internal/ldso"
 	"github.com/landpledge/landpledge/internal/sandbox"
 	"github.com/landpledge/landpledge/internal/supervise"
+	"github.com/landpledge/landpledge/landlock"
 	"github.com/landpledge/landpledge/pledge"
 	"github.com/landpledge/landpledge/promise"
 	"github.com/landpledge/landpledge/seccomp"
@@ -39,8 +41,8 @@ type compiledFilter struct {
 // killed outright rather than traced: their numbers mean other syscalls,
 // so neither a report nor an EPERM would be about what was asked, and -k
 // relies on that kill (Compiled.KillNr).
-func compileFilter(c *config, p promise.Set) compiledFilter {
-	comp, err := sandbox.Compile(sandbox.Policy{Promises: p, Report: true})
+func compileFilter(c *config, p promise.Set, pathLayer bool) compiledFilter {
+	comp, err := sandbox.Compile(sandbox.Policy{Promises: p, Report: true, PathLayer: pathLayer})
 	if err != nil {
 		return compiledFilter{err: fmt.Errorf("%q: %w", c.Promises, err)}
 	}
@@ -79,9 +81,10 @@ func inRoot(dir string, fn func() error) error {
 // planVeil unveils the automatic paths and the -v paths in an unveil
 // state of its own and prepares (without enforcing) what committing it
 // would enforce: the same engine as pledge.Unveil and pledge.UnveilBlock.
-// nil when nothing is unveiled.
-func planVeil(c *config, prog string, p pledge.Promises, env []string) (*unveil.Prepared, error) {
-	auto, err := autoUnveil(prog, p, env)
+// It also returns what the loaders need (the automatic paths). nil when
+// nothing is unveiled.
+func planVeil(c *config, prog string, env []string) (*unveil.Prepared, []ldso.Need, error) {
+	auto, err := autoUnveil(prog, env)
 	if err != nil && c.Verbose {
 		warn("auto-unveil: %v", err)
 	}
@@ -98,25 +101,17 @@ func planVeil(c *config, prog string, p pledge.Promises, env []string) (*unveil.
 	veil := unveil.New()
 	for _, u := range unveilPlan(c.Unveils, auto) {
 		if err := veil.Unveil(u.Path, u.Perm); err != nil {
-			return nil, fmt.Errorf("unveil(%q, %q): %w", u.Path, u.Perm, err)
+			return nil, nil, fmt.Errorf("unveil(%q, %q): %w", u.Path, u.Perm, err)
 		}
 	}
 	prep, err := veil.Prepare()
 	if errors.Is(err, unveil.ErrNothingUnveiled) {
-		return nil, nil
+		return nil, auto, nil
 	}
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	// The program inherits the rule fds (Setup closes them in it): clear
-	// close-on-exec. Nothing else is exec'd by the command meanwhile.
-	for _, r := range prep.Rules {
-		if _, err := unix.FcntlInt(uintptr(r.Fd), unix.F_SETFD, 0); err != nil {
-			prep.Close()
-			return nil, fmt.Errorf("fcntl(F_SETFD) %s: %w", r.Path, err)
-		}
-	}
-	return prep, nil
+	return prep, auto, nil
 }
 
 func permOrNone(p string) string {
@@ -126,9 +121,11 @@ func permOrNone(p string) string {
 	return p
 }
 
-// sandboxFor is what Setup applies to the program at its first stop;
-// restrictFlags are the landlock_restrict_self flags (landlockLogFlags).
-func sandboxFor(c *config, veil *unveil.Prepared, filter seccomp.Program, restrictFlags uint32) *sandbox.Sandbox {
+// sandboxFor is what Setup applies to the program at its first stop: the
+// Landlock domain d (the veil and the path layer in one, pathDomain), the
+// descriptor and resource settings, the filter; restrictFlags are the
+// landlock_restrict_self flags (landlockLogFlags).
+func sandboxFor(c *config, d *landlock.Domain, filter seccomp.Program, restrictFlags uint32) *sandbox.Sandbox {
 	sb := &sandbox.Sandbox{Filter: filter}
 	if !c.KeepFds {
 		sb.CloseFrom = 3
@@ -139,10 +136,10 @@ func sandboxFor(c *config, veil *unveil.Prepared, filter seccomp.Program, restri
 	if c.Nice {
 		sb.Nice = 19 // the lowest priority (setpriority(2))
 	}
-	if veil != nil {
-		d := veil.Domain
-		d.RestrictFlags = restrictFlags
-		sb.Landlock = &d
+	if d != nil {
+		dd := *d
+		dd.RestrictFlags = restrictFlags
+		sb.Landlock = &dd
 	}
 	return sb
 }

@@ -48,6 +48,10 @@ type Decider struct {
 	// violation action, Policy.Report) and returns Deny or Kill; nil
 	// denies.
 	OnViolation func(st *supervise.Stop) supervise.Verdict
+	// OnLayerDenied is told of an open the path layer refused (EACCES)
+	// that the filter traced for it (Policy.Report) and returns Deny (the
+	// EACCES stays) or Kill; nil leaves the EACCES.
+	OnLayerDenied func(st *supervise.Stop) supervise.Verdict
 
 	mu    sync.Mutex
 	named map[promise.Set]*namedReads // by promise set, resolved once
@@ -78,8 +82,18 @@ func (d *Decider) plainAnswer(proc *Proc, st *supervise.Stop) supervise.Decision
 		act = stack(proc.Layers, data, plain)
 	}
 	dec := d.answer(act, st)
+	killNr := d.killNr(proc.Layers)
 	if dec.Verdict == supervise.Kill {
-		dec.KillNr = d.killNr(proc.Layers)
+		dec.KillNr = killNr
+	}
+	if at := dec.AtExit; at != nil {
+		dec.AtExit = func(pid int, rval int64) supervise.Decision {
+			r := at(pid, rval)
+			if r.Verdict == supervise.Kill {
+				r.KillNr = killNr
+			}
+			return r
+		}
 	}
 	return dec
 }
@@ -100,8 +114,11 @@ func (d *Decider) loaderOp(proc *Proc, st *supervise.Stop) (supervise.Decision, 
 		if img == nil && named == nil {
 			return supervise.Decision{}, false
 		}
-		check := func(pid, fd int) supervise.Decision {
-			p, f := strconv.Itoa(pid), strconv.Itoa(fd)
+		check := func(pid int, rval int64) supervise.Decision {
+			if rval < 0 {
+				return supervise.Decision{Verdict: supervise.Allow} // nothing was opened
+			}
+			p, f := strconv.Itoa(pid), strconv.FormatInt(rval, 10)
 			switch {
 			case img != nil && img.hasFd(p, f), named != nil && named.has(p, f):
 				return supervise.Decision{Verdict: supervise.Allow}
@@ -112,7 +129,7 @@ func (d *Decider) loaderOp(proc *Proc, st *supervise.Stop) (supervise.Decision, 
 			}
 			return d.plainAnswer(proc, st)
 		}
-		return supervise.Decision{Verdict: supervise.Allow, CheckFd: check}, true
+		return supervise.Decision{Verdict: supervise.Allow, AtExit: check}, true
 	}
 	if img != nil {
 		return img.grant(d.Arch, st)
@@ -164,6 +181,16 @@ func (d *Decider) answer(act seccomp.Action, st *supervise.Stop) supervise.Decis
 	switch {
 	case act == seccomp.ActAllow || act&unix.SECCOMP_RET_ACTION_FULL == seccomp.ActLog:
 		return supervise.Decision{Verdict: supervise.Allow}
+	case act == actLayer:
+		// The path layer decides; a refusal (EACCES) is reported like a
+		// violation, and killed for under -k.
+		at := func(_ int, rval int64) supervise.Decision {
+			if rval != -int64(unix.EACCES) || d.OnLayerDenied == nil {
+				return supervise.Decision{Verdict: supervise.Allow}
+			}
+			return supervise.Decision{Verdict: d.OnLayerDenied(st), Errno: unix.EACCES}
+		}
+		return supervise.Decision{Verdict: supervise.Allow, AtExit: at}
 	case act == actViolation:
 		v := supervise.Deny
 		if d.OnViolation != nil {

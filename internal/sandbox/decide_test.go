@@ -69,7 +69,7 @@ func TestDecideIgnoresTags(t *testing.T) {
 			for _, c := range cases {
 				before := violations
 				dec := d.Seccomp(c.st)
-				if dec.Verdict != c.verdict || (violations > before) != c.violation || (dec.CheckFd != nil) != c.checkFd || dec.Errno != c.errno {
+				if dec.Verdict != c.verdict || (violations > before) != c.violation || (dec.AtExit != nil) != c.checkFd || dec.Errno != c.errno {
 					t.Errorf("tag %d starting=%v %s: %+v (violation reported: %v), want verdict %v violation %v checkFd %v errno %v",
 						tag, starting, c.name, dec, violations > before, c.verdict, c.violation, c.checkFd, c.errno)
 				}

@@ -17,11 +17,15 @@ import (
 const (
 	violationTag uint16 = 1
 	loaderTag    uint16 = 2
+	layerTag     uint16 = 3
 )
 
 var (
 	actViolation = seccomp.ActTrace(violationTag)
 	actLoader    = seccomp.ActTrace(loaderTag)
+	// actLayer: an open that passes for the path layer to decide, traced
+	// under Report so that a refusal can be reported.
+	actLayer = seccomp.ActTrace(layerTag)
 )
 
 // Policy is what one filter of a supervised process does.
@@ -52,6 +56,7 @@ func (p Policy) options(pid int, loader bool) promise.FilterOptions {
 	o := promise.FilterOptions{Violation: p.Violation, Pid: pid, PathLayer: p.PathLayer}
 	if p.Report {
 		o.Violation = actViolation
+		o.LayerAction = actLayer
 	}
 	if loader {
 		o.Loader = actLoader

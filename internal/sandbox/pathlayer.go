@@ -75,7 +75,12 @@ func PathLayer(p promise.Set, abi int, named *NamedFiles, keep ...landlock.PathR
 		return nil
 	}
 	d := &landlock.Domain{Attr: landlock.RulesetAttr{HandledAccessFS: handled}}
-	d.Rules = append(named.Rules(p, handled), keep...)
+	d.Rules = named.Rules(p, handled)
+	for _, r := range keep {
+		if r.Access &= handled; r.Access != 0 {
+			d.Rules = append(d.Rules, r)
+		}
+	}
 	return d
 }
 
@@ -160,19 +165,18 @@ func LayerKey(d *landlock.Domain) string {
 // rights a path layer for p would deny, but the rules keep says to leave
 // (the program's own loader files), and the named paths of p (from named)
 // are added with their rights within the veil's handled rights. Rules
-// left empty are dropped (and closed).
+// left empty are dropped; every descriptor stays its owner's (the veil's,
+// named's), to close.
 func StripPromiseRights(d *landlock.Domain, p promise.Set, abi int, named *NamedFiles, keep func(path string) bool) {
 	strip := layerHandled(p, abi)
-	rules := d.Rules[:0]
+	var rules []landlock.PathRule
 	for _, r := range d.Rules {
 		if !keep(r.Path) {
 			r.Access &^= strip
 		}
-		if r.Access == 0 {
-			unix.Close(r.Fd)
-			continue
+		if r.Access != 0 {
+			rules = append(rules, r)
 		}
-		rules = append(rules, r)
 	}
 	d.Rules = append(rules, named.Rules(p, d.Attr.HandledAccessFS)...)
 }
@@ -243,4 +247,16 @@ func (n *namedReads) has(pid, fd string) bool {
 		}
 	}
 	return false
+}
+
+// AccessOf is the promise.PathAccess that Landlock rights are (the inverse
+// of LandlockRights), for explaining a denial.
+func AccessOf(rights uint64) promise.PathAccess {
+	var a promise.PathAccess
+	for _, pr := range pathRights {
+		if rights&pr.rights != 0 {
+			a |= pr.access
+		}
+	}
+	return a
 }

@@ -54,7 +54,7 @@ func Attach(pid int, cfg Config) (*Attached, error) {
 		tgid:     map[int]int{},
 		stopped:  map[int]bool{},
 		pending:  map[int]bool{},
-		checking: map[int]func(pid, fd int) Decision{},
+		checking: map[int]func(pid int, rval int64) Decision{},
 		outlive:  true,
 	}
 	gone := map[int]bool{}

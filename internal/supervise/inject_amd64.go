@@ -196,18 +196,21 @@ func ptraceSingleStep(tid int) error {
 	return nil
 }
 
-// undoFd closes fd in tid, stopped at the syscall-exit-stop of the call
-// that returned it, and makes that call return -errno instead: the close
-// is injected (the thread is stopped where the tracer's registers are the
-// ones user mode gets), then the saved registers come back with rax set.
-func undoFd(tid, fd int, errno unix.Errno) error {
+// replaceResult makes the call tid is at the syscall-exit-stop of return
+// -errno instead of rval, closing first in the tracee the descriptor rval
+// is when non-negative: the close is injected (the thread is stopped where
+// the tracer's registers are the ones user mode gets), then the saved
+// registers come back with rax set.
+func replaceResult(tid int, rval int64, errno unix.Errno) error {
 	in, err := NewInjector(tid)
 	if err != nil {
 		return err
 	}
-	if _, err := in.Syscall(unix.SYS_CLOSE, uint64(fd)); err != nil {
-		in.Restore()
-		return fmt.Errorf("close(%d): %w", fd, err)
+	if rval >= 0 {
+		if _, err := in.Syscall(unix.SYS_CLOSE, uint64(rval)); err != nil {
+			in.Restore()
+			return fmt.Errorf("close(%d): %w", rval, err)
+		}
 	}
 	in.saved.Rax = uint64(-int64(errno))
 	return in.Restore()

@@ -29,8 +29,8 @@ func (in *Injector) Syscall(nr uintptr, args ...uint64) (uint64, error) { return
 // Restore fails: see errNoInject.
 func (in *Injector) Restore() error { return errNoInject }
 
-// undoFd fails: see errNoInject (the caller then kills the process).
-func undoFd(tid, fd int, errno unix.Errno) error { return errNoInject }
+// replaceResult fails: see errNoInject (the caller then kills the process).
+func replaceResult(tid int, rval int64, errno unix.Errno) error { return errNoInject }
 
 // injectKill fails: see errNoInject (the caller then kills the process).
 func injectKill(tid int, nr uint64) error { return errNoInject }

@@ -75,15 +75,16 @@ type Decision struct {
 	Verdict Verdict
 	// Errno is what a Deny makes the call return (EPERM when zero).
 	Errno unix.Errno
-	// CheckFd, with Allow, is called when the call returns a descriptor
-	// (at its syscall-exit-stop, the thread still stopped) and decides
-	// whether it stays: Allow keeps it; Deny closes it in the tracee and
-	// makes the call return -Errno instead; Kill closes it and kills the
-	// process (with KillNr: by injecting that call, which the filters
-	// kill). Only for calls that return a new fd and only where no other
-	// thread shares the fd table, or the descriptor could be used before
-	// it is checked.
-	CheckFd func(pid, fd int) Decision
+	// AtExit, with Allow, is called with the call's return value at its
+	// syscall-exit-stop (the thread still stopped) and decides what the
+	// caller gets: Allow leaves it; Deny makes the call return -Errno
+	// instead, closing in the tracee the descriptor it returned if any
+	// (rval >= 0); Kill does the same and kills the process (with KillNr:
+	// by making it run that call, which the filters kill). Only for calls
+	// whose non-negative result is a new descriptor, and only where no
+	// other thread shares the fd table, or a descriptor could be used
+	// before it is checked.
+	AtExit func(pid int, rval int64) Decision
 	// KillNr, for Kill, is a syscall number the process's filters answer
 	// with SECCOMP_RET_KILL_PROCESS: the supervisor rewrites the stopped
 	// call to it, the kernel re-runs the filters after a trace stop
@@ -179,8 +180,8 @@ type state struct {
 	stopped map[int]bool  // tids in group-stop, resumed on SIGCONT
 	pending map[int]bool  // new tids whose initial SIGSTOP is still due
 	// checking holds the threads let run to the exit of a call whose
-	// returned descriptor is still to be checked (Decision.CheckFd).
-	checking map[int]func(pid, fd int) Decision
+	// returned descriptor is still to be checked (Decision.AtExit).
+	checking map[int]func(pid int, rval int64) Decision
 	contWant atomic.Bool
 	// outlive (Attach) keeps supervising the descendants after the main
 	// process exited, until none is left; mainWs is then its status.
@@ -238,7 +239,7 @@ func Run(cmd *exec.Cmd, cfg Config) (unix.WaitStatus, error) {
 		tgid:     map[int]int{pid: pid},
 		stopped:  map[int]bool{},
 		pending:  map[int]bool{},
-		checking: map[int]func(pid, fd int) Decision{},
+		checking: map[int]func(pid int, rval int64) Decision{},
 	}
 	data, err := cfg.Setup(pid)
 	if err != nil {
@@ -645,8 +646,8 @@ func (s *state) seccompStop(tid int) {
 	}
 	switch d.Verdict {
 	case Allow:
-		if d.CheckFd != nil {
-			s.runChecked(tid, tg, d.CheckFd)
+		if d.AtExit != nil {
+			s.runChecked(tid, tg, d.AtExit)
 			return
 		}
 		unix.PtraceCont(tid, 0)
@@ -706,7 +707,7 @@ func (s *state) killAtStop(tid, tg int, nr uint64) {
 // (PTRACE_SYSCALL), where exitChecked looks at what it returned. The loop
 // goes on meanwhile: a call that blocks (an open of a FIFO) holds up only
 // its own thread.
-func (s *state) runChecked(tid, tg int, check func(pid, fd int) Decision) {
+func (s *state) runChecked(tid, tg int, check func(pid int, rval int64) Decision) {
 	if err := unix.PtraceSyscall(tid, 0); err != nil {
 		s.logf("supervise: %d: ptrace(PTRACE_SYSCALL): %v: killed", tid, err)
 		s.kill(tid, tg)
@@ -717,11 +718,10 @@ func (s *state) runChecked(tid, tg int, check func(pid, fd int) Decision) {
 
 // exitChecked handles the stop after runChecked, which must be the call's
 // syscall-exit-stop (the exit is traced before any signal is delivered on
-// the way back to user mode). If the call returned a descriptor that check
-// refuses, the descriptor is closed in the tracee and the call fails with
-// check's errno instead. Anything unexpected kills the process: a
-// descriptor must never be left unchecked.
-func (s *state) exitChecked(tid int, ws unix.WaitStatus, check func(pid, fd int) Decision) {
+// the way back to user mode), and applies check's decision (see
+// Decision.AtExit). Anything unexpected kills the process: a descriptor
+// must never be left unchecked.
+func (s *state) exitChecked(tid int, ws unix.WaitStatus, check func(pid int, rval int64) Decision) {
 	tg, _ := s.procOf(tid)
 	info, err := GetSyscallInfo(tid)
 	if err == nil && (ws.StopSignal() != syscallStop || info.Op != unix.PTRACE_SYSCALL_INFO_EXIT) {
@@ -732,11 +732,7 @@ func (s *state) exitChecked(tid int, ws unix.WaitStatus, check func(pid, fd int)
 		s.kill(tid, tg)
 		return
 	}
-	if info.IsError || info.Rval < 0 {
-		unix.PtraceCont(tid, 0)
-		return
-	}
-	d := check(tg, int(info.Rval))
+	d := check(tg, info.Rval)
 	if d.Verdict == Allow {
 		unix.PtraceCont(tid, 0)
 		return
@@ -745,12 +741,12 @@ func (s *state) exitChecked(tid int, ws unix.WaitStatus, check func(pid, fd int)
 	if errno == 0 {
 		errno = unix.EPERM
 	}
-	if err := undoFd(tid, int(info.Rval), errno); err != nil {
-		s.logf("supervise: %d: closing refused fd %d: %v: killed", tid, info.Rval, err)
+	if err := replaceResult(tid, info.Rval, errno); err != nil {
+		s.logf("supervise: %d: replacing result %d: %v: killed", tid, info.Rval, err)
 		s.kill(tid, tg)
 		return
 	}
-	s.logf("supervise: %d: fd %d refused: %v", tid, info.Rval, errno)
+	s.logf("supervise: %d: result %d replaced: %v", tid, info.Rval, errno)
 	if d.Verdict == Kill {
 		if d.KillNr == 0 || injectKill(tid, d.KillNr) != nil {
 			s.kill(tid, tg)
