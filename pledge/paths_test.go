@@ -88,15 +88,12 @@ func TestNamedPathsOsExec(t *testing.T) {
 	res.WantOutcome(t, "file-read", "EACCES")
 }
 
-// outsideTmp is a writable directory that is not under /tmp (TMPDIR may
-// point into /tmp): next to the test's sources, made by the parent.
+// outsideTmp is a writable directory that is not under /tmp (TMPDIR and
+// CI's checkouts are there): in /var/tmp, named after the test and the
+// user so that both sides find it, made by the parent.
 func outsideTmp(t *testing.T) string {
 	t.Helper()
-	cwd, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := filepath.Join(cwd, ".outside-tmp-"+strings.ReplaceAll(t.Name(), "/", "_"))
+	dir := filepath.Join("/var/tmp", fmt.Sprintf("landpledge-%d-%s", os.Getuid(), strings.ReplaceAll(t.Name(), "/", "_")))
 	if !sandboxtest.InChild() {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			t.Fatal(err)
