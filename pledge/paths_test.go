@@ -1,6 +1,7 @@
 package pledge
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -307,4 +308,110 @@ func wantLines(t *testing.T, res *sandboxtest.Result, lines ...string) {
 			t.Errorf("missing line %q in:\n%s", l, res)
 		}
 	}
+}
+
+// TestPledgeWithoutProc: without /proc (a mount namespace with an empty
+// tmpfs on it) the exec supervisor cannot start (this program cannot be
+// found again); Pledge then drops "exec", enforces the rest, and says so:
+// the process cannot open a socket, as "stdio" says, nor exec. The
+// pledging process runs in a user and mount namespace of its own (a
+// grandchild of the test: the namespaces need a single-threaded start).
+func TestPledgeWithoutProc(t *testing.T) {
+	sandboxtest.Require(t, "seccomp")
+	const stage = "LANDPLEDGE_TEST_NOPROC"
+	res := sandboxtest.Run(t, func() {
+		if os.Getenv(stage) == "" {
+			cmd := exec.Command(os.Args[0], os.Args[1:]...)
+			cmd.Env = append(os.Environ(), stage+"=1")
+			cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+			cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: syscall.CLONE_NEWNS}
+			if os.Getuid() != 0 {
+				cmd.SysProcAttr.Cloneflags |= syscall.CLONE_NEWUSER
+				cmd.SysProcAttr.UidMappings = []syscall.SysProcIDMap{{ContainerID: 0, HostID: os.Getuid(), Size: 1}}
+			}
+			err := cmd.Run()
+			var ee *exec.ExitError
+			if errors.As(err, &ee) && ee.Sys().(syscall.WaitStatus).Signaled() {
+				fmt.Printf("pledger-signal=%s\n", unix.SignalName(ee.Sys().(syscall.WaitStatus).Signal()))
+				return
+			}
+			sandboxtest.Report("pledger", err)
+			return
+		}
+		must("private mounts", unix.Mount("", "/", "", unix.MS_REC|unix.MS_PRIVATE, ""))
+		must("empty /proc", unix.Mount("none", "/proc", "tmpfs", 0, ""))
+		err := Pledge("stdio exec", "")
+		var ne *NotEnforcedError
+		fmt.Printf("not-enforced=%v promises=%q\n", errors.As(err, &ne), CurrentState().Promises.String())
+		fd, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM, 0)
+		fmt.Printf("socket=%d %v\n", fd, err)
+	})
+	res.WantExit(t, 0)
+	wantLines(t, res, `not-enforced=true promises="stdio"`, "pledger-signal=SIGSYS")
+	if strings.Contains(res.Stdout, "socket=") {
+		t.Errorf("the socket call returned:\n%s", res)
+	}
+}
+
+// TestUnveilAfterPledge: obsdpkgup's sequence (a pledge keeping "unveil",
+// then Unveil calls, and never UnveilBlock): the veil is not enforced,
+// which one line on stderr says at the first such Unveil; with
+// LANDPLEDGE_UNVEIL_STRICT=1 that Unveil fails with EPERM instead.
+func TestUnveilAfterPledge(t *testing.T) {
+	sandboxtest.Require(t, "seccomp")
+	sandboxtest.Require(t, "landlock")
+	secret := readableFile(t)
+	dir := t.TempDir()
+	if sandboxtest.InChild() {
+		dir = os.Getenv("UNVEIL_AFTER_DIR")
+	}
+	for _, strict := range []bool{false, true} {
+		t.Run(fmt.Sprintf("strict=%v", strict), func(t *testing.T) {
+			env := []string{"UNVEIL_AFTER_DIR=" + dir}
+			if strict {
+				env = append(env, EnvUnveilStrict+"=1")
+			}
+			res := sandboxtest.Run(t, func() {
+				mustPledgePromises("stdio unveil rpath wpath cpath flock dns inet tty proc exec")
+				for i, p := range []string{"/etc/ssl", "/etc/resolv.conf", dir, "/usr/share/zoneinfo", "/etc/localtime", "/tmp", "/sbin/sysctl"} {
+					sandboxtest.Report(fmt.Sprintf("unveil%d", i), Unveil(p, "r"))
+				}
+				sandboxtest.Report("secret", openFlags(secret, unix.O_RDONLY))
+			}, env...)
+			res.WantExit(t, 0)
+			if strict {
+				res.WantOutcome(t, "unveil0", "EPERM")
+				return
+			}
+			res.WantOutcome(t, "unveil0", "ok")
+			// Not enforced: the file outside the unveils stays readable,
+			// and the line said so.
+			res.WantOutcome(t, "secret", "ok")
+			if strings.Count(res.Stderr, "is not enforced until UnveilBlock()") != 1 {
+				t.Errorf("want one line saying the veil is not enforced:\n%s", res)
+			}
+		})
+	}
+}
+
+// TestExecHelpersStart: obsdpkgup's shape. Pledged "stdio rpath proc exec"
+// with execpromises NULL (no prot_exec), a dynamic and a static program
+// run by os/exec start (the exec supervisor's loader window) and print.
+func TestExecHelpersStart(t *testing.T) {
+	sandboxtest.Require(t, "seccomp")
+	dir := sandboxtest.TempDir(t)
+	static := buildC(t, dir, "named.c", cBuilds[1]) // glibc, -static
+	res := sandboxtest.Run(t, func() {
+		mustPledgePromises("stdio rpath proc exec")
+		out, err := exec.Command("/bin/echo", "hi").Output()
+		fmt.Printf("dynamic=%q\n", out)
+		sandboxtest.Report("dynamic", err)
+		out, err = exec.Command(static, "devnull").Output()
+		fmt.Printf("static=%q\n", out)
+		sandboxtest.Report("static", err)
+	})
+	res.WantExit(t, 0)
+	res.WantOutcome(t, "dynamic", "ok")
+	res.WantOutcome(t, "static", "ok")
+	wantLines(t, res, `dynamic="hi\n"`, `static="sandboxtest: devnull=ok\n"`)
 }

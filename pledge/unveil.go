@@ -1,9 +1,12 @@
 package pledge
 
 import (
+	"fmt"
 	"os"
+	"sync"
 
 	"github.com/landpledge/landpledge/landlock"
+	"golang.org/x/sys/unix"
 
 	"github.com/landpledge/landpledge/unveil"
 )
@@ -33,7 +36,45 @@ func newVeil() *unveil.State {
 // ENOENT/ENOTDIR, or ENOSYS (also errors.ErrUnsupported) when the kernel has
 // no Landlock and best effort is off. See package unveil for the mapping to
 // Landlock rights and COMPAT.md for the differences from OpenBSD.
-func Unveil(path, permissions string) error { return veil.Unveil(path, permissions) }
+//
+// An Unveil after a pledge that kept "unveil" is not enforced until
+// UnveilBlock or a pledge without "unveil" (OpenBSD enforces it at once;
+// Linux cannot add to an enforced Landlock domain): the first such call
+// prints one line on stderr saying so, and with EnvUnveilStrict=1 it fails
+// with EPERM instead (for CI).
+func Unveil(path, permissions string) error {
+	if err := pendingAfterPledge(path, permissions); err != nil {
+		return err
+	}
+	return veil.Unveil(path, permissions)
+}
+
+// EnvUnveilStrict, set to "1", makes an Unveil that would not be enforced
+// until a later commit (see Unveil) fail with EPERM instead of warning.
+const EnvUnveilStrict = "LANDPLEDGE_UNVEIL_STRICT"
+
+// warnedPending is set once the pending-veil line was printed.
+var warnedPending sync.Once
+
+// pendingAfterPledge warns (once), or fails under EnvUnveilStrict, when
+// Unveil is called after a pledge and the veil is not enforced: nothing
+// will commit it unless the program calls UnveilBlock or pledges again.
+func pendingAfterPledge(path, permissions string) error {
+	mu.Lock()
+	pledged := state.Pledged
+	mu.Unlock()
+	if !pledged || veil.Locked() {
+		return nil // before any pledge the commit comes with it; locked: EPERM anyway
+	}
+	if os.Getenv(EnvUnveilStrict) == "1" {
+		return &os.PathError{Op: "unveil", Path: path, Err: fmt.Errorf("not enforced until UnveilBlock() (%s=1): %w", EnvUnveilStrict, unix.EPERM)}
+	}
+	warnedPending.Do(func() {
+		fmt.Fprintf(os.Stderr, "pledge: unveil(%q, %q) after a pledge is not enforced until UnveilBlock() or a pledge without \"unveil\": Linux cannot add to an enforced Landlock domain (%s=1 makes this an error)\n",
+			path, permissions, EnvUnveilStrict)
+	})
+	return nil
+}
 
 // UnveilBlock is unveil(NULL, NULL): it locks the unveil state (later
 // Unveil calls fail with EPERM) and, if anything was unveiled, enforces the

@@ -236,21 +236,26 @@ func (s *State) Commit(extra ...landlock.PathRule) error {
 func (s *State) classify() []Entry {
 	out := make([]Entry, 0, len(s.entries))
 	for _, e := range s.entries {
-		fi, err := os.Stat(e.Path)
-		switch {
-		case err == nil && fi.IsDir():
-			e.Kind = KindDir
-		case err == nil:
-			e.Kind = KindFile
-		default:
-			if pfi, perr := os.Stat(filepath.Dir(e.Path)); perr != nil || !pfi.IsDir() {
-				continue
-			}
-			e.Kind = KindMissing
+		var ok bool
+		if e.Kind, ok = kindOf(e.Path); ok {
+			out = append(out, e)
 		}
-		out = append(out, e)
 	}
 	return out
+}
+
+// kindOf is what path is now; ok is false when it is missing and so is
+// its parent directory.
+func kindOf(path string) (Kind, bool) {
+	fi, err := os.Stat(path)
+	switch {
+	case err == nil && fi.IsDir():
+		return KindDir, true
+	case err == nil:
+		return KindFile, true
+	}
+	pfi, perr := os.Stat(filepath.Dir(path))
+	return KindMissing, perr == nil && pfi.IsDir()
 }
 
 // readDir lists a directory it opens with O_DIRECTORY, which can open
@@ -273,7 +278,7 @@ type Status struct {
 	BestEffort bool
 	Locked     bool
 	Enforced   bool    // a Landlock domain was applied by Commit
-	Entries    []Entry // as unveiled (Kind is meaningful only after Commit)
+	Entries    []Entry // as unveiled, with what each path is now (Kind)
 	// Unenforced is the set of rights the permission table uses that the
 	// running ABI cannot enforce (all of them without Landlock): e.g.
 	// REFER before ABI 2 (then rename/link across directories is always
@@ -298,6 +303,15 @@ func (st Status) UnenforcedNames() []string {
 	return names
 }
 
+// entriesNow are the entries with what each path is now (Kind).
+func (s *State) entriesNow() []Entry {
+	out := slices.Clone(s.entries)
+	for i := range out {
+		out[i].Kind, _ = kindOf(out[i].Path)
+	}
+	return out
+}
+
 // Status reports the state of the veil.
 func (s *State) Status() Status {
 	s.mu.Lock()
@@ -309,7 +323,7 @@ func (s *State) Status() Status {
 		BestEffort:       s.bestEffort,
 		Locked:           s.locked,
 		Enforced:         s.enforced,
-		Entries:          slices.Clone(s.entries),
+		Entries:          s.entriesNow(),
 		Unenforced:       landlock.Unsupported(AllRights(), abi),
 		AbstractUnixOpen: landlock.UnsupportedScopes(landlock.ScopeAbstractUnixSocket, abi) != 0,
 		Plan:             s.plan,

@@ -230,3 +230,27 @@ func TestPermTableDocs(t *testing.T) {
 		}
 	}
 }
+
+// Status reports what each unveiled path is now, before the commit too
+// (it used to report every entry as missing until then).
+func TestStatusKinds(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "f")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s := New()
+	s.SetABIFunc(func() (int, error) { return 7, nil })
+	for _, p := range []string{dir, file, filepath.Join(dir, "new")} {
+		if err := s.Unveil(p, "rc"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var got []Kind
+	for _, e := range s.Status().Entries {
+		got = append(got, e.Kind)
+	}
+	if want := []Kind{KindDir, KindFile, KindMissing}; !slices.Equal(got, want) {
+		t.Errorf("kinds %v, want %v", got, want)
+	}
+}
