@@ -160,7 +160,7 @@ func (x *execed) loadELF(f *os.File, buf []byte, path string) error {
 		return err
 	}
 	if !kernelExecs(h.class, h.machine) {
-		return fmt.Errorf("%v %v is not executed here: %w", h.class, h.machine, errNoExec)
+		return fmt.Errorf("%v %v: not a class and machine the kernel here is known to exec: %w", h.class, h.machine, errNoExec)
 	}
 	if h.typ != elf.ET_EXEC && h.typ != elf.ET_DYN {
 		return fmt.Errorf("e_type %v: %w", h.typ, errNoExec)

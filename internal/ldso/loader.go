@@ -34,7 +34,7 @@ import (
 //     DT_RUNPATH), LD_LIBRARY_PATH, DT_RUNPATH of the loading object,
 //     /etc/ld.so.cache and the default directories (the last two not for
 //     a loader marked DF_1_NODEFLIB). An empty element of these lists is
-//     the working directory;
+//     the working directory; an empty DT_RPATH or DT_RUNPATH is none;
 //  5. a candidate that does not exist or cannot be accessed, and an ELF
 //     of another class or machine, is skipped; any other file ends the
 //     lookup with an error (open_verify: "invalid ELF header", "cannot
@@ -133,15 +133,11 @@ func newLoader(x *execed, env []string) *loader {
 	r.main = main
 	r.objs = []*loaded{main, rtld}
 	// process_envvars: the last LD_LIBRARY_PATH wins; an empty one is
-	// none. _dl_init_paths expands its tokens as a whole, then each
-	// element (fillin_rpath, ":" and ";" separate).
+	// none. _dl_init_paths splits it on ":" and ";" (fillin_rpath).
 	for _, kv := range env {
 		if v, ok := strings.CutPrefix(kv, "LD_LIBRARY_PATH="); ok {
 			r.libPath = nil
-			if v == "" {
-				continue
-			}
-			if v, err := expandDST(v, main.origin); err == nil && v != "" {
+			if v != "" {
 				r.libPath = searchPath(v, ":;", main.origin)
 			}
 		}
@@ -253,15 +249,15 @@ func (r *loader) search(by *loaded, name string) ([]*loaded, error) {
 	if !by.dyn.haveRunPath {
 		didMain := false
 		for l := by; l != nil; l = l.loader {
-			if l.dyn.rpath != nil {
-				if c, err := r.openPath(name, searchPath(*l.dyn.rpath, ":", l.origin)); c != nil || err != nil {
+			if dirs := rpathDirs(l.dyn.rpath, l.origin); dirs != nil {
+				if c, err := r.openPath(name, dirs); c != nil || err != nil {
 					return c, err
 				}
 				didMain = didMain || l == r.main
 			}
 		}
-		if !didMain && r.main.dyn.rpath != nil {
-			if c, err := r.openPath(name, searchPath(*r.main.dyn.rpath, ":", r.main.origin)); c != nil || err != nil {
+		if dirs := rpathDirs(r.main.dyn.rpath, r.main.origin); !didMain && dirs != nil {
+			if c, err := r.openPath(name, dirs); c != nil || err != nil {
 				return c, err
 			}
 		}
@@ -269,8 +265,8 @@ func (r *loader) search(by *loaded, name string) ([]*loaded, error) {
 	if c, err := r.openPath(name, r.libPath); c != nil || err != nil {
 		return c, err
 	}
-	if by.dyn.runpath != nil {
-		if c, err := r.openPath(name, searchPath(*by.dyn.runpath, ":", by.origin)); c != nil || err != nil {
+	if dirs := rpathDirs(by.dyn.runpath, by.origin); dirs != nil {
+		if c, err := r.openPath(name, dirs); c != nil || err != nil {
 			return c, err
 		}
 	}
@@ -482,10 +478,21 @@ func dstLen(in, ref string) int {
 	return len(ref)
 }
 
+// rpathDirs is an object's DT_RPATH or DT_RUNPATH as decompose_rpath
+// makes it: none for an absent or empty string ("Ignore empty rpaths"),
+// else its elements split on ":".
+func rpathDirs(s *string, origin string) []string {
+	if s == nil || *s == "" {
+		return nil
+	}
+	return searchPath(*s, ":", origin)
+}
+
 // searchPath splits a search list as fillin_rpath does: elements
 // separated by any of seps (an empty element is the working directory,
 // kept as ""), tokens expanded (an element whose token has no value is
-// dropped), trailing slashes trimmed to one, duplicates dropped.
+// dropped), trailing slashes trimmed to one, duplicates dropped. nil when
+// no element is left.
 func searchPath(list, seps, origin string) []string {
 	var out []string
 	for {
