@@ -45,6 +45,50 @@ func FuzzResolve(f *testing.F) {
 	})
 }
 
+// FuzzResolveNames is FuzzResolve with the ELF well formed and the names
+// fuzzed: the interpreters, two DT_NEEDED names and a search path of the
+// program, and of a library q.so beside it that the program needs first
+// (so that RPATH inheritance, DT_SONAME and names already loaded are
+// exercised too).
+func FuzzResolveNames(f *testing.F) {
+	dir := testDir(f)
+	decoys(f, dir)
+	for _, s := range [][6]string{
+		{"l.so", "/", "l.so", "d", "$ORIGIN", ""},
+		{"/", "l.so", "./l.so", "r/", "/:r:d", "runpath"},
+		{"r", "", "$ORIGIN/../" + filepath.Base(dir) + "/l.so", "f", "::", ""},
+		{"l.so", "d", "dev", "q.so", "${ORIGIN}/r", "runpath"},
+		{"d/../l.so", "", "l.so", "prog", "$ORIGIN/d/..", ""},
+		{"l.so", "", "n", "c", "$LIB:$ORIGIN", "runpath"},
+	} {
+		f.Add(s[0], s[1], s[2], s[3], s[4], s[5] != "")
+	}
+	prog, lib := filepath.Join(dir, "prog"), filepath.Join(dir, "q.so")
+	f.Fuzz(func(t *testing.T, interp, interp2, need1, need2, path string, runpath bool) {
+		interps := []string{interp}
+		if interp2 != "" {
+			interps = append(interps, interp2)
+		}
+		p := fakeELF{interps: interps, needed: []string{"q.so", need1, need2}}
+		q := fakeELF{needed: []string{need2, need1}, soname: need1}
+		if runpath {
+			p.runpath, q.runpath = &path, &path
+		} else {
+			p.rpath, q.rpath = &path, &path
+		}
+		for name, b := range map[string][]byte{prog: p.bytes(), lib: q.bytes()} {
+			if err := os.WriteFile(name, b, 0o755); err != nil {
+				t.Fatal(err)
+			}
+		}
+		t.Chdir(dir)
+		for _, env := range [][]string{nil, {"LD_LIBRARY_PATH=" + path}} {
+			needs, _ := ProgramNeeds(prog, env)
+			checkNeeds(t, prog, needs)
+		}
+	})
+}
+
 // fuzzSeeds are the crafted programs of the tests as fuzz seeds, by name:
 // PT_INTERPs and DT_NEEDED names pointing at every decoy, hostile search
 // paths, malformed headers, #! lines.

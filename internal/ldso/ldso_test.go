@@ -771,3 +771,22 @@ func TestProgramNotRegular(t *testing.T) {
 		}
 	}
 }
+
+// A program naming many libraries over a long search path makes the
+// resolver give up (with less, never more) rather than stall.
+func TestManyCandidates(t *testing.T) {
+	dir := testDir(t)
+	decoys(t, dir)
+	var needed, rpath []string
+	for i := 0; i < 300; i++ {
+		needed = append(needed, fmt.Sprintf("x%d", i))
+		rpath = append(rpath, fmt.Sprintf("$ORIGIN/d/%d", i))
+	}
+	prog := writeProg(t, dir, "prog", fakeELF{interps: []string{"l.so"}, needed: needed, rpath: ptr(strings.Join(rpath, ":"))}.bytes())
+	t.Chdir(dir)
+	needs, err := ProgramNeeds(prog, nil)
+	checkNeeds(t, prog, needs)
+	if err == nil || !strings.Contains(err.Error(), "candidate files") {
+		t.Fatalf("err %v, want the candidate budget spent", err)
+	}
+}

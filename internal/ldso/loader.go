@@ -102,7 +102,14 @@ type loader struct {
 	cache   map[string][]string
 	main    *loaded
 	objs    []*loaded
+	tries   int // candidates verified so far
 }
+
+// maxTries bounds the candidate files one resolution looks at (a real
+// program needs a few hundred): a file with many DT_NEEDED entries and a
+// long search path must not stall the command. Past it, lookups fail,
+// which only returns less.
+const maxTries = 1 << 16
 
 func newLoader(x *execed, env []string) *loader {
 	r := &loader{class: x.main.h.class, machine: x.main.h.machine}
@@ -323,6 +330,9 @@ const (
 // verify checks a candidate as open_verify and _dl_map_object_from_fd do
 // and, when ld.so would load it, returns it with its dynamic section read.
 func (r *loader) verify(path string) (*loaded, status, error) {
+	if r.tries++; r.tries > maxTries {
+		return nil, fatal, fmt.Errorf("%s: more than %d candidate files", path, maxTries)
+	}
 	f, err := openRegular(path)
 	if err != nil {
 		switch {
