@@ -30,7 +30,8 @@ import (
 	"syscall"
 )
 
-// WhyProgram is the reason given for the program itself.
+// WhyProgram is the reason given for the program itself, the file execve
+// is called on: always the first Need.
 const WhyProgram = "the program"
 
 // Need is one file a program needs to start, with the permission it needs
