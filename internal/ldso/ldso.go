@@ -1,277 +1,83 @@
-// Package ldso finds what the kernel and the dynamic loader open to start a
-// program: its #! interpreter chain, its ELF interpreter (PT_INTERP) and the
-// DT_NEEDED closure resolved the way glibc's ld.so resolves it. The pledge
-// command unveils these paths; the supervisor grants the loader window for
-// exactly these files.
+// Package ldso finds what the kernel and glibc's dynamic loader open to
+// start a program: its #! interpreter chain, its ELF interpreter
+// (PT_INTERP) and the DT_NEEDED closure resolved the way glibc's ld.so
+// resolves it. The pledge command unveils these paths; the supervisor
+// grants the loader window for exactly these files. Its answers are
+// therefore security decisions, and every one of them is a file the
+// kernel or ld.so would itself open for that program:
+//
+//   - the program itself;
+//   - a #! interpreter or PT_INTERP: a regular file the kernel can exec
+//     (open_exec), and for PT_INTERP an ELF of the program's class and
+//     machine (load_elf_binary, elf_check_arch);
+//   - a library: a regular file that is an ELF shared object of the
+//     program's class and machine (ld.so's open_verify and
+//     _dl_map_object_from_fd);
+//   - the loader's own files, /etc/ld.so.cache and /etc/ld.so.preload.
+//
+// Never a directory, a device, a FIFO or a socket: a Landlock rule on a
+// directory grants the whole tree below it.
 package ldso
 
 import (
 	"bytes"
 	"debug/elf"
-	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
-	"runtime"
-	"strings"
+	"syscall"
 )
 
-// What the dynamic loader opens, and so what auto-unveil must show it:
-// the program's PT_INTERP, and each DT_NEEDED library found the way glibc's
-// ld.so searches (ld.so(8), "Dynamic library search order"):
-//  1. a name containing a slash is used as is;
-//  2. DT_RPATH of the loading object and of its loaders, if the object has
-//     no DT_RUNPATH;
-//  3. LD_LIBRARY_PATH;
-//  4. DT_RUNPATH of the loading object;
-//  5. /etc/ld.so.cache;
-//  6. the default directories.
-// $ORIGIN in RPATH/RUNPATH is the directory of the object. Candidates of
-// another ELF class or machine are skipped, as ld.so skips them.
-
-// ldsoCache is the loader's cache of library names (ldconfig(8)).
-const ldsoCache = "/etc/ld.so.cache"
-
-// ldsoPreload lists libraries glibc's ld.so loads into every program.
-const ldsoPreload = "/etc/ld.so.preload"
-
-// defaultLibDirs are glibc's built-in search directories per GOARCH
-// (Debian multiarch first, then the lib64 and plain layouts of other
-// distributions).
-var defaultLibDirs = map[string][]string{
-	"amd64": {"/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu", "/lib64", "/usr/lib64", "/lib", "/usr/lib"},
-	"arm64": {"/lib/aarch64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/lib64", "/usr/lib64", "/lib", "/usr/lib"},
-}
-
-// cacheArchFlag is the ld.so.cache entry flag naming the native ABI
-// (glibc's sysdeps/generic/ldconfig.h: FLAG_X8664_LIB64, FLAG_AARCH64_LIB64).
-var cacheArchFlag = map[string]int32{"amd64": 0x0300, "arm64": 0x0a00}
-
-// maxInterpDepth bounds #! interpreter chains, like the kernel's
-// BINPRM_MAX_RECURSION (4).
-const maxInterpDepth = 4
-
-// WhyProgram is the reason given for the program itself.
+// WhyProgram is the reason given for the program itself, the file execve
+// is called on: always the first Need.
 const WhyProgram = "the program"
 
 // Need is one file a program needs to start, with the permission it needs
-// (unveil letters) and why.
+// (unveil letters: "rx" for what the kernel execs, which Landlock checks
+// for EXECUTE; "r" for what ld.so opens and maps, since mmap with
+// PROT_EXEC is not a Landlock access) and why.
 type Need struct {
 	Path, Perm, Why string
 }
 
-// deps collects what a program needs to start.
-type deps struct {
-	needs   []Need
-	seen    map[string]bool // library paths already followed
-	libPath []string        // LD_LIBRARY_PATH of the target
-	cache   map[string][]string
-	cacheOK bool
-	class   elf.Class
-	machine elf.Machine
-}
-
-// ProgramNeeds returns what executing path needs: the file itself (rx), a
-// #! interpreter chain (rx), each ELF interpreter (rx: the kernel opens it
-// with open_exec, which Landlock checks for EXECUTE), and every shared
-// library reached from DT_NEEDED (r: mmap with PROT_EXEC is not a Landlock
-// access, only execve is), plus the loader's cache and preload list.
+// ProgramNeeds returns what executing path with environment env needs:
+// the file itself (rx), its #! interpreter chain (rx), the ELF
+// interpreter the kernel loads (rx), and every shared library ld.so maps
+// for it (r), with the loader's cache and preload list. The program comes
+// first. When the kernel would refuse the exec (a #! chain too deep, an
+// interpreter it cannot exec or of another machine, a malformed first
+// PT_INTERP), only the program itself is returned, with the reason. A
+// library ld.so would not find is reported in the error; the others are
+// still returned. path must be a regular file: nothing is returned for
+// anything else, which the kernel does not exec either.
 func ProgramNeeds(path string, env []string) ([]Need, error) {
-	d := &deps{seen: map[string]bool{}}
-	for _, kv := range env {
-		if v, ok := strings.CutPrefix(kv, "LD_LIBRARY_PATH="); ok {
-			d.libPath = splitPath(v)
-		}
-	}
-	if err := d.exec(path, WhyProgram, 0); err != nil {
-		return d.needs, err
-	}
-	return d.needs, nil
-}
-
-func (d *deps) add(path, perm, why string) { d.needs = append(d.needs, Need{path, perm, why}) }
-
-func (d *deps) exec(path, why string, depth int) error {
-	d.add(path, "rx", why)
-	f, err := os.Open(path)
+	fi, err := os.Stat(path)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	defer f.Close()
-	head := make([]byte, 256)
-	n, _ := f.ReadAt(head, 0)
-	head = head[:n]
-	if interp, ok := shebang(head); ok {
-		if depth >= maxInterpDepth {
-			return fmt.Errorf("%s: too many #! levels", path)
-		}
-		return d.exec(interp, "#! interpreter of "+path, depth+1)
+	if !fi.Mode().IsRegular() {
+		return nil, &os.PathError{Op: "execve", Path: path, Err: syscall.EACCES}
 	}
-	if !bytes.HasPrefix(head, []byte(elf.ELFMAG)) {
-		return nil // not ELF: let execve say ENOEXEC
-	}
-	ef, err := elf.NewFile(f)
+	prog := Need{path, "rx", WhyProgram}
+	x, err := kernelExec(path)
 	if err != nil {
-		return fmt.Errorf("%s: %w", path, err)
+		return []Need{prog}, err
 	}
-	d.class, d.machine = ef.Class, ef.Machine
-	dynamic := false
-	for _, p := range ef.Progs {
-		if p.Type == elf.PT_INTERP {
-			b := make([]byte, p.Filesz)
-			if _, err := p.ReadAt(b, 0); err != nil {
-				return fmt.Errorf("%s: PT_INTERP: %w", path, err)
-			}
-			interp := string(bytes.TrimRight(b, "\x00"))
-			d.add(interp, "rx", "ELF interpreter of "+path)
-			d.seen[interp] = true
-			dynamic = true
-		}
+	defer x.close()
+	needs := append([]Need{prog}, x.needs...)
+	if x.main == nil || x.interp == nil {
+		return needs, nil // not ELF (execve says ENOEXEC), or static: no ld.so runs
 	}
-	if !dynamic {
-		return nil // static: the kernel maps it, nothing is loaded later
-	}
-	if _, err := os.Stat(ldsoCache); err == nil {
-		d.add(ldsoCache, "r", "the loader's library cache")
-	}
-	d.cache, d.cacheOK = readLdsoCache(ldsoCache)
-	if pre, err := os.ReadFile(ldsoPreload); err == nil {
-		d.add(ldsoPreload, "r", "the loader's preload list")
-		for _, lib := range strings.Fields(string(pre)) {
-			d.library(lib, ef, path, nil)
-		}
-	}
-	return d.object(ef, path, nil)
+	r := newLoader(x, env)
+	r.run()
+	return append(needs, r.needs...), errors.Join(r.errs...)
 }
 
-// object follows the DT_NEEDED entries of one loaded object. rpaths is the
-// DT_RPATH chain of the objects that loaded it.
-func (d *deps) object(ef *elf.File, path string, rpaths []string) error {
-	needed, err := ef.ImportedLibraries()
-	if err != nil {
-		return fmt.Errorf("%s: DT_NEEDED: %w", path, err)
-	}
-	origin := filepath.Dir(RealPath(path))
-	runpath := expandOrigin(dynStrings(ef, elf.DT_RUNPATH), origin)
-	if len(runpath) == 0 {
-		rpaths = append(expandOrigin(dynStrings(ef, elf.DT_RPATH), origin), rpaths...)
-	} else {
-		rpaths = nil // DT_RUNPATH disables DT_RPATH for this object's lookups
-	}
-	var errs []error
-	for _, lib := range needed {
-		errs = append(errs, d.library(lib, ef, path, rpaths, runpath...))
-	}
-	return errors.Join(errs...)
-}
-
-// library resolves one needed name and follows its own dependencies.
-func (d *deps) library(name string, by *elf.File, byPath string, rpaths []string, runpath ...string) error {
-	var found []string
-	if strings.Contains(name, "/") {
-		found = []string{name}
-	} else {
-		search := append(append(append([]string{}, rpaths...), d.libPath...), runpath...)
-		for _, dir := range search {
-			if p := filepath.Join(dir, name); d.matches(p) {
-				found = []string{p}
-				break
-			}
-		}
-		if found == nil {
-			// All cache entries of the name: glibc may pick a
-			// glibc-hwcaps variant for this CPU, so show it every one.
-			for _, p := range d.cache[name] {
-				if d.matches(p) {
-					found = append(found, p)
-				}
-			}
-		}
-		if found == nil {
-			for _, dir := range defaultLibDirs[runtime.GOARCH] {
-				if p := filepath.Join(dir, name); d.matches(p) {
-					found = []string{p}
-					break
-				}
-			}
-		}
-	}
-	if found == nil {
-		return fmt.Errorf("%s: library %s not found", byPath, name)
-	}
-	var errs []error
-	for _, p := range found {
-		if d.seen[p] {
-			continue
-		}
-		d.seen[p] = true
-		d.add(p, "r", "library "+name+" needed by "+byPath)
-		ef, err := elf.Open(p)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		errs = append(errs, d.object(ef, p, rpaths))
-		ef.Close()
-	}
-	return errors.Join(errs...)
-}
-
-// matches reports whether p is an ELF object of the program's class and
-// machine. It reads only the identification bytes and e_machine (ELF
-// header: EI_CLASS at 4, EI_DATA at 5, e_machine at 18), which is all
-// ld.so checks before choosing a candidate, and is much cheaper than
-// parsing the section headers of every candidate.
-func (d *deps) matches(p string) bool {
-	f, err := os.Open(p)
-	if err != nil {
-		return false
-	}
-	defer f.Close()
-	var h [20]byte
-	if _, err := f.ReadAt(h[:], 0); err != nil || !bytes.HasPrefix(h[:], []byte(elf.ELFMAG)) {
-		return false
-	}
-	var order binary.ByteOrder = binary.LittleEndian
-	if elf.Data(h[elf.EI_DATA]) == elf.ELFDATA2MSB {
-		order = binary.BigEndian
-	}
-	return elf.Class(h[elf.EI_CLASS]) == d.class && elf.Machine(order.Uint16(h[18:])) == d.machine
-}
-
-func dynStrings(ef *elf.File, tag elf.DynTag) []string {
-	vals, _ := ef.DynString(tag)
-	var out []string
-	for _, v := range vals {
-		out = append(out, splitPath(v)...)
-	}
-	return out
-}
-
-// expandOrigin substitutes $ORIGIN / ${ORIGIN}; directories with other
-// dynamic string tokens ($LIB, $PLATFORM) are dropped rather than guessed.
-func expandOrigin(dirs []string, origin string) []string {
-	var out []string
-	for _, dir := range dirs {
-		dir = strings.ReplaceAll(strings.ReplaceAll(dir, "${ORIGIN}", origin), "$ORIGIN", origin)
-		if !strings.Contains(dir, "$") {
-			out = append(out, dir)
-		}
-	}
-	return out
-}
-
-func splitPath(v string) []string {
-	var out []string
-	for _, dir := range strings.FieldsFunc(v, func(r rune) bool { return r == ':' || r == ';' }) {
-		if dir != "" {
-			out = append(out, dir)
-		}
-	}
-	return out
-}
-
+// RealPath is p with its symlinks resolved, made absolute: the file a
+// Landlock rule for p attaches to (rules hold inodes, not names). It is p
+// unchanged when that fails.
 func RealPath(p string) string {
 	if r, err := filepath.EvalSymlinks(p); err == nil {
 		if a, err := filepath.Abs(r); err == nil {
@@ -281,79 +87,197 @@ func RealPath(p string) string {
 	return p
 }
 
-// shebang returns the interpreter of a "#!" script (binfmt_script: the
-// first word after "#!", blanks being spaces and tabs).
-func shebang(head []byte) (string, bool) {
-	if !bytes.HasPrefix(head, []byte("#!")) {
-		return "", false
-	}
-	line, _, _ := bytes.Cut(head[2:], []byte("\n"))
-	fields := strings.FieldsFunc(string(line), func(r rune) bool { return r == ' ' || r == '\t' })
-	if len(fields) == 0 {
-		return "", false
-	}
-	return fields[0], true
+// execed is what execve of a program opens, as the kernel opens it.
+type execed struct {
+	needs      []Need  // the #! interpreters and the ELF interpreter, in the kernel's order
+	main       *object // the ELF the kernel maps as the program; nil when not ELF
+	mainPath   string
+	interp     *object // the first PT_INTERP, opened; nil for a static program
+	interpPath string
 }
 
-// glibc's ld.so.cache layout (sysdeps/generic/dl-cache.h). The new format
-// starts with cacheMagicNew (possibly after an old-format "ld.so-1.7.0"
-// block) and has fixed-size entries whose key and value are offsets of
-// NUL-terminated strings from the start of the new-format header.
-const (
-	cacheMagicOld     = "ld.so-1.7.0"
-	cacheMagicNew     = "glibc-ld.so.cache1.1"
-	cacheHeaderNew    = 48 // magic+version 20, nlibs 4, len_strings 4, flags 1+3, extension 4, unused 12
-	cacheEntryNew     = 24 // flags int32, key uint32, value uint32, osversion uint32, hwcap uint64
-	cacheEntryOld     = 12 // flags int32, key uint32, value uint32
-	cacheFlagTypeMask = 0x00ff
-	cacheFlagELFLibc6 = 0x0003
-	cacheFlagArchMask = 0xff00
-)
+func (x *execed) close() {
+	if x.main != nil {
+		x.main.Close()
+	}
+	if x.interp != nil {
+		x.interp.Close()
+	}
+}
 
-// readLdsoCache maps library names to paths of the native ABI. A cache it
-// cannot parse gives nil: the default directories still apply.
-func readLdsoCache(path string) (map[string][]string, bool) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, false
-	}
-	base := 0
-	if bytes.HasPrefix(b, []byte(cacheMagicOld)) && len(b) >= 16 {
-		nOld := int(binary.LittleEndian.Uint32(b[12:]))
-		base = 16 + nOld*cacheEntryOld
-		base = (base + 7) &^ 7 // the new header is aligned for its uint64 fields
-		if i := bytes.Index(b, []byte(cacheMagicNew)); i >= 0 {
-			base = i
+// kernelExec follows fs/exec.c exec_binprm: the binfmt handler of each
+// file either names an interpreter to run instead (binfmt_script) or
+// loads the file (binfmt_elf); at most maxRewrites rewrites, then ELOOP.
+// Every file on the way is opened with open_exec.
+func kernelExec(path string) (*execed, error) {
+	x := &execed{}
+	cur := path
+	for depth := 0; ; depth++ {
+		if depth > maxRewrites {
+			return nil, fmt.Errorf("%s: more than %d #! levels: %w", path, maxRewrites, syscall.ELOOP)
 		}
-	}
-	if !bytes.HasPrefix(b[min(base, len(b)):], []byte(cacheMagicNew)) || len(b) < base+cacheHeaderNew {
-		return nil, false
-	}
-	order := binary.ByteOrder(binary.NativeEndian)
-	n := int(order.Uint32(b[base+20:]))
-	str := func(off uint32) string {
-		o := base + int(off)
-		if o < 0 || o >= len(b) {
-			return ""
+		f, err := openExec(cur)
+		if err != nil {
+			return nil, err
 		}
-		s, _, _ := bytes.Cut(b[o:], []byte{0})
-		return string(s)
-	}
-	want := cacheArchFlag[runtime.GOARCH]
-	out := map[string][]string{}
-	for i := 0; i < n; i++ {
-		e := base + cacheHeaderNew + i*cacheEntryNew
-		if e+cacheEntryNew > len(b) {
-			return nil, false
+		buf := make([]byte, binprmBufSize) // prepare_binprm: zero-padded
+		if _, err := f.ReadAt(buf, 0); err != nil && err != io.EOF {
+			f.Close()
+			return nil, fmt.Errorf("%s: %w", cur, err)
 		}
-		flags := int32(order.Uint32(b[e:]))
-		if flags&cacheFlagTypeMask != cacheFlagELFLibc6 || flags&cacheFlagArchMask != want {
+		interp, script, err := shebang(buf)
+		if err != nil {
+			f.Close()
+			return nil, fmt.Errorf("%s: %w", cur, err)
+		}
+		if script {
+			f.Close()
+			x.needs = append(x.needs, Need{interp, "rx", "#! interpreter of " + cur})
+			cur = interp
 			continue
 		}
-		name, val := str(order.Uint32(b[e+4:])), str(order.Uint32(b[e+8:]))
-		if name != "" && val != "" {
-			out[name] = append(out[name], val)
+		if !bytes.HasPrefix(buf, []byte("\x7fELF")) {
+			f.Close()
+			if depth == 0 {
+				return x, nil // no binfmt takes it: execve fails with ENOEXEC
+			}
+			return nil, fmt.Errorf("%s: #! interpreter is neither ELF nor a script: %w", cur, errNoExec)
+		}
+		if err := x.loadELF(f, buf, cur); err != nil {
+			f.Close()
+			x.close()
+			return nil, fmt.Errorf("%s: %w", cur, err)
+		}
+		return x, nil
+	}
+}
+
+// loadELF follows load_elf_binary for the ELF at path (open as f, its
+// first bytes in buf): the header checks, the program headers, the first
+// PT_INTERP, and load_elf_interp's checks of the interpreter.
+func (x *execed) loadELF(f *os.File, buf []byte, path string) error {
+	h, err := parseHeader(buf)
+	if err != nil {
+		return err
+	}
+	if !kernelExecs(h.class, h.machine) {
+		return fmt.Errorf("%v %v: not a class and machine the kernel here is known to exec: %w", h.class, h.machine, errNoExec)
+	}
+	if h.typ != elf.ET_EXEC && h.typ != elf.ET_DYN {
+		return fmt.Errorf("e_type %v: %w", h.typ, errNoExec)
+	}
+	progs, err := readProgs(f, h, true)
+	if err != nil {
+		return err
+	}
+	main := &object{f: f, h: h, progs: progs}
+	name, has, err := kernelInterp(f, progs)
+	if err != nil {
+		return err
+	}
+	if !has {
+		x.main, x.mainPath = main, path
+		return nil
+	}
+	interp, err := loadInterp(name, h)
+	if err != nil {
+		return fmt.Errorf("ELF interpreter %q: %w", name, err)
+	}
+	x.main, x.mainPath = main, path
+	x.interp, x.interpPath = interp, name
+	x.needs = append(x.needs, Need{name, "rx", "ELF interpreter of " + path})
+	return nil
+}
+
+// loadInterp opens the ELF interpreter as load_elf_binary and
+// load_elf_interp do: open_exec, the header read in full, the ELF magic,
+// elf_check_arch (the program's machine; the class too here, since the
+// kernel would read it with the program's layout), the program headers,
+// e_type EXEC or DYN, and at least one PT_LOAD.
+func loadInterp(name string, program header) (*object, error) {
+	f, err := openExec(name)
+	if err != nil {
+		return nil, err
+	}
+	b := make([]byte, 64)
+	if err := readFull(f, b[:ehdrSize(program.class)], 0); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("ELF header: %w", err)
+	}
+	h, err := parseHeader(b)
+	if err == nil && (h.class != program.class || h.machine != program.machine) {
+		err = fmt.Errorf("%v %v, not the program's %v %v: %w", h.class, h.machine, program.class, program.machine, syscall.ELIBBAD)
+	}
+	var progs []prog
+	if err == nil {
+		progs, err = readProgs(f, h, true)
+	}
+	if err == nil && h.typ != elf.ET_EXEC && h.typ != elf.ET_DYN {
+		err = fmt.Errorf("e_type %v: %w", h.typ, syscall.EINVAL)
+	}
+	if err == nil && !hasLoad(progs) {
+		err = fmt.Errorf("no PT_LOAD: %w", syscall.EINVAL)
+	}
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return &object{f: f, h: h, progs: progs}, nil
+}
+
+// shebang parses the "#!" line in buf (the file's first binprmBufSize
+// bytes, zero-padded) the way fs/binfmt_script.c load_script does. script
+// is false when buf does not start with "#!". For a "#!" line the kernel
+// refuses (no interpreter name, or one that does not fit in the buffer:
+// it will not exec a truncated path) the error is ENOEXEC. The
+// interpreter name runs from the first non-blank after "#!" to the next
+// space, tab, NUL or the end of the line; blanks are only spaces and tabs.
+func shebang(buf []byte) (interp string, script bool, err error) {
+	if len(buf) < 2 || buf[0] != '#' || buf[1] != '!' {
+		return "", false, nil
+	}
+	spacetab := func(c byte) bool { return c == ' ' || c == '\t' }
+	// next returns the first index in [from, last] where ok holds, or -1.
+	next := func(from, last int, ok func(byte) bool) int {
+		for i := from; i <= last; i++ {
+			if ok(buf[i]) {
+				return i
+			}
+		}
+		return -1
+	}
+	last := len(buf) - 1
+	// strnchr: the first '\n', searching no further than a NUL.
+	end := -1
+	for i, c := range buf {
+		if c == '\n' {
+			end = i
+			break
+		}
+		if c == 0 {
+			break
 		}
 	}
-	return out, true
+	if end < 0 {
+		first := next(2, last, func(c byte) bool { return !spacetab(c) })
+		if first < 0 {
+			return "", true, fmt.Errorf("#! line of blanks only: %w", errNoExec)
+		}
+		if next(first, last, func(c byte) bool { return spacetab(c) || c == 0 }) < 0 {
+			return "", true, fmt.Errorf("#! interpreter name longer than %d bytes: %w", binprmBufSize, errNoExec)
+		}
+		end = last
+	}
+	for spacetab(buf[end-1]) {
+		end--
+	}
+	name := next(2, end, func(c byte) bool { return !spacetab(c) })
+	if name < 0 || name == end {
+		return "", true, fmt.Errorf("#! line without an interpreter: %w", errNoExec)
+	}
+	stop := end
+	if sep := next(name, end-1, func(c byte) bool { return spacetab(c) || c == 0 }); sep >= 0 {
+		stop = sep
+	}
+	return string(buf[name:stop]), true, nil
 }
