@@ -119,6 +119,18 @@ func (r *Resolver) ImageOf(pid int) *Image {
 func resolveImage(exe string, env []string) *Image {
 	im := &Image{Exe: ldso.RealPath(exe), files: map[fileID]bool{}}
 	needs, _ := ldso.ProgramNeeds(exe, env)
+	// The supervisor's own LD_PRELOAD (the user's, for the command) names
+	// modules the loader maps into every image: absolute paths only, as
+	// the loader takes them from the environment of a secure program.
+	for _, kv := range env {
+		if v, ok := strings.CutPrefix(kv, "LD_PRELOAD="); ok {
+			for _, p := range strings.FieldsFunc(v, func(r rune) bool { return r == ':' || r == ' ' }) {
+				if strings.HasPrefix(p, "/") {
+					needs = append(needs, ldso.Need{Path: p, Perm: "r", Why: "LD_PRELOAD of the supervisor"})
+				}
+			}
+		}
+	}
 	for _, n := range needs {
 		var st unix.Stat_t
 		if unix.Stat(n.Path, &st) == nil && st.Mode&unix.S_IFMT == unix.S_IFREG {
