@@ -138,6 +138,11 @@ func BuildFilter(arch seccomp.Arch, p Set, opts FilterOptions) (*seccomp.Filter,
 		Unknown: seccomp.ActErrno(unix.ENOSYS),
 		BadArch: badArch,
 	}
+	for _, name := range hotSyscalls {
+		if nr, ok := nums[name]; ok {
+			f.Hot = append(f.Hot, nr)
+		}
+	}
 	nrs := make([]uint32, 0, len(b.byNr))
 	for nr := range b.byNr {
 		nrs = append(nrs, nr)

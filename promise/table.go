@@ -618,6 +618,16 @@ func join2(groups ...[]grant) []grant {
 	return all
 }
 
+// hotSyscalls are the calls programs make most whose rules test their
+// arguments, so that the kernel's constant-action cache cannot serve them
+// and the filter runs for each: the compiled filter checks them first, in
+// this order (seccomp.Filter.Hot). opens and fstat (glibc's newfstatat
+// with AT_EMPTY_PATH) lead; Go's runtime preempts with tgkill to itself
+// and maps memory; libc's stdio asks fcntl and ioctl (isatty).
+// Each costs every other call the cache does not serve one instruction,
+// so the list stays short.
+var hotSyscalls = []string{"openat", "newfstatat", "fcntl", "mmap", "ioctl", "mprotect", "tgkill"}
+
 // promiseNotes say, per promise, what differs from OpenBSD on Linux; for
 // promises without rules, why they grant nothing more. Rendered into
 // docs/promises.md next to the rules.

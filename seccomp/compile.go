@@ -71,6 +71,15 @@ func (f *Filter) Compile() (Program, error) {
 	a.jump(unix.BPF_JEQ, f.Arch.AuditArch, archOK, c.treeRet(f.BadArch))
 	a.set(archOK)
 	a.ld(offNr)
+	// The hot bodies first: a number below MaxNr compared for equality,
+	// which no x32 or unknown number can match, so the checks below stay
+	// right for every other number and the cache is not affected (a jeq
+	// on nr alone is constant).
+	for _, nr := range c.hot(f.Hot) {
+		next := a.newLabel()
+		a.jump(unix.BPF_JEQ, nr, c.bodyLabel(nr), next)
+		a.set(next)
+	}
 	if f.Arch.X32Bit != 0 {
 		notX32 := a.newLabel()
 		a.jump(unix.BPF_JGE, f.Arch.X32Bit, c.treeRet(f.BadArch), notX32)
@@ -222,12 +231,29 @@ func (c *compiler) child(segs []segment) label {
 	if !s.body {
 		return c.treeRet(s.act)
 	}
-	l, ok := c.bodies[uint32(s.lo)]
+	return c.bodyLabel(uint32(s.lo))
+}
+
+// bodyLabel is where the argument checks of nr start.
+func (c *compiler) bodyLabel(nr uint32) label {
+	l, ok := c.bodies[nr]
 	if !ok {
 		l = c.a.newLabel()
-		c.bodies[uint32(s.lo)] = l
+		c.bodies[nr] = l
 	}
 	return l
+}
+
+// hot are the numbers of hot that have argument checks, once each, in
+// order.
+func (c *compiler) hot(hot []uint32) []uint32 {
+	var out []uint32
+	for _, nr := range hot {
+		if p, ok := c.plans[nr]; ok && len(p.rules) > 0 && !slices.Contains(out, nr) {
+			out = append(out, nr)
+		}
+	}
+	return out
 }
 
 // node emits the inner nodes of the tree over segs (len > 1) in preorder:

@@ -165,6 +165,16 @@ func randFilter(r *rand.Rand) *Filter {
 			f.Rules = append(f.Rules, rule)
 		}
 	}
+	// Hot numbers: some with rules, some without, some repeated, some
+	// beyond the table.
+	for range r.IntN(4) {
+		switch {
+		case len(f.Rules) > 0 && r.IntN(3) > 0:
+			f.Hot = append(f.Hot, f.Rules[r.IntN(len(f.Rules))].Nr)
+		default:
+			f.Hot = append(f.Hot, uint32(r.IntN(int(arch.MaxNr)+10)))
+		}
+	}
 	return f
 }
 
@@ -510,6 +520,7 @@ func TestTreeDepth(t *testing.T) {
 		segs := len(f.segments(plans))
 		n := len(plans)
 		prologue := 4 // ld arch, jeq, ld nr, jgt MaxNr
+		prologue += len((&compiler{plans: plans}).hot(f.Hot)) // one jeq each
 		if f.Arch.X32Bit != 0 {
 			prologue++
 		}
@@ -733,5 +744,37 @@ func BenchmarkRun(b *testing.B) {
 	d := Data{Arch: AMD64.AuditArch, Nr: int32(f.Rules[len(f.Rules)-1].Nr)}
 	for b.Loop() {
 		p.Run(d)
+	}
+}
+
+// TestHotDispatch: a hot number's argument checks start right after its
+// one comparison (ld arch, jeq, ld nr, then one jeq per hot number before
+// it), whatever the tree; the cache still serves the unconditional
+// numbers; the actions are the filter's.
+func TestHotDispatch(t *testing.T) {
+	f := &Filter{Arch: AMD64, Default: ActKillProcess, Unknown: ActErrno(unix.ENOSYS), BadArch: ActKillProcess}
+	for nr := uint32(0); nr < 300; nr += 3 {
+		f.Rules = append(f.Rules, Rule{Nr: nr, Action: ActAllow, Conds: []Cond{{Arg: 1, Width: Word32, Op: Le, Val: 4}}})
+		f.Rules = append(f.Rules, Rule{Nr: nr + 1, Action: ActAllow})
+	}
+	f.Hot = []uint32{72, 257, 9, 1, 72}
+	p, err := f.Compile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, nr := range []uint32{72, 9} { // 257 and 1 have no argument checks
+		// ld arch, jeq, ld nr, i jeqs, its jeq, its first argument load
+		if d, _ := p.PathLen(f.Arch, nr); d != 5+i {
+			t.Errorf("hot %d: dispatch %d, want %d", nr, d, 5+i)
+		}
+	}
+	if act, ok := p.ConstantAction(f.Arch, 1); !ok || act != ActAllow {
+		t.Errorf("unconditional 1: constant %v %v, want ALLOW", act, ok)
+	}
+	for _, d := range []Data{{Nr: 72, Args: [6]uint64{0, 4}}, {Nr: 72, Args: [6]uint64{0, 5}}, {Nr: 9, Args: [6]uint64{0, 3}}, {Nr: 10}, {Nr: 257}} {
+		d.Arch = f.Arch.AuditArch
+		if got, _, _ := p.Run(d); got != f.Decide(d) {
+			t.Errorf("%+v: program %v, Decide %v", d, got, f.Decide(d))
+		}
 	}
 }

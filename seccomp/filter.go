@@ -261,6 +261,14 @@ type Filter struct {
 	// numbers (nr >= Arch.X32Bit), whose numbering the table does not
 	// describe.
 	BadArch Action
+	// Hot are syscall numbers whose argument checks the program reaches
+	// first, with one comparison each right after the number is loaded,
+	// before the search tree: the calls a program makes most that the
+	// constant-action cache cannot serve (their rules test arguments),
+	// hottest first (gVisor's HotSyscalls). Numbers without argument
+	// checks are ignored: the cache serves them without running the
+	// program. Each costs every other uncached call one instruction.
+	Hot []uint32
 }
 
 // Data is struct seccomp_data, what a filter sees of a syscall: nr at
