@@ -519,7 +519,7 @@ func TestTreeDepth(t *testing.T) {
 		plans, _ := f.plans()
 		segs := len(f.segments(plans))
 		n := len(plans)
-		prologue := 4 // ld arch, jeq, ld nr, jgt MaxNr
+		prologue := 4                                         // ld arch, jeq, ld nr, jgt MaxNr
 		prologue += len((&compiler{plans: plans}).hot(f.Hot)) // one jeq each
 		if f.Arch.X32Bit != 0 {
 			prologue++
