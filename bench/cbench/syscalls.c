@@ -1,7 +1,7 @@
 /*
  * syscalls: times one operation per loop, ITER times, and prints
  * "op ns/op" lines. Static, so that every launcher runs the same code
- * and no loader is measured. Used by bench/peers.
+ * and no loader is measured. Used by bench/peers (go run ./peers).
  */
 #include <fcntl.h>
 #include <stdio.h>

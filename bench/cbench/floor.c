@@ -1,6 +1,6 @@
 /*
  * floor: loads a one-instruction ALLOW seccomp filter (the cost any
- * filter adds) and execs argv[1]. Used by bench/peers.
+ * filter adds) and execs argv[1]. Used by bench/peers (go run ./peers).
  */
 #include <linux/filter.h>
 #include <linux/seccomp.h>
