@@ -1,3 +1,5 @@
+//go:build linux
+
 // Package landlock is a thin layer over the Landlock LSM system calls
 // (landlock_create_ruleset(2), landlock_add_rule(2), landlock_restrict_self(2);
 // Documentation/userspace-api/landlock.rst) with the two things a Go program

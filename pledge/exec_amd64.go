@@ -1,3 +1,5 @@
+//go:build linux
+
 package pledge
 
 // execSupervised is true where the exec supervisor exists (see exec.go).

@@ -1,3 +1,5 @@
+//go:build linux
+
 package pledge
 
 import (
@@ -184,6 +186,10 @@ func pledge(promises, execpromises *string) error {
 		}
 	}
 
+	if promises != nil && !haveFilter && !UnveilStatus().BestEffort {
+		// No promise table here (arch_linux.go): fail before any change.
+		return fmt.Errorf("pledge %q: %w", *promises, errNoFilter)
+	}
 	if promises != nil && state.Filters == 0 {
 		// UnveilStatus (also read by ensureSupervisor) asks the kernel for
 		// the Landlock ABI once: ask while the filter still allows it.
@@ -312,6 +318,9 @@ func errnoByName(name string) syscall.Errno {
 // to the earlier filter. That keeps each added filter small (the kernel
 // allows 32768 instructions over the whole stack).
 func stackFilter(p Promises, violation seccomp.Action, flags uint, pathLayer bool) error {
+	if !haveFilter {
+		return nil // best effort (pledge checked): no filter to load
+	}
 	opts := promise.FilterOptions{Violation: violation, PathLayer: pathLayer}
 	if sup != nil {
 		// The exec supervisor decides the loader operations: for this

@@ -4,8 +4,7 @@ import (
 	"fmt"
 	"math/bits"
 	"strings"
-
-	"golang.org/x/sys/unix"
+	"syscall"
 )
 
 // Set is a set of pledge promises, one bit per name OpenBSD's kernel
@@ -86,7 +85,7 @@ func Names() []string {
 // the errno and name the bad word.
 func Parse(s string) (Set, error) {
 	if len(s) > maxPromiseLen {
-		return 0, fmt.Errorf("promises of %d bytes (at most %d): %w", len(s), maxPromiseLen, unix.ENAMETOOLONG)
+		return 0, fmt.Errorf("promises of %d bytes (at most %d): %w", len(s), maxPromiseLen, syscall.ENAMETOOLONG)
 	}
 	var p Set
 	for rest := s; rest != ""; {
@@ -94,7 +93,7 @@ func Parse(s string) (Set, error) {
 		rest = strings.TrimLeft(after, " ")
 		q, ok := promiseByName(word)
 		if !ok {
-			return 0, fmt.Errorf("promise %q: %w", word, unix.EINVAL)
+			return 0, fmt.Errorf("promise %q: %w", word, syscall.EINVAL)
 		}
 		p |= q
 	}

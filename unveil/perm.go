@@ -17,9 +17,9 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"syscall"
 
 	"github.com/landpledge/landpledge/landlock"
-	"golang.org/x/sys/unix"
 )
 
 // Perm is a set of unveil(2) permissions, one bit per letter of the
@@ -88,7 +88,7 @@ const nameRights = landlock.AccessFSMakeReg | landlock.AccessFSRemoveFile
 // as sys_unveil does.
 func ParsePerm(s string) (Perm, error) {
 	if len(s) > maxPermLen {
-		return 0, fmt.Errorf("permissions %q longer than %d: %w", s, maxPermLen, unix.ENAMETOOLONG)
+		return 0, fmt.Errorf("permissions %q longer than %d: %w", s, maxPermLen, syscall.ENAMETOOLONG)
 	}
 	var p Perm
 next:
@@ -99,7 +99,7 @@ next:
 				continue next
 			}
 		}
-		return 0, fmt.Errorf("permissions %q: bad character %q: %w", s, s[i], unix.EINVAL)
+		return 0, fmt.Errorf("permissions %q: bad character %q: %w", s, s[i], syscall.EINVAL)
 	}
 	return p, nil
 }

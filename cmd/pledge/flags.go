@@ -8,8 +8,6 @@ import (
 	"strconv"
 	"strings"
 
-	"golang.org/x/sys/unix"
-
 	"github.com/landpledge/landpledge/pledge"
 	"github.com/landpledge/landpledge/promise"
 )
@@ -83,11 +81,11 @@ var flags = []flagSpec{
 	{'c', "chroot", "DIR", "chroot to DIR first (-v paths are then inside it)", func(c *config, _ *[]string, v string) error { c.Chroot = v; return nil }},
 	{'n', "nice", "", "run at the lowest priority", func(c *config, _ *[]string, _ string) error { c.Nice = true; return nil }},
 	{'N', "keep-fds", "", "keep open file descriptors (default: close fds >= 3)", func(c *config, _ *[]string, _ string) error { c.KeepFds = true; return nil }},
-	{'C', "cpu", "SECS", "limit CPU time (RLIMIT_CPU; SIGXCPU, then SIGKILL a second later)", rlimitSetter(unix.RLIMIT_CPU, false)},
-	{'M', "mem", "BYTES", "limit address space (RLIMIT_AS)", rlimitSetter(unix.RLIMIT_AS, true)},
-	{'O', "files", "FILES", "limit open files (RLIMIT_NOFILE)", rlimitSetter(unix.RLIMIT_NOFILE, false)},
-	{'P', "procs", "PROCS", "limit processes of the user (RLIMIT_NPROC)", rlimitSetter(unix.RLIMIT_NPROC, false)},
-	{'F', "fsize", "BYTES", "limit file size (RLIMIT_FSIZE)", rlimitSetter(unix.RLIMIT_FSIZE, true)},
+	{'C', "cpu", "SECS", "limit CPU time (RLIMIT_CPU; SIGXCPU, then SIGKILL a second later)", rlimitSetter(rlimitCPU, false)},
+	{'M', "mem", "BYTES", "limit address space (RLIMIT_AS)", rlimitSetter(rlimitAS, true)},
+	{'O', "files", "FILES", "limit open files (RLIMIT_NOFILE)", rlimitSetter(rlimitNOFILE, false)},
+	{'P', "procs", "PROCS", "limit processes of the user (RLIMIT_NPROC)", rlimitSetter(rlimitNPROC, false)},
+	{'F', "fsize", "BYTES", "limit file size (RLIMIT_FSIZE)", rlimitSetter(rlimitFSIZE, true)},
 	{'T', "test", "pledge|unveil", "exit 0 if the kernel supports it, else 1", setTest},
 	{'h', "help", "", "print this help", func(c *config, _ *[]string, _ string) error { c.Help = true; return nil }},
 	{0, "verbose", "", "print what is unveiled automatically and why, and start-up denials", func(c *config, _ *[]string, _ string) error { c.Verbose = true; return nil }},
@@ -281,7 +279,7 @@ func rlimitSetter(res int, bytes bool) func(*config, *[]string, string) error {
 		}
 		n *= mult
 		hard := n
-		if res == unix.RLIMIT_CPU {
+		if res == rlimitCPU {
 			hard = n + 1
 		}
 		c.Rlimits = append(c.Rlimits, rlimitArg{Resource: res, Cur: n, Max: hard})

@@ -1,3 +1,5 @@
+//go:build linux
+
 package main
 
 // Landlock denials (EACCES on a path) are reported like seccomp violations,

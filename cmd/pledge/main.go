@@ -1,3 +1,5 @@
+//go:build linux
+
 // Command pledge runs a program pledged and unveiled, like OpenBSD's
 // pledge(2) and unveil(2) and with the flags of Cosmopolitan's pledge
 // command:

@@ -47,6 +47,15 @@ var features = map[string]func() string{
 	// (.ci/run installs gcc, libc6-dev and musl-tools).
 	"cc":   lookPath("gcc"),
 	"musl": lookPath("musl-gcc"),
+	// Node.js runs js/wasm builds: compat_test's TestUnsupportedPlatform
+	// runs the code for systems without pledge(2) or Landlock under it
+	// (.ci/run installs nodejs).
+	"node": func() string {
+		if _, err := exec.LookPath("node"); err != nil {
+			return fmt.Sprintf("%v (apt-get install nodejs)", err)
+		}
+		return ""
+	},
 	// Reading the kernel's audit records: joining NETLINK_AUDIT's
 	// AUDIT_NLGRP_READLOG group needs CAP_AUDIT_READ (root, not nobody).
 	"audit": func() string {

@@ -814,7 +814,8 @@ func ReadString(pid int, addr uint64, max int) (string, error) {
 		// before an unmapped page is still read.
 		n := 4096 - int(addr%4096)
 		n = min(n, len(buf), max-len(out))
-		local := []unix.Iovec{{Base: &buf[0], Len: uint64(n)}}
+		local := []unix.Iovec{{Base: &buf[0]}}
+		local[0].SetLen(n) // Len is 32 bits wide on 32-bit architectures
 		remote := []unix.RemoteIovec{{Base: uintptr(addr), Len: n}}
 		got, err := unix.ProcessVMReadv(pid, local, remote, 0)
 		if err != nil {
