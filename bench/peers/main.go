@@ -7,11 +7,12 @@
 //     filter (the floor of any filter), under the pledge command with two
 //     promise sets, and under firejail, landrun and bwrap with a seccomp
 //     filter when they are installed;
+//
 //   - the start-up of /bin/true and of a dynamic program with about ten
 //     libraries under each launcher.
 //
-//	apt-get install firejail bubblewrap     # the peers (landrun: when installed)
-//	cd bench && go run ./peers [-rounds 9] [-n 200000] [-starts 100]
+//     apt-get install firejail bubblewrap     # the peers (landrun: when installed)
+//     cd bench && go run ./peers [-rounds 9] [-n 200000] [-starts 100]
 //
 // It prints Markdown tables: median ns/op with the ratio to the floor, and
 // start-up min and mean in ms. Not run by CI (too slow and noisy).
