@@ -31,13 +31,6 @@ import (
 // traces, and without a tracer a traced call fails with ENOSYS: fail
 // closed.
 
-// EnvExecSupervisor, set to a pid in the environment of a program that
-// imports this package, makes the package's init run the exec supervisor
-// for that process instead of the program (and exit). Pledge sets it when
-// it re-executes the program as the supervisor; the init functions of the
-// packages this one imports have run by then, the program's own have not.
-const EnvExecSupervisor = sandbox.EnvExecSupervisor
-
 func init() {
 	if v := os.Getenv(EnvExecSupervisor); v != "" && execSupervised {
 		os.Exit(sandbox.ServeExecSupervisor(v))

@@ -17,6 +17,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/landpledge/landpledge/internal/sandbox"
 	"github.com/landpledge/landpledge/internal/sandboxtest"
 	"github.com/landpledge/landpledge/landlock"
 )
@@ -416,4 +417,11 @@ func TestExecHelpersStart(t *testing.T) {
 	res.WantOutcome(t, "dynamic", "ok")
 	res.WantOutcome(t, "static", "ok")
 	wantLines(t, res, `dynamic="hi\n"`, `static="sandboxtest: devnull=ok\n"`)
+}
+
+// The environment names the supervisor and this package share are one.
+func TestEnvNames(t *testing.T) {
+	if EnvExecSupervisor != sandbox.EnvExecSupervisor {
+		t.Errorf("EnvExecSupervisor %q, sandbox's %q", EnvExecSupervisor, sandbox.EnvExecSupervisor)
+	}
 }

@@ -3,9 +3,6 @@
 package pledge
 
 import (
-	"fmt"
-	"strings"
-
 	"github.com/landpledge/landpledge/unveil"
 )
 
@@ -16,40 +13,6 @@ import (
 // every call fails with an error matching errors.ErrUnsupported, or with
 // best effort on succeeds without enforcing anything (pledge_other.go).
 // See passthrough.go and COMPAT.md.
-
-// Environment switches (see pledge.go). EnvLog and EnvErrno change only
-// the Linux seccomp filters: on OpenBSD the kernel kills a violation with
-// SIGABRT (under "error" the call fails with ENOSYS) and logs it itself.
-const (
-	EnvLog   = "LANDPLEDGE_LOG"
-	EnvErrno = "LANDPLEDGE_ERRNO"
-)
-
-// EnvBestEffort, when set to "1" in the environment at program start,
-// turns best effort on (see SetBestEffort).
-const EnvBestEffort = "LANDPLEDGE_BEST_EFFORT"
-
-// EnvExecSupervisor names the Linux exec supervisor's pid (exec.go); it
-// means nothing here.
-const EnvExecSupervisor = "LANDPLEDGE_EXEC_SUPERVISOR"
-
-// State is the pledge state of this process as recorded by this package;
-// the fields are those of the Linux State (pledge.go). On OpenBSD it is
-// what the kernel accepted: Promises and Execpromises as pledged (under
-// "error" an addition is dropped, as the kernel drops it), Filters 0,
-// ExecSupervisor 0 and ExecErr nil (the kernel enforces execpromises
-// itself). Elsewhere, with best effort on, it is what was asked, and
-// ExecErr is set when "exec" was promised: nothing enforces anything
-// (Enforced is false).
-type State struct {
-	Pledged        bool
-	Promises       Promises
-	ExecSet        bool
-	Execpromises   Promises
-	Filters        int
-	ExecSupervisor int
-	ExecErr        error
-}
 
 // sys is this process's pledge and unveil state (pledge_openbsd.go,
 // pledge_other.go).
@@ -81,25 +44,6 @@ func PledgePromises(promises string) error {
 func PledgeExecpromises(execpromises string) error {
 	return sys.pledge(nil, &execpromises)
 }
-
-// NotEnforcedError is the Linux Pledge's error when the environment kept
-// part of a pledge from being enforced (pledge.go); it is never returned
-// here.
-type NotEnforcedError struct {
-	Promises string   // as asked
-	Enforced Promises // the promises in force now
-	Errs     []error
-}
-
-func (e *NotEnforcedError) Error() string {
-	msg := fmt.Sprintf("pledge %q: enforced as %q:", e.Promises, e.Enforced.String())
-	for _, err := range e.Errs {
-		msg += " " + err.Error() + ";"
-	}
-	return strings.TrimSuffix(msg, ";")
-}
-
-func (e *NotEnforcedError) Unwrap() []error { return e.Errs }
 
 // Unveil is OpenBSD's unveil(2) (golang.org/x/sys/unix signature). On
 // OpenBSD it is unix.Unveil, enforced from the first call on; elsewhere it

@@ -13,10 +13,6 @@ import (
 	"github.com/landpledge/landpledge/unveil"
 )
 
-// EnvBestEffort, when set to "1" in the environment at program start,
-// turns best effort on (see SetBestEffort) without a code change.
-const EnvBestEffort = "LANDPLEDGE_BEST_EFFORT"
-
 // veil is the process's one unveil state: Landlock domains are per process
 // (all threads), so the state must be too.
 var veil = newVeil()
@@ -50,10 +46,6 @@ func Unveil(path, permissions string) error {
 	}
 	return veil.Unveil(path, permissions)
 }
-
-// EnvUnveilStrict, set to "1", makes an Unveil that would not be enforced
-// until a later commit (see Unveil) fail with EPERM instead of warning.
-const EnvUnveilStrict = "LANDPLEDGE_UNVEIL_STRICT"
 
 // warnedPending is set once the pending-veil line was printed.
 var warnedPending sync.Once
