@@ -23,6 +23,7 @@ var (
 	supervisor string // the landpledge-supervisor helper
 	buildErr   error
 	superErr   error
+	tmpRoot    string // removed when the test binary ends
 )
 
 func TestMain(m *testing.M) {
@@ -35,6 +36,7 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, "libpledge:", err)
 		os.Exit(2)
 	}
+	tmpRoot = dir
 	buildDir, buildErr = buildC(dir)
 	supervisor, superErr = buildSupervisor(dir)
 	code := m.Run()
