@@ -46,6 +46,8 @@ lpl_alloc(struct lpl_arena *a, size_t n)
 		c->used += n;
 		return p;
 	}
+	if (lpl_stdio_denied())
+		return 0; /* mmap is stdio's */
 	size_t size = n + hdr > CHUNK_MIN ? n + hdr : CHUNK_MIN;
 	long r = lpl_syscall(SYS_mmap, 0, (long)size, PROT_READ | PROT_WRITE,
 	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -75,7 +77,8 @@ lpl_arena_reset(struct lpl_arena *a)
 	while (a->chunks) {
 		struct lpl_chunk *c = a->chunks;
 		a->chunks = c->next;
-		lpl_sys2(SYS_munmap, c, c->size);
+		if (!lpl_stdio_denied())
+			lpl_sys2(SYS_munmap, c, c->size);
 	}
 	a->used = 0;
 }

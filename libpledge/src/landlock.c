@@ -264,7 +264,7 @@ blocks_signal(int tid)
 	if (fd < 0)
 		return -1;
 	long got = lpl_sys3(SYS_read, fd, buf, sizeof buf - 1);
-	lpl_sys1(SYS_close, fd);
+	lpl_close(fd);
 	if (got <= 0)
 		return -1;
 	buf[got] = 0;
@@ -376,20 +376,20 @@ lpl_restrict_all_threads(int fd, int abi, int may_signal, char *why, size_t whyl
 	int n = 0;
 	int err = list_tids((int)dfd, 0, count_tid, &n);
 	if (err) {
-		lpl_sys1(SYS_close, dfd);
+		lpl_close(dfd);
 		lpl_msg(why, whylen, "listing the threads (/proc/self/task): %s", strerror(-err));
 		return err;
 	}
 	if (n <= 1) {
 		/* Only this thread, and nothing to create another meanwhile. */
-		lpl_sys1(SYS_close, dfd);
+		lpl_close(dfd);
 		r = lpl_sys3(SYS_landlock_restrict_self, fd, 0, 0);
 		if (r < 0)
 			lpl_msg(why, whylen, "landlock_restrict_self: %s", strerror((int)-r));
 		return (int)r;
 	}
 	if (!may_signal) {
-		lpl_sys1(SYS_close, dfd);
+		lpl_close(dfd);
 		lpl_msg(why, whylen, "the process has %d threads and the filters in force do not let it signal them "
 		    "(\"stdio\" is needed, and a filter loaded by another process names that one as \"itself\")", n);
 		return -EPERM;
@@ -412,7 +412,7 @@ lpl_restrict_all_threads(int fd, int abi, int may_signal, char *why, size_t whyl
 	r = lpl_sys4(SYS_rt_sigaction, ROUND_SIGNAL, &sa, &R.old, 8);
 	if (r < 0) {
 		__atomic_store_n(&R.active, 0, __ATOMIC_RELEASE);
-		lpl_sys1(SYS_close, dfd);
+		lpl_close(dfd);
 		lpl_msg(why, whylen, "rt_sigaction(%d): %s", ROUND_SIGNAL, strerror((int)-r));
 		return (int)r;
 	}
@@ -442,6 +442,6 @@ lpl_restrict_all_threads(int fd, int abi, int may_signal, char *why, size_t whyl
 	while (__atomic_load_n(&R.inside, __ATOMIC_ACQUIRE) > 0)
 		lpl_sys0(SYS_sched_yield);
 	lpl_sys4(SYS_rt_sigaction, ROUND_SIGNAL, &R.old, 0, 8);
-	lpl_sys1(SYS_close, dfd);
+	lpl_close(dfd);
 	return err;
 }

@@ -181,6 +181,12 @@ void lpl_msg(char *buf, size_t len, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void lpl_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* lpl_stdio_denied: the filters in force deny "stdio" (pledged without
+ * it): then the library does not call close, mmap and the like, which
+ * would be violations; a commit leaks its close-on-exec descriptors. */
+int lpl_stdio_denied(void);
+void lpl_close(long fd);
+
 /* The one lock of the library (pledge.c). */
 void lpl_lock(void);
 void lpl_unlock(void);

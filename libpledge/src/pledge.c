@@ -122,6 +122,19 @@ lpl_current_promises(int *pledged)
 	return P.promises;
 }
 
+int
+lpl_stdio_denied(void)
+{
+	return P.pledged && !(P.promises & LPL_P_STDIO);
+}
+
+void
+lpl_close(long fd)
+{
+	if (fd >= 0 && !lpl_stdio_denied())
+		lpl_sys1(SYS_close, fd);
+}
+
 uint32_t
 lpl_loaded_pid(void)
 {

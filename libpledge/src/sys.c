@@ -60,10 +60,13 @@ lpl_msg(char *buf, size_t len, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* lpl_warn writes one line to stderr with a single write(2). */
+/* lpl_warn writes one line to stderr with a single write(2), unless the
+ * filters in force deny write. */
 void
 lpl_warn(const char *fmt, ...)
 {
+	if (lpl_stdio_denied())
+		return;
 	char line[1536];
 	va_list ap;
 	va_start(ap, fmt);

@@ -163,7 +163,7 @@ read_dir(void *ctx, struct lpl_arena *a, const char *dir, struct lpl_dirent **en
 		}
 	}
 out:
-	lpl_sys1(SYS_close, fd);
+	lpl_close(fd);
 	return err;
 }
 
@@ -262,20 +262,20 @@ lpl_veil_commit(char *why, size_t whylen)
 		struct stat st;
 		long sr = lpl_sys4(SYS_newfstatat, fd, "", &st, AT_EMPTY_PATH);
 		if (sr < 0) {
-			lpl_sys1(SYS_close, fd);
+			lpl_close(fd);
 			err = (int)sr;
 			lpl_msg(why, whylen, "fstat %s: %s", r->path, strerror(-err));
 			goto out;
 		}
 		if (S_ISLNK(st.st_mode)) {
-			lpl_sys1(SYS_close, fd);
+			lpl_close(fd);
 			continue;
 		}
 		uint64_t access = r->access & handled;
 		if (!S_ISDIR(st.st_mode))
 			access &= LPL_ACCESS_FS_FILE;
 		if (access == 0) {
-			lpl_sys1(SYS_close, fd);
+			lpl_close(fd);
 			continue;
 		}
 		fds[nfds].fd = (int)fd;
@@ -313,9 +313,9 @@ lpl_veil_commit(char *why, size_t whylen)
 		V.enforced = 1;
 out:
 	if (rs >= 0)
-		lpl_sys1(SYS_close, rs);
+		lpl_close(rs);
 	for (size_t i = 0; i < nfds; i++)
-		lpl_sys1(SYS_close, fds[i].fd);
+		lpl_close(fds[i].fd);
 	lpl_arena_reset(&a);
 	return err;
 }

@@ -1059,6 +1059,38 @@ t_concurrent(void)
 	_exit(failures ? 1 : 0);
 }
 
+static void *
+idle_thread(void *arg)
+{
+	pause();
+	return arg;
+}
+
+static void
+t_commit_without_stdio(void)
+{
+	/* Without "stdio" the library cannot signal the other threads
+	 * (rt_sigaction, rt_tgsigqueueinfo): the commit fails with EPERM, not
+	 * a kill. Nothing can be printed without stdio: the exit status says. */
+	pthread_t t;
+	pthread_create(&t, 0, idle_thread, 0);
+	MUST(unveil(dir1, "r"));
+	CHECK(pledge("rpath unveil", NULL), "ok");
+	int r = unveil(NULL, NULL);
+	_exit(r == -1 && errno == EPERM ? 0 : 10 + (r == -1 ? errno : 0));
+}
+
+static void
+t_commit_without_stdio_one_thread(void)
+{
+	MUST(unveil(dir1, "r"));
+	CHECK(pledge("rpath unveil", NULL), "ok");
+	if (unveil(NULL, NULL) == -1)
+		_exit(10 + errno);
+	int fd = open(file2, O_RDONLY);
+	_exit(fd == -1 && errno == EACCES ? 0 : 20);
+}
+
 /* exec ---------------------------------------------------------------- */
 
 /* run_hello runs "hello-dyn" or "hello-static", "... quiet" for no socket. */
@@ -1125,6 +1157,19 @@ x_execpromises_first(void)
 	CHECK(pledge("stdio rpath inet proc exec", NULL), "ok");
 	supervised(1);
 	run_hello("hello-dyn", "SIGSYS");
+	_exit(failures ? 1 : 0);
+}
+
+static void
+x_supervisor_is_a_child(void)
+{
+	/* The exec supervisor is this process's child (it must be: it
+	 * attaches to its parent only): waiting for any child sees it. */
+	CHECK(pledge("stdio proc exec", NULL), "ok");
+	int st;
+	CHECK(waitpid(-1, &st, WNOHANG), "ok"); /* 0: a child, still running */
+	CHECK(pledge("stdio proc", NULL), "ok");
+	CHECK(waitpid(-1, &st, WNOHANG), "ok");
 	_exit(failures ? 1 : 0);
 }
 
@@ -1300,10 +1345,13 @@ static const struct rcase cases[] = {
     {"thread/before-commit", t_before_commit, "exit 0"},
     {"thread/before-pledge", t_before_pledge, "SIGSYS"},
     {"thread/concurrent-commit", t_concurrent, "exit 0"},
+    {"thread/commit-without-stdio", t_commit_without_stdio, "exit 0"},
+    {"thread/commit-without-stdio-one-thread", t_commit_without_stdio_one_thread, "exit 0"},
     {"exec/no-execpromises", x_no_execpromises, "exit 0"},
     {"exec/execpromises", x_execpromises, "exit 0"},
     {"exec/execpromises-first", x_execpromises_first, "exit 0"},
     {"exec/no-exec", x_no_exec, "exit 0"},
+    {"exec/supervisor-is-a-child", x_supervisor_is_a_child, "exit 0"},
     {"exec/no-supervisor", x_no_supervisor, "exit 0"},
     {"exec/best-effort", x_best_effort, "exit 0"},
     {"exec/veil-first", x_veil_first, "exit 0"},
