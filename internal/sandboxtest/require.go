@@ -47,6 +47,10 @@ var features = map[string]func() string{
 	// (.ci/run installs gcc, libc6-dev and musl-tools).
 	"cc":   lookPath("gcc"),
 	"musl": lookPath("musl-gcc"),
+	// libpledge's install and header tests: pkg-config and a C++
+	// compiler (.ci/run installs pkg-config and g++).
+	"pkg-config": lookPath("pkg-config"),
+	"c++":        lookPath("c++"),
 	// Reading the kernel's audit records: joining NETLINK_AUDIT's
 	// AUDIT_NLGRP_READLOG group needs CAP_AUDIT_READ (root, not nobody).
 	"audit": func() string {
