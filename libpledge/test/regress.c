@@ -23,6 +23,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -1288,6 +1289,65 @@ e_log(void)
 	socket(AF_INET, SOCK_STREAM, 0); /* killed, and logged */
 }
 
+/* no_landlock makes landlock_create_ruleset fail with ENOSYS from now on,
+ * as on a kernel without Landlock (a filter of our own, before libpledge
+ * asks for the ABI). */
+static void
+no_landlock(void)
+{
+	struct sock_filter_ {
+		unsigned short code;
+		unsigned char jt, jf;
+		unsigned int k;
+	} prog[] = {
+		{0x20, 0, 0, 0},                     /* ld nr */
+		{0x15, 0, 1, SYS_landlock_create_ruleset}, /* jeq */
+		{0x06, 0, 0, 0x50000 | ENOSYS},      /* ret ERRNO(ENOSYS) */
+		{0x06, 0, 0, 0x7fff0000},            /* ret ALLOW */
+	};
+	struct {
+		unsigned short len;
+		void *filter;
+	} fprog = {4, prog};
+	MUST(prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0));
+	MUST(syscall(SYS_seccomp, 1, 0, &fprog));
+}
+
+static void
+e_no_landlock(void)
+{
+	no_landlock();
+	CHECK(unveil(dir1, "r"), "ENOSYS");
+	CHECK(unveil(NULL, NULL), "ok"); /* nothing unveiled: only locks */
+	CHECK(unveil(dir1, "r"), "EPERM");
+	CHECK(pledge("stdio rpath", NULL), "ok");
+	struct landpledge_state st;
+	landpledge_state(&st);
+	if (st.landlock_abi != 0 || st.veil_enforced || !st.veil_locked) {
+		printf("FAIL: abi %d enforced %d locked %d\n", st.landlock_abi, st.veil_enforced, st.veil_locked);
+		failures++;
+	}
+	CHECK_FD(open(file2, O_RDONLY), "ok");
+	_exit(failures ? 1 : 0);
+}
+
+static void
+e_best_effort_no_landlock(void)
+{
+	setenv("LANDPLEDGE_BEST_EFFORT", "1", 1);
+	no_landlock();
+	CHECK(unveil(dir1, "r"), "ok");
+	CHECK(pledge("stdio rpath", NULL), "ok"); /* commits nothing */
+	struct landpledge_state st;
+	landpledge_state(&st);
+	if (st.veil_enforced || !st.veil_locked) {
+		printf("FAIL: enforced %d locked %d\n", st.veil_enforced, st.veil_locked);
+		failures++;
+	}
+	CHECK_FD(open(file2, O_RDONLY), "ok");
+	_exit(failures ? 1 : 0);
+}
+
 struct rcase {
 	const char *name;
 	void (*fn)(void);
@@ -1359,6 +1419,8 @@ static const struct rcase cases[] = {
     {"env/errno", e_errno, "exit 0"},
     {"env/errno-bad", e_errno_bad, "exit 0"},
     {"env/log", e_log, "SIGSYS"},
+    {"env/no-landlock", e_no_landlock, "exit 0"},
+    {"env/best-effort-no-landlock", e_best_effort_no_landlock, "exit 0"},
 };
 
 static int
