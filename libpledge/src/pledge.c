@@ -162,6 +162,20 @@ from_env(uint32_t *violation, uint32_t *flags)
 	return 0;
 }
 
+/*
+ * sup_unreachable: a supervisor traces this process but cannot be told
+ * of new filters: this is a child forked from the process that started it
+ * (the pipes are that process's), or the promises in force deny the
+ * writes and reads of the protocol. Such a process's filters are then
+ * loaded without the loader tag, so that the kernel decides them alone
+ * and the supervisor's older view of it is never asked about them.
+ */
+static int
+sup_unreachable(void)
+{
+	return lpl_sup_pid() != 0 && (P.forked || lpl_stdio_denied());
+}
+
 /* The exec supervisor exists where internal/supervise does: amd64. */
 #if defined(__x86_64__)
 #define EXEC_SUPERVISED 1
@@ -204,7 +218,7 @@ static int
 tell_supervisor(const uint64_t *promises, uint64_t exec, int exec_set, uint32_t violation,
     uint32_t flags, char *why, size_t whylen)
 {
-	if (lpl_sup_pid() == 0 || P.forked)
+	if (lpl_sup_pid() == 0 || sup_unreachable())
 		return 0;
 	if (exec_set) {
 		struct lpl_policy e = {exec, violation, flags};
@@ -235,7 +249,7 @@ stack_filter(uint64_t p, uint32_t violation, uint32_t flags, char *why, size_t w
 		return -ENOSYS;
 	}
 	struct lpl_filter_opts o = {.violation = violation};
-	if (lpl_sup_pid() != 0 && !P.forked) {
+	if (lpl_sup_pid() != 0 && !sup_unreachable()) {
 		/* The supervisor decides the loader operations. A forked
 		 * child's filters are answered by the kernel alone: the
 		 * supervisor knows only its parent's. */
@@ -377,12 +391,14 @@ do_pledge(const char *promises, const char *execpromises)
 		} else if (lpl_sup_pid() != 0) {
 			P.exec_errno = 0;
 		}
-		if (P.forked && lpl_sup_pid() != 0 && (want & LPL_P_EXEC) && exec_set &&
+		if (sup_unreachable() && (want & LPL_P_EXEC) && exec_set &&
 		    (!P.sup_exec_sent || exec != P.sup_exec.promises || violation != P.sup_exec.violation)) {
-			/* The parent's supervisor would give exec'd programs
-			 * the parent's execpromises. */
+			/* The supervisor would give exec'd programs the
+			 * execpromises it was told of. */
 			want &= ~LPL_P_EXEC;
-			append(dropped, sizeof dropped, "promise \"exec\" dropped (a forked child cannot change the execpromises of its parent's exec supervisor)");
+			append(dropped, sizeof dropped, P.forked ?
+			    "promise \"exec\" dropped (a forked child cannot change the execpromises of its parent's exec supervisor)" :
+			    "promise \"exec\" dropped (without \"stdio\" the exec supervisor cannot be told new execpromises)");
 			cause = cause ? cause : EPERM;
 		}
 		uint64_t sent = want;
@@ -421,7 +437,7 @@ do_pledge(const char *promises, const char *execpromises)
 		P.pledged = 1;
 		P.promises = want;
 	} else {
-		if (P.forked && lpl_sup_pid() != 0 && (!P.pledged || (P.promises & LPL_P_EXEC)) &&
+		if (sup_unreachable() && (!P.pledged || (P.promises & LPL_P_EXEC)) &&
 		    (!P.sup_exec_sent || exec != P.sup_exec.promises || violation != P.sup_exec.violation)) {
 			lpl_msg(P.not_enforced, sizeof P.not_enforced, "pledge(NULL, \"%s\"): a forked child cannot change the execpromises of its parent's exec supervisor", execpromises);
 			lpl_warn("libpledge: %s", P.not_enforced);
