@@ -309,8 +309,14 @@ lpl_veil_commit(char *why, size_t whylen)
 	int may_signal = !pledged || ((cur & LPL_P_STDIO) &&
 	    ((cur & LPL_P_PROC) || lpl_loaded_pid() == (uint32_t)lpl_sys0(SYS_getpid)));
 	err = lpl_restrict_all_threads(rs, abi, may_signal, why, whylen);
-	if (err == 0)
+	if (err == 0) {
+		/* Enforced and locked: the entries are not needed any more,
+		 * and the memory they took beyond the static buffer is given
+		 * back. */
 		V.enforced = 1;
+		V.head = V.tail = 0;
+		lpl_arena_reset(&V.arena);
+	}
 out:
 	if (rs >= 0)
 		lpl_close(rs);
