@@ -1,3 +1,5 @@
+//go:build linux
+
 // Command landpledge-supervisor is libpledge's exec supervisor: the
 // helper that libpledge's pledge() starts when the promises hold "exec",
 // as package pledge re-executes its own program for a Go process (see

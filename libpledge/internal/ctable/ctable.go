@@ -1,3 +1,5 @@
+//go:build linux
+
 // Package ctable renders the promise table and the unveil model as C
 // data for libpledge, x/sys style: generated, checked in, and checked by
 // libpledge's TestGeneratedTables, so the C library builds with only a C

@@ -1,3 +1,5 @@
+//go:build linux
+
 // Command mkctable writes libpledge's generated C data (ztable_amd64.h,
 // ztable_arm64.h, zcommon.h) from the promise table and the unveil model
 // (package libpledge/internal/ctable). Run it with `go generate
