@@ -43,6 +43,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -443,5 +444,93 @@ lpl_restrict_all_threads(int fd, int abi, int may_signal, char *why, size_t whyl
 		lpl_sys0(SYS_sched_yield);
 	lpl_sys4(SYS_rt_sigaction, ROUND_SIGNAL, &R.old, 0, 8);
 	lpl_close(dfd);
+	return err;
+}
+
+struct rule_fd {
+	int fd;
+	uint64_t access;
+};
+
+/*
+ * lpl_enforce_layer enforces rules as one Landlock layer on every thread
+ * (unveil.Prepared.Enforce): a ruleset handling every filesystem right of
+ * ABI abi (and abstract unix sockets scoped from ABI 6), each rule's path
+ * opened as unveil's openRule opens it (O_PATH, O_NOFOLLOW for an entry
+ * of a split directory; vanished paths and symlinks skipped; access
+ * masked to the file rights on a non-directory, empty rules dropped), then
+ * every thread restricted. The veil's commit is one such layer.
+ */
+int
+lpl_enforce_layer(struct lpl_arena *a, const struct lpl_prule *rules, size_t nrules, int abi,
+    char *why, size_t whylen)
+{
+	uint64_t handled = lpl_abis[abi].fs;
+	uint64_t scoped = LPL_SCOPE_ABSTRACT_UNIX_SOCKET & lpl_abis[abi].scoped;
+	int err = 0, rs = -1;
+	size_t nfds = 0;
+	struct rule_fd *fds = lpl_alloc(a, (nrules ? nrules : 1) * sizeof *fds);
+	if (!fds)
+		return -ENOMEM;
+	for (size_t i = 0; i < nrules; i++) {
+		const struct lpl_prule *r = &rules[i];
+		int flags = O_PATH | O_CLOEXEC | (r->child ? O_NOFOLLOW : 0);
+		long fd = lpl_sys4(SYS_openat, AT_FDCWD, r->path, flags, 0);
+		if (fd == -ENOENT)
+			continue; /* vanished since planning: it can only have lost rights */
+		if (fd < 0) {
+			err = (int)fd;
+			lpl_msg(why, whylen, "open %s: %s", r->path, strerror(-err));
+			goto out;
+		}
+		struct stat st;
+		long sr = lpl_sys4(SYS_newfstatat, fd, "", &st, AT_EMPTY_PATH);
+		if (sr < 0) {
+			lpl_close(fd);
+			err = (int)sr;
+			lpl_msg(why, whylen, "fstat %s: %s", r->path, strerror(-err));
+			goto out;
+		}
+		uint64_t access = r->access & handled;
+		if (!S_ISDIR(st.st_mode))
+			access &= LPL_ACCESS_FS_FILE;
+		if (S_ISLNK(st.st_mode) || access == 0) {
+			lpl_close(fd);
+			continue;
+		}
+		fds[nfds].fd = (int)fd;
+		fds[nfds].access = access;
+		nfds++;
+	}
+	/* struct landlock_ruleset_attr up to and including scoped. */
+	uint64_t attr[3] = {handled, 0, scoped};
+	long r = lpl_sys3(SYS_landlock_create_ruleset, attr, sizeof attr, 0);
+	if (r < 0) {
+		err = (int)r;
+		lpl_msg(why, whylen, "landlock_create_ruleset: %s", strerror(-err));
+		goto out;
+	}
+	rs = (int)r;
+	for (size_t i = 0; i < nfds; i++) {
+		struct __attribute__((packed)) {
+			uint64_t allowed_access;
+			int32_t parent_fd;
+		} pb = {fds[i].access, fds[i].fd};
+		r = lpl_sys4(SYS_landlock_add_rule, rs, 1 /* LANDLOCK_RULE_PATH_BENEATH */, &pb, 0);
+		if (r < 0) {
+			err = (int)r;
+			lpl_msg(why, whylen, "landlock_add_rule: %s", strerror(-err));
+			goto out;
+		}
+	}
+	int pledged = 0;
+	uint64_t cur = lpl_current_promises(&pledged);
+	int may_signal = !pledged || ((cur & LPL_P_STDIO) &&
+	    ((cur & LPL_P_PROC) || lpl_loaded_pid() == (uint32_t)lpl_sys0(SYS_getpid)));
+	err = lpl_restrict_all_threads(rs, abi, may_signal, why, whylen);
+out:
+	lpl_close(rs);
+	for (size_t i = 0; i < nfds; i++)
+		lpl_close(fds[i].fd);
 	return err;
 }

@@ -148,6 +148,8 @@ int lpl_landlock_abi_cached(void);
 int lpl_best_effort(void);
 int lpl_restrict_all_threads(int ruleset_fd, int abi, int may_signal,
     char *why, size_t whylen);
+int lpl_enforce_layer(struct lpl_arena *a, const struct lpl_prule *rules, size_t nrules,
+    int abi, char *why, size_t whylen);
 
 /* The veil (unveil.c). */
 int lpl_veil_commit(char *why, size_t whylen);

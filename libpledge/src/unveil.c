@@ -167,11 +167,6 @@ out:
 	return err;
 }
 
-struct rule_fd {
-	int fd;
-	uint64_t access;
-};
-
 /* lpl_veil_commit is unveil.State.Commit. why gets the reason of a
  * failure. */
 int
@@ -198,14 +193,10 @@ lpl_veil_commit(char *why, size_t whylen)
 	if (abi > LPL_LANDLOCK_MAX_ABI)
 		abi = LPL_LANDLOCK_MAX_ABI;
 	uint64_t handled = lpl_abis[abi].fs;
-	uint64_t scoped = LPL_SCOPE_ABSTRACT_UNIX_SOCKET & lpl_abis[abi].scoped;
 
 	struct lpl_arena a;
 	lpl_arena_init(&a, commit_buf, sizeof commit_buf);
 	int err = 0;
-	int rs = -1;
-	struct rule_fd *fds = 0;
-	size_t nfds = 0;
 
 	/* classify: what each entry is now; a name whose parent has gone is
 	 * dropped. The list is rebuilt in the commit's arena. */
@@ -242,73 +233,7 @@ lpl_veil_commit(char *why, size_t whylen)
 		goto out;
 	}
 
-	/* Open each rule's path as unveil's openRule does. */
-	fds = lpl_alloc(&a, (plan.nrules ? plan.nrules : 1) * sizeof *fds);
-	if (!fds) {
-		err = -ENOMEM;
-		goto out;
-	}
-	for (size_t i = 0; i < plan.nrules; i++) {
-		const struct lpl_prule *r = &plan.rules[i];
-		int flags = O_PATH | O_CLOEXEC | (r->child ? O_NOFOLLOW : 0);
-		long fd = lpl_sys4(SYS_openat, AT_FDCWD, r->path, flags, 0);
-		if (fd == -ENOENT)
-			continue; /* vanished since planning: it can only have lost rights */
-		if (fd < 0) {
-			err = (int)fd;
-			lpl_msg(why, whylen, "open %s: %s", r->path, strerror(-err));
-			goto out;
-		}
-		struct stat st;
-		long sr = lpl_sys4(SYS_newfstatat, fd, "", &st, AT_EMPTY_PATH);
-		if (sr < 0) {
-			lpl_close(fd);
-			err = (int)sr;
-			lpl_msg(why, whylen, "fstat %s: %s", r->path, strerror(-err));
-			goto out;
-		}
-		if (S_ISLNK(st.st_mode)) {
-			lpl_close(fd);
-			continue;
-		}
-		uint64_t access = r->access & handled;
-		if (!S_ISDIR(st.st_mode))
-			access &= LPL_ACCESS_FS_FILE;
-		if (access == 0) {
-			lpl_close(fd);
-			continue;
-		}
-		fds[nfds].fd = (int)fd;
-		fds[nfds].access = access;
-		nfds++;
-	}
-
-	/* struct landlock_ruleset_attr up to and including scoped. */
-	uint64_t attr[3] = {handled, 0, scoped};
-	long r = lpl_sys3(SYS_landlock_create_ruleset, attr, sizeof attr, 0);
-	if (r < 0) {
-		err = (int)r;
-		lpl_msg(why, whylen, "landlock_create_ruleset: %s", strerror(-err));
-		goto out;
-	}
-	rs = (int)r;
-	for (size_t i = 0; i < nfds; i++) {
-		struct __attribute__((packed)) {
-			uint64_t allowed_access;
-			int32_t parent_fd;
-		} pb = {fds[i].access, fds[i].fd};
-		r = lpl_sys4(SYS_landlock_add_rule, rs, 1 /* LANDLOCK_RULE_PATH_BENEATH */, &pb, 0);
-		if (r < 0) {
-			err = (int)r;
-			lpl_msg(why, whylen, "landlock_add_rule: %s", strerror(-err));
-			goto out;
-		}
-	}
-	int pledged = 0;
-	uint64_t cur = lpl_current_promises(&pledged);
-	int may_signal = !pledged || ((cur & LPL_P_STDIO) &&
-	    ((cur & LPL_P_PROC) || lpl_loaded_pid() == (uint32_t)lpl_sys0(SYS_getpid)));
-	err = lpl_restrict_all_threads(rs, abi, may_signal, why, whylen);
+	err = lpl_enforce_layer(&a, plan.rules, plan.nrules, abi, why, whylen);
 	if (err == 0) {
 		/* Enforced and locked: the entries are not needed any more,
 		 * and the memory they took beyond the static buffer is given
@@ -318,10 +243,6 @@ lpl_veil_commit(char *why, size_t whylen)
 		lpl_arena_reset(&V.arena);
 	}
 out:
-	if (rs >= 0)
-		lpl_close(rs);
-	for (size_t i = 0; i < nfds; i++)
-		lpl_close(fds[i].fd);
 	lpl_arena_reset(&a);
 	return err;
 }
