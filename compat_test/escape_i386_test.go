@@ -17,7 +17,7 @@ func escapeForeignArchCases() []Case {
 			return errnoFromRaw(r)
 		}
 		return nil
-	})
+	}).c("int80-getpid")
 	return []Case{
 		{ID: "escape/i386/getpid", Sandbox: pledged(everything), Op: int80getpid, Plain: ok, OpenBSD: killed},
 		{ID: "escape/i386/getpid-stdio", Sandbox: pledged("stdio"), Op: int80getpid, Plain: ok, OpenBSD: killed},

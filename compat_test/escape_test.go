@@ -34,7 +34,17 @@ func rawOp(name string, nr uintptr, args ...uintptr) Op {
 			return e
 		}
 		return nil
-	})
+	}).c(rawWords("raw", nr, a)...)
+}
+
+// rawWords are the C driver's words for a raw syscall; pointer arguments
+// do not carry over, so such ops name a C op of their own instead.
+func rawWords(kind string, nr uintptr, a [6]uintptr) []string {
+	w := []string{kind, fmt.Sprintf("%#x", nr)}
+	for _, v := range a {
+		w = append(w, fmt.Sprintf("%#x", v))
+	}
+	return w
 }
 
 // rawFdOp is rawOp for syscalls returning a new fd, closed again.
@@ -48,7 +58,7 @@ func rawFdOp(name string, nr uintptr, args ...uintptr) Op {
 		}
 		unix.Close(int(fd))
 		return nil
-	})
+	}).c(rawWords("rawfd", nr, a)...)
 }
 
 func escapeX32Cases() []Case {
@@ -66,7 +76,7 @@ func escapeIOUringCases() []Case {
 	var params [120]byte // struct io_uring_params
 	return []Case{
 		{ID: "escape/io_uring/setup", Sandbox: pledged(everything),
-			Op:    rawFdOp("io_uring_setup", unix.SYS_IO_URING_SETUP, 1, uintptr(unsafe.Pointer(&params))),
+			Op:    rawFdOp("io_uring_setup", unix.SYS_IO_URING_SETUP, 1, uintptr(unsafe.Pointer(&params))).c("io_uring_setup"),
 			Plain: "*", OpenBSD: killed, Linux: "ENOSYS"},
 	}
 }
@@ -112,11 +122,11 @@ func ptraceAttach(pid int) error {
 
 func escapePtraceCases() []Case {
 	return []Case{
-		{ID: "escape/ptrace/sibling-pledge", Sandbox: pledged(everything), Op: siblingOp("ptrace attach sibling", ptraceAttach), Plain: ok, OpenBSD: killed},
+		{ID: "escape/ptrace/sibling-pledge", Sandbox: pledged(everything), Op: siblingOp("ptrace attach sibling", ptraceAttach).c("sibling-ptrace"), Plain: ok, OpenBSD: killed},
 		// Landlock alone: a sandboxed process may not trace one outside
 		// its domain (Landlock's ptrace hook, every ABI); OpenBSD's unveil
 		// does not restrict ptrace.
-		{ID: "escape/ptrace/sibling-unveil", Sandbox: unveiled("d", "r"), Op: siblingOp("ptrace attach sibling", ptraceAttach), Plain: ok, OpenBSD: ok, Linux: "EPERM"},
+		{ID: "escape/ptrace/sibling-unveil", Sandbox: unveiled("d", "r"), Op: siblingOp("ptrace attach sibling", ptraceAttach).c("sibling-ptrace"), Plain: ok, OpenBSD: ok, Linux: "EPERM"},
 	}
 }
 
@@ -142,16 +152,18 @@ func procSelfMemWrite(*Fixture) error {
 	return err
 }
 
+func procSelfMemOp() Op { return simple("write /proc/self/mem", procSelfMemWrite).c("proc-self-mem") }
+
 func escapeProcessMemoryCases() []Case {
 	return []Case{
-		{ID: "escape/process_vm_writev/self", Sandbox: pledged(everything), Op: simple("process_vm_writev self", processVMWritevSelf), Plain: ok, OpenBSD: killed},
-		{ID: "escape/proc-self-mem/pledge", Sandbox: pledged("stdio rpath"), Op: simple("write /proc/self/mem", procSelfMemWrite), Plain: ok, OpenBSD: killed, Linux: "EACCES"},
+		{ID: "escape/process_vm_writev/self", Sandbox: pledged(everything), Op: simple("process_vm_writev self", processVMWritevSelf).c("vm-writev-self"), Plain: ok, OpenBSD: killed},
+		{ID: "escape/proc-self-mem/pledge", Sandbox: pledged("stdio rpath"), Op: procSelfMemOp(), Plain: ok, OpenBSD: killed, Linux: "EACCES"},
 		{ID: "escape/proc-self-mem/unveil", Sandbox: Sandbox{Unveil: []Veil{{"d", "rwc"}}, Pledges: []string{everything}},
-			Op: simple("write /proc/self/mem", procSelfMemWrite), Plain: ok, OpenBSD: "ENOENT", Linux: "EACCES"},
+			Op: procSelfMemOp(), Plain: ok, OpenBSD: "ENOENT", Linux: "EACCES"},
 		// With wpath and no unveil nothing stands between the process and
 		// its own memory file: OpenBSD has no /proc.
 		{ID: "escape/proc-self-mem/wpath-no-unveil", Sandbox: pledged(everything),
-			Op: simple("write /proc/self/mem", procSelfMemWrite), Plain: ok, OpenBSD: "ENOENT", Linux: ok},
+			Op: procSelfMemOp(), Plain: ok, OpenBSD: "ENOENT", Linux: ok},
 	}
 }
 
@@ -216,7 +228,7 @@ func readProbe(*Fixture) (err error) {
 }
 
 func escapeMemfdExecCases() []Case {
-	op := Op{Name: "memfd_create+execveat", Pre: readProbe, Fn: memfdExec}
+	op := Op{Name: "memfd_create+execveat", Pre: readProbe, Fn: memfdExec, C: []string{"memfd-exec"}}
 	return []Case{
 		{ID: "escape/memfd-exec/pledge", Sandbox: pledged(everything), Op: op, Plain: ok, OpenBSD: killed},
 		// Unveil alone does not stop it (no x anywhere, yet the memfd runs):
@@ -240,8 +252,8 @@ func escapeKernelInterfacesCases() []Case {
 		{ID: "escape/kexec_load", Sandbox: pledged(everything), Op: rawOp("kexec_load(0,0,NULL,0)", unix.SYS_KEXEC_LOAD, 0, 0, 0, 0), Plain: "*", OpenBSD: killed},
 		// Harmless arguments: the plain call fails on the missing path
 		// or the missing privilege; the filter decides on the number.
-		{ID: "escape/mount", Sandbox: pledged(everything), Op: rawOp("mount(NULL, /nonexistent, NULL, MS_REMOUNT)", unix.SYS_MOUNT, 0, uintptr(unsafe.Pointer(nowhere)), 0, unix.MS_REMOUNT, 0), Plain: "*", OpenBSD: killed},
-		{ID: "escape/umount2", Sandbox: pledged(everything), Op: rawOp("umount2(/nonexistent)", unix.SYS_UMOUNT2, uintptr(unsafe.Pointer(nowhere)), 0), Plain: "*", OpenBSD: killed},
+		{ID: "escape/mount", Sandbox: pledged(everything), Op: rawOp("mount(NULL, /nonexistent, NULL, MS_REMOUNT)", unix.SYS_MOUNT, 0, uintptr(unsafe.Pointer(nowhere)), 0, unix.MS_REMOUNT, 0).c("mount-nowhere"), Plain: "*", OpenBSD: killed},
+		{ID: "escape/umount2", Sandbox: pledged(everything), Op: rawOp("umount2(/nonexistent)", unix.SYS_UMOUNT2, uintptr(unsafe.Pointer(nowhere)), 0).c("umount2-nowhere"), Plain: "*", OpenBSD: killed},
 		{ID: "escape/unshare", Sandbox: pledged(everything), Op: rawOp("unshare(CLONE_NEWUTS)", unix.SYS_UNSHARE, unix.CLONE_NEWUTS), Plain: "*", OpenBSD: killed},
 		{ID: "escape/setns", Sandbox: pledged(everything), Op: setnsOp(), Plain: "*", OpenBSD: killed},
 		{ID: "escape/open_by_handle_at", Sandbox: pledged(everything), Op: openByHandleOp(), Plain: "*", OpenBSD: killed},
@@ -269,6 +281,7 @@ func setnsOp() Op {
 			return err
 		},
 		Fn: func(fx *Fixture) error { return unix.Setns(fx.Fds["ns"], unix.CLONE_NEWUTS) },
+		C:  []string{"setns-uts"},
 	}
 }
 
@@ -296,6 +309,7 @@ func openByHandleOp() Op {
 			}
 			return err
 		},
+		C: []string{"open-by-handle"},
 	}
 }
 
@@ -321,7 +335,8 @@ func escapeSymlinkCases() []Case {
 		{ID: "escape/symlink/absolute-out", Sandbox: unveiled("d", "rwc"),
 			Op: simple("symlink d/s -> abs e/h; open d/s", func(fx *Fixture) error {
 				return then(symlinkOp(fx.path("e/h"), "d/s"), readOp("d/s")).Fn(fx)
-			}), Plain: ok, OpenBSD: "ENOENT", Linux: "EACCES"},
+			}).c(cSub([]string{"then"}, symlinkOp("e/h", "d/s").c("symlink-abs", "e/h", "d/s"), readOp("d/s"))...),
+			Plain: ok, OpenBSD: "ENOENT", Linux: "EACCES"},
 	}
 }
 
@@ -359,6 +374,7 @@ func abstractConnect() Op {
 			defer unix.Close(fd)
 			return unix.Connect(fd, &unix.SockaddrUnix{Name: name})
 		},
+		C: []string{"abstract-connect"},
 	}
 }
 
@@ -370,11 +386,11 @@ func escapeScopingCases() []Case {
 		// namespace (Landlock ABI 6), so a socket bound outside the
 		// sandbox is out of reach (EPERM).
 		{ID: "escape/abstract-unix/outside", Sandbox: sandboxUnix, Op: abstractConnect(), Plain: ok, OpenBSD: "EPERM"},
-		{ID: "escape/signal/outside-stdio", Sandbox: pledged("stdio"), Op: siblingOp("kill(sibling, SIGCONT)", sigcont), Plain: ok, OpenBSD: killed},
+		{ID: "escape/signal/outside-stdio", Sandbox: pledged("stdio"), Op: siblingOp("kill(sibling, SIGCONT)", sigcont).c("sibling-sigcont"), Plain: ok, OpenBSD: killed},
 		// "proc" allows signalling any process the user may signal, on
 		// OpenBSD as here (no Landlock signal scoping on purpose).
-		{ID: "escape/signal/outside-proc", Sandbox: sandboxUnix, Op: siblingOp("kill(sibling, SIGCONT)", sigcont), Plain: ok, OpenBSD: ok},
-		{ID: "escape/signal/self", Sandbox: sandboxUnix, Op: simple("kill(self, SIGCONT)", func(*Fixture) error { return unix.Kill(unix.Getpid(), unix.SIGCONT) }), Plain: ok, OpenBSD: ok},
+		{ID: "escape/signal/outside-proc", Sandbox: sandboxUnix, Op: siblingOp("kill(sibling, SIGCONT)", sigcont).c("sibling-sigcont"), Plain: ok, OpenBSD: ok},
+		{ID: "escape/signal/self", Sandbox: sandboxUnix, Op: simple("kill(self, SIGCONT)", func(*Fixture) error { return unix.Kill(unix.Getpid(), unix.SIGCONT) }).c("kill-self-sigcont"), Plain: ok, OpenBSD: ok},
 	}
 }
 

@@ -83,10 +83,17 @@ type Veil struct{ Path, Perms string }
 
 // Op is an operation run in both runs. Pre runs before the sandbox in both
 // runs (to open fds or start processes the sandbox must not cover).
+//
+// C is the same operation for libpledge's C driver (libpledge/test/
+// cdriver.c), as prefix words ("open", "d/f", "0"; "then", OP, OP): a case
+// whose Op has C also runs plain and sandboxed through the C library, and
+// must give the same outcomes as the Go library. Ops without C are not
+// driven from C (none of the tables has one today).
 type Op struct {
 	Name string
 	Pre  func(fx *Fixture) error
 	Fn   func(fx *Fixture) error
+	C    []string
 }
 
 func (s Sandbox) needs() []string {
@@ -142,21 +149,34 @@ func runCases(t *testing.T, cases []Case) {
 	}
 }
 
-// runCase runs c plain and sandboxed, each in a fresh child.
+// runCase runs c plain and sandboxed, each in a fresh child, through the
+// Go library and, when the Op has C words, through libpledge's C driver.
 func runCase(t *testing.T, c Case) {
-	for _, side := range []string{"plain", "sandboxed"} {
+	sides := []string{"plain", "sandboxed"}
+	if c.Op.C != nil {
+		sides = append(sides, "c-plain", "c-sandboxed")
+	}
+	for _, side := range sides {
 		t.Run(side, func(t *testing.T) {
-			sandboxed := side == "sandboxed"
+			sandboxed := side == "sandboxed" || side == "c-sandboxed"
 			if sandboxed {
 				for _, f := range c.Sandbox.needs() {
 					sandboxtest.Require(t, f)
 				}
 			}
-			base := ""
-			if !sandboxtest.InChild() {
-				base = t.TempDir()
+			var res *sandboxtest.Result
+			if strings.HasPrefix(side, "c-") {
+				if sandboxtest.InChild() {
+					t.SkipNow()
+				}
+				res = runC(t, c, sandboxed)
+			} else {
+				base := ""
+				if !sandboxtest.InChild() {
+					base = t.TempDir()
+				}
+				res = sandboxtest.Run(t, func() { runChild(c, sandboxed) }, envBase+"="+base)
 			}
-			res := sandboxtest.Run(t, func() { runChild(c, sandboxed) }, envBase+"="+base)
 			got := outcome(t, res)
 			want := c.Plain
 			if sandboxed {
@@ -166,6 +186,9 @@ func runCase(t *testing.T, c Case) {
 				return
 			}
 			switch {
+			case strings.HasPrefix(side, "c-"):
+				t.Errorf("%s through libpledge (%s): got %s, want %s as the Go library gives: fix libpledge or its driver (a divergence between the two is a failure)\n%s",
+					c.ID, side, got, want, res)
 			case !sandboxed:
 				t.Errorf("%s without sandbox: got %s, want %s\n%s", c.ID, got, want, res)
 			case c.Linux != "":
@@ -255,11 +278,20 @@ func newFixture(base string) (*Fixture, error) {
 	if base == "" {
 		return nil, errors.New(envBase + " not set")
 	}
-	root, err := os.MkdirTemp(base, "fx-")
+	root, err := makeFixture(base)
 	if err != nil {
 		return nil, err
 	}
 	fx := &Fixture{Root: root, Fds: map[string]int{}, Procs: map[string]*exec.Cmd{}, Pipes: map[string]io.WriteCloser{}}
+	return fx, os.Chdir(root)
+}
+
+// makeFixture makes the fixture tree in a new directory under base.
+func makeFixture(base string) (string, error) {
+	root, err := os.MkdirTemp(base, "fx-")
+	if err != nil {
+		return "", err
+	}
 	probe, err := os.ReadFile(os.Getenv(envProbe))
 	if err != nil {
 		probe = []byte("#!/bin/false\n") // cases needing it fail on their own
@@ -292,10 +324,10 @@ func newFixture(base string) (*Fixture, error) {
 			err = os.WriteFile(p, e.data, e.mode.Perm())
 		}
 		if err != nil {
-			return nil, err
+			return "", err
 		}
 	}
-	return fx, os.Chdir(root)
+	return root, nil
 }
 
 // path makes a fixture-relative name absolute; absolute names and "." are
@@ -307,6 +339,37 @@ func (fx *Fixture) path(name string) string {
 	return filepath.Join(fx.Root, name)
 }
 
+// runC runs c through libpledge's C driver: the fixture is made here, the
+// driver applies the sandbox with libpledge when sandboxed.
+func runC(t *testing.T, c Case, sandboxed bool) *sandboxtest.Result {
+	t.Helper()
+	driver := program(t, envCDriver)
+	root, err := makeFixture(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	args := []string{"-r", root, "-p", os.Getenv(envProbe)}
+	if sandboxed {
+		args = append(args, "-s")
+		for _, v := range c.Sandbox.Unveil {
+			args = append(args, "-u", v.Path, v.Perms)
+		}
+		if c.Sandbox.Block {
+			args = append(args, "-b")
+		}
+		for _, p := range c.Sandbox.Pledges {
+			args = append(args, "-P", p)
+		}
+		if c.Sandbox.Exec != nil {
+			args = append(args, "-e", *c.Sandbox.Exec)
+		}
+	}
+	args = append(append(args, "--"), c.Op.C...)
+	cmd := exec.Command(driver, args...)
+	cmd.Env = append(os.Environ(), "LANDPLEDGE_SUPERVISOR="+os.Getenv(envSupervisor))
+	return sandboxtest.RunCommand(t, cmd)
+}
+
 // run executes the probe (or another program) with the child's own stdio,
 // so that os/exec opens nothing (it would open /dev/null for a nil stdin,
 // which needs rpath).
@@ -314,4 +377,15 @@ func run(path string, args ...string) error {
 	cmd := exec.Command(path, args...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
 	return cmd.Run()
+}
+
+// TestEveryCaseDrivenFromC: every conformance and escape case also runs
+// through libpledge (Op.C), so that the C library is held to the same
+// outcomes as the Go one.
+func TestEveryCaseDrivenFromC(t *testing.T) {
+	for _, c := range allCases() {
+		if c.Op.C == nil {
+			t.Errorf("case %s (%s) has no C words (Op.C): libpledge's driver cannot run it", c.ID, c.Op.Name)
+		}
+	}
 }

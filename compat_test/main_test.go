@@ -21,6 +21,10 @@ const (
 	envPledgeCmd = "COMPAT_PLEDGE"    // ../cmd/pledge
 	envFetchdemo = "COMPAT_FETCHDEMO" // ./fetchdemo
 	envEscape    = "COMPAT_ESCAPE"    // testdata/escape: a directory (supervisor_escape_build_test.go)
+	// libpledge's C driver of the cases (libpledge/test/cdriver.c), linked
+	// with the C library, and the exec supervisor helper it starts.
+	envCDriver    = "COMPAT_CDRIVER"
+	envSupervisor = "COMPAT_SUPERVISOR"
 )
 
 func TestMain(m *testing.M) {
@@ -47,6 +51,10 @@ func TestMain(m *testing.M) {
 		return goBuild(dir, "fetchdemo", "./fetchdemo")
 	})
 	build(envEscape, func() (string, error) { return buildEscape(dir) })
+	build(envCDriver, func() (string, error) { return buildCDriver(dir) })
+	build(envSupervisor, func() (string, error) {
+		return goBuild(dir, "landpledge-supervisor", "../cmd/landpledge-supervisor")
+	})
 	code := m.Run()
 	os.RemoveAll(dir)
 	os.Exit(code)
@@ -76,6 +84,17 @@ func buildProbe(dir string) (string, error) {
 		return "", fmt.Errorf("gcc probe.c: %v\n%s", err, b)
 	}
 	return out, nil
+}
+
+// buildCDriver builds libpledge and its test programs with make (only a C
+// compiler and make are needed) and returns the C driver of the cases.
+func buildCDriver(dir string) (string, error) {
+	b := filepath.Join(dir, "libpledge")
+	cmd := exec.Command("make", "-s", "-C", "../libpledge", "BUILD="+b, "all", "tests")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("make -C ../libpledge: %v\n%s", err, out)
+	}
+	return filepath.Join(b, "test", "cdriver"), nil
 }
 
 // goBuild builds the Go command in pkgDir (relative to compat_test) into dir.

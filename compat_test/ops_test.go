@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"syscall"
 	"unsafe"
 
@@ -23,7 +25,7 @@ func openOp(name string, flags int) Op {
 			unix.Close(fd)
 		}
 		return err
-	}}
+	}, C: []string{"open", name, strconv.Itoa(flags)}}
 }
 
 func readOp(name string) Op   { return openOp(name, unix.O_RDONLY) }
@@ -32,44 +34,64 @@ func createOp(name string) Op { return openOp(name, unix.O_WRONLY|unix.O_CREAT|u
 
 func simple(name string, fn func(fx *Fixture) error) Op { return Op{Name: name, Fn: fn} }
 
+// c gives o its words for the C driver (Op.C).
+func (o Op) c(words ...string) Op {
+	o.C = words
+	return o
+}
+
+// cSub is the words of a combinator over ops, nil when one of them has
+// none (the combination is then not driven from C).
+func cSub(head []string, ops ...Op) []string {
+	words := append([]string{}, head...)
+	for _, o := range ops {
+		if o.C == nil {
+			return nil
+		}
+		words = append(words, o.C...)
+	}
+	return words
+}
+
 func unlinkOp(name string) Op {
-	return simple("unlink "+name, func(fx *Fixture) error { return unix.Unlink(fx.path(name)) })
+	return simple("unlink "+name, func(fx *Fixture) error { return unix.Unlink(fx.path(name)) }).c("unlink", name)
 }
 func mkdirOp(name string) Op {
-	return simple("mkdir "+name, func(fx *Fixture) error { return unix.Mkdir(fx.path(name), 0o755) })
+	return simple("mkdir "+name, func(fx *Fixture) error { return unix.Mkdir(fx.path(name), 0o755) }).c("mkdir", name)
 }
 func rmdirOp(name string) Op {
-	return simple("rmdir "+name, func(fx *Fixture) error { return unix.Rmdir(fx.path(name)) })
+	return simple("rmdir "+name, func(fx *Fixture) error { return unix.Rmdir(fx.path(name)) }).c("rmdir", name)
 }
 func renameOp(from, to string) Op {
-	return simple("rename "+from+" "+to, func(fx *Fixture) error { return unix.Rename(fx.path(from), fx.path(to)) })
+	return simple("rename "+from+" "+to, func(fx *Fixture) error { return unix.Rename(fx.path(from), fx.path(to)) }).c("rename", from, to)
 }
 func linkOp(from, to string) Op {
-	return simple("link "+from+" "+to, func(fx *Fixture) error { return unix.Link(fx.path(from), fx.path(to)) })
+	return simple("link "+from+" "+to, func(fx *Fixture) error { return unix.Link(fx.path(from), fx.path(to)) }).c("link", from, to)
 }
 func symlinkOp(target, name string) Op {
-	return simple("symlink "+target+" "+name, func(fx *Fixture) error { return unix.Symlink(target, fx.path(name)) })
+	return simple("symlink "+target+" "+name, func(fx *Fixture) error { return unix.Symlink(target, fx.path(name)) }).c("symlink", target, name)
 }
 func mkfifoOp(name string) Op {
-	return simple("mkfifo "+name, func(fx *Fixture) error { return unix.Mkfifo(fx.path(name), 0o644) })
+	return simple("mkfifo "+name, func(fx *Fixture) error { return unix.Mkfifo(fx.path(name), 0o644) }).c("mkfifo", name)
 }
 func truncateOp(name string) Op {
-	return simple("truncate "+name, func(fx *Fixture) error { return unix.Truncate(fx.path(name), 1) })
+	return simple("truncate "+name, func(fx *Fixture) error { return unix.Truncate(fx.path(name), 1) }).c("truncate", name)
 }
 func statOp(name string) Op {
 	return simple("stat "+name, func(fx *Fixture) error {
 		var st unix.Stat_t
 		return unix.Stat(fx.path(name), &st)
-	})
+	}).c("stat", name)
 }
 func chmodOp(name string) Op {
-	return simple("chmod "+name, func(fx *Fixture) error { return unix.Chmod(fx.path(name), 0o600) })
+	return simple("chmod "+name, func(fx *Fixture) error { return unix.Chmod(fx.path(name), 0o600) }).c("chmod", name)
 }
 func chdirOp(name string) Op {
-	return simple("chdir "+name, func(fx *Fixture) error { return unix.Chdir(fx.path(name)) })
+	return simple("chdir "+name, func(fx *Fixture) error { return unix.Chdir(fx.path(name)) }).c("chdir", name)
 }
 func accessOp(name string, mode uint32, modeName string) Op {
-	return simple("access "+name+" "+modeName, func(fx *Fixture) error { return unix.Access(fx.path(name), mode) })
+	return simple("access "+name+" "+modeName, func(fx *Fixture) error { return unix.Access(fx.path(name), mode) }).
+		c("access", name, strconv.Itoa(int(mode)))
 }
 
 // realpathOp resolves name in user space (lstat + readlink), which is all
@@ -78,7 +100,7 @@ func realpathOp(name string) Op {
 	return simple("realpath "+name, func(fx *Fixture) error {
 		_, err := filepath.EvalSymlinks(fx.path(name))
 		return err
-	})
+	}).c("realpath", name)
 }
 
 // readdirOp lists a directory: open(O_DIRECTORY) then getdents64.
@@ -92,7 +114,7 @@ func readdirOp(name string) Op {
 		buf := make([]byte, 4096)
 		_, err = unix.Getdents(fd, buf)
 		return err
-	})
+	}).c("readdir", name)
 }
 
 // openatOp opens rel relative to a directory fd opened by the op itself,
@@ -109,7 +131,7 @@ func openatOp(dir, rel string) Op {
 			unix.Close(fd)
 		}
 		return err
-	})
+	}).c("openat", dir, rel)
 }
 
 // preDirfd opens dir before the sandbox; fn runs after it with that fd.
@@ -132,7 +154,7 @@ func openatPreOp(dir, rel string) Op {
 			unix.Close(fd)
 		}
 		return err
-	})
+	}).c("openat-pre", dir, rel)
 }
 
 func fchdirPreOp(dir, rel string) Op {
@@ -145,7 +167,7 @@ func fchdirPreOp(dir, rel string) Op {
 			unix.Close(fd)
 		}
 		return err
-	})
+	}).c("fchdir-pre", dir, rel)
 }
 
 // chdirThenOpen changes into dir, then opens rel (e.g. "../e/h").
@@ -159,7 +181,7 @@ func chdirThenOpen(dir, rel string) Op {
 			unix.Close(fd)
 		}
 		return err
-	})
+	}).c("chdir-open", dir, rel)
 }
 
 // preFileRead opens name for reading before the sandbox and reads it after.
@@ -175,6 +197,7 @@ func preFileRead(name string) Op {
 			_, err := unix.Pread(fx.Fds["file"], make([]byte, 8), 0)
 			return err
 		},
+		C: []string{"pre-read", name},
 	}
 }
 
@@ -182,29 +205,32 @@ func preFileRead(name string) Op {
 func probeOp(name string, args ...string) Op {
 	return simple(fmt.Sprintf("exec %s %v", name, args), func(fx *Fixture) error {
 		return run(fx.path(name), args...)
-	})
+	}).c(append([]string{"probe", name, strconv.Itoa(len(args))}, args...)...)
 }
 
 func unveilOp(path, perms string) Op {
 	return simple(fmt.Sprintf("Unveil(%s, %q)", path, perms), func(fx *Fixture) error {
 		return pledge.Unveil(fx.path(path), perms)
-	})
+	}).c("unveil", path, perms)
 }
 
 func unveilBlockOp() Op {
-	return simple("UnveilBlock()", func(*Fixture) error { return pledge.UnveilBlock() })
+	return simple("UnveilBlock()", func(*Fixture) error { return pledge.UnveilBlock() }).c("unveil-block")
 }
 
 func pledgeOp(promises string) Op {
-	return simple(fmt.Sprintf("PledgePromises(%q)", promises), func(*Fixture) error { return pledge.PledgePromises(promises) })
+	return simple(fmt.Sprintf("PledgePromises(%q)", promises), func(*Fixture) error { return pledge.PledgePromises(promises) }).
+		c("pledge", promises)
 }
 
 func pledgeBothOp(promises, exec string) Op {
-	return simple(fmt.Sprintf("Pledge(%q, %q)", promises, exec), func(*Fixture) error { return pledge.Pledge(promises, exec) })
+	return simple(fmt.Sprintf("Pledge(%q, %q)", promises, exec), func(*Fixture) error { return pledge.Pledge(promises, exec) }).
+		c("pledge2", promises, exec)
 }
 
 func execpromisesOp(exec string) Op {
-	return simple(fmt.Sprintf("PledgeExecpromises(%q)", exec), func(*Fixture) error { return pledge.PledgeExecpromises(exec) })
+	return simple(fmt.Sprintf("PledgeExecpromises(%q)", exec), func(*Fixture) error { return pledge.PledgeExecpromises(exec) }).
+		c("execpromises", exec)
 }
 
 // then runs a after b succeeded; a's setup failure is reported as such.
@@ -214,7 +240,7 @@ func then(first, second Op) Op {
 			return fmt.Errorf("first step %s: %v", first.Name, err)
 		}
 		return second.Fn(fx)
-	}}
+	}, C: cSub([]string{"then"}, first, second)}
 }
 
 func socketOp(domain, typ int, name string) Op {
@@ -224,7 +250,7 @@ func socketOp(domain, typ int, name string) Op {
 			unix.Close(fd)
 		}
 		return err
-	})
+	}).c("socket", strconv.Itoa(domain), strconv.Itoa(typ))
 }
 
 func getpidOp() Op {
@@ -233,17 +259,17 @@ func getpidOp() Op {
 			return fmt.Errorf("bad pid")
 		}
 		return nil
-	})
+	}).c("getpid")
 }
 
 // killParentOp signals the parent (the test runner, outside the sandbox)
 // with signal 0: no signal is delivered, only the permission is checked.
 func killParentOp() Op {
-	return simple("kill(getppid(), 0)", func(*Fixture) error { return unix.Kill(unix.Getppid(), 0) })
+	return simple("kill(getppid(), 0)", func(*Fixture) error { return unix.Kill(unix.Getppid(), 0) }).c("kill-parent")
 }
 
 func setpgidOp() Op {
-	return simple("setpgid(0, 0)", func(*Fixture) error { return unix.Setpgid(0, 0) })
+	return simple("setpgid(0, 0)", func(*Fixture) error { return unix.Setpgid(0, 0) }).c("setpgid")
 }
 
 // mmapOp maps one anonymous page with prot.
@@ -254,7 +280,7 @@ func mmapOp(prot int, name string) Op {
 			unix.Munmap(b)
 		}
 		return err
-	})
+	}).c("mmap", strconv.Itoa(prot))
 }
 
 // setuidSelfOp calls setuid(getuid()) on this thread only (a raw syscall:
@@ -266,13 +292,13 @@ func setuidSelfOp() Op {
 			return e
 		}
 		return nil
-	})
+	}).c("setuid-self")
 }
 
 func flockOp(name string) Op {
 	return simple("flock "+name, func(fx *Fixture) error {
 		return withFd(fx, name, unix.O_RDONLY, func(fd int) error { return unix.Flock(fd, unix.LOCK_EX) })
-	})
+	}).c("flock", name)
 }
 
 func fcntlLockOp(name string) Op {
@@ -281,7 +307,7 @@ func fcntlLockOp(name string) Op {
 			lk := unix.Flock_t{Type: unix.F_WRLCK}
 			return unix.FcntlFlock(uintptr(fd), unix.F_SETLK, &lk)
 		})
-	})
+	}).c("fcntl-lock", name)
 }
 
 // withFd opens name before the sandbox would matter: it is opened inside
@@ -298,13 +324,13 @@ func withFd(fx *Fixture, name string, flags int, fn func(fd int) error) error {
 func utimesOp(name string) Op {
 	return simple("utimes "+name, func(fx *Fixture) error {
 		return unix.UtimesNano(fx.path(name), []unix.Timespec{{Sec: 1}, {Sec: 1}})
-	})
+	}).c("utimes", name)
 }
 
 func fchownSelfOp(name string) Op {
 	return simple("chown "+name+" to own uid", func(fx *Fixture) error {
 		return unix.Chown(fx.path(name), os.Getuid(), os.Getgid())
-	})
+	}).c("chown-self", name)
 }
 
 // ptyOp opens a pseudo-terminal pair before the sandbox and runs fn on the
@@ -329,6 +355,7 @@ func ptyOp(name string, fn func(tty int) error) Op {
 			return nil
 		},
 		Fn: func(fx *Fixture) error { return fn(fx.Fds["tty"]) },
+		C:  []string{"pty-ioctl", strings.TrimPrefix(name, "ioctl ")},
 	}
 }
 

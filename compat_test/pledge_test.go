@@ -110,7 +110,7 @@ func withHandler(op Op) Op {
 			os.Exit(7)
 		}()
 		return nil
-	}, Fn: op.Fn}
+	}, Fn: op.Fn, C: cSub([]string{"with-handler"}, op)}
 }
 
 func TestPledgePromises(t *testing.T) { runCases(t, promiseCases) }
@@ -185,7 +185,7 @@ func expectErrno(op Op, errno unix.Errno) Op {
 		default:
 			return fmt.Errorf("want %s, got %v", name, err)
 		}
-	}}
+	}, C: cSub([]string{"expect", name}, op)}
 }
 
 type constErr string

@@ -851,6 +851,7 @@ func sendmsgOp(typ int, name string, pairOnly bool) Op {
 			}
 			return fmt.Errorf("arrived at the named socket: %v, at the peer: %v", terr == nil, perr == nil)
 		},
+		C: []string{"sendmsg", strconv.Itoa(typ), name, map[bool]string{false: "0", true: "1"}[pairOnly]},
 	}
 }
 
@@ -902,7 +903,7 @@ func cloneOp(flags uintptr) Op {
 			return fmt.Errorf("child: %v", ws)
 		}
 		return nil
-	})
+	}).c("clone", strconv.Itoa(int(flags)))
 }
 
 // forkExecProbe runs the probe with args (the second one a fixture
@@ -914,7 +915,7 @@ func forkExecProbe(flags uintptr, mode, name string) Op {
 		cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
 		cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: flags}
 		return cmd.Run()
-	})
+	}).c("clone-exec", strconv.Itoa(int(flags)), mode, name)
 }
 
 func escapeCloneUntracedCases() []Case {

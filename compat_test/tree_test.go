@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -36,6 +37,7 @@ func waitingProbe(args ...string) Op {
 			}
 			return fx.Procs["early"].Wait()
 		},
+		C: append([]string{"waiting-probe", "-", strconv.Itoa(len(args))}, args...),
 	}
 }
 
@@ -78,6 +80,7 @@ func onEarlyThread(op Op) Op {
 			start <- fx
 			return <-done
 		},
+		C: cSub([]string{"early-thread"}, op),
 	}
 }
 

@@ -45,3 +45,10 @@ func SyscallNumber(arch seccomp.Arch, name string) (nr uint32, ok bool) { return
 func CompilePidFilter(arch seccomp.Arch, p Set, opts FilterOptions) (*seccomp.ParamProgram, error) {
 	return nil, errNoTable
 }
+
+// Table returns an empty view: there is no promise table on this
+// architecture.
+func Table() View { return View{MaxLen: maxPromiseLen} }
+
+// ArchCond is the condition unchanged: no filter is built here.
+func (c ViewCond) ArchCond(arch string, pid uint32) seccomp.Cond { return c.Cond }

@@ -180,6 +180,28 @@ func (p Program) Run(d Data) (Action, int, error) {
 	if err := p.Check(); err != nil {
 		return 0, 0, err
 	}
+	return p.run(d)
+}
+
+// RunEach is Run for many syscalls: it checks p once, then interprets it
+// for each of ds as Run does, returning the actions in order.
+func (p Program) RunEach(ds []Data) ([]Action, error) {
+	if err := p.Check(); err != nil {
+		return nil, err
+	}
+	acts := make([]Action, len(ds))
+	for i, d := range ds {
+		act, _, err := p.run(d)
+		if err != nil {
+			return nil, err
+		}
+		acts[i] = act
+	}
+	return acts, nil
+}
+
+// run interprets a program that passed Check.
+func (p Program) run(d Data) (Action, int, error) {
 	data := d.bytes()
 	var a, x uint32
 	var mem [memWords]uint32

@@ -56,6 +56,10 @@ var features = map[string]func() string{
 		}
 		return ""
 	},
+	// libpledge's install and header tests: pkg-config and a C++
+	// compiler (.ci/run installs pkg-config and g++).
+	"pkg-config": lookPath("pkg-config"),
+	"c++":        lookPath("c++"),
 	// Reading the kernel's audit records: joining NETLINK_AUDIT's
 	// AUDIT_NLGRP_READLOG group needs CAP_AUDIT_READ (root, not nobody).
 	"audit": func() string {

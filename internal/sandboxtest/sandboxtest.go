@@ -77,6 +77,15 @@ func Run(t *testing.T, fn func(), env ...string) *Result {
 	}
 	cmd := exec.Command(exe, "-test.run="+runPattern(t.Name()), "-test.count=1", "-test.v=false")
 	cmd.Env = append(append(os.Environ(), childEnv+"="+t.Name()), env...)
+	return RunCommand(t, cmd)
+}
+
+// RunCommand runs cmd, a helper program (a C test driver, say), with its
+// output captured, and returns what it did as Run does for a child: exit
+// status or signal, output and report lines. cmd's Stdout and Stderr must
+// be unset.
+func RunCommand(t testing.TB, cmd *exec.Cmd) *Result {
+	t.Helper()
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	// A process the child started and left behind (stopped, or waiting on
@@ -84,7 +93,7 @@ func Run(t *testing.T, fn func(), env ...string) *Result {
 	// exited, wait that long for them, then close them and go on rather
 	// than hang the suite.
 	cmd.WaitDelay = orphanPipeDelay
-	err = cmd.Run()
+	err := cmd.Run()
 	res := &Result{Stdout: stdout.String(), Stderr: stderr.String()}
 	res.outcomes = Outcomes(t, res.Stdout)
 	var exitErr *exec.ExitError
@@ -101,7 +110,7 @@ func Run(t *testing.T, fn func(), env ...string) *Result {
 			res.ExitCode = ws.ExitStatus()
 		}
 	default:
-		t.Fatalf("sandboxtest: starting child: %v", err)
+		t.Fatalf("sandboxtest: starting %s: %v", cmd.Path, err)
 	}
 	if res.Signal == 0 {
 		res.ExitCode = cmd.ProcessState.ExitCode()

@@ -1,0 +1,41 @@
+//go:build linux
+
+package libpledge
+
+import (
+	"os/exec"
+	"strings"
+	"testing"
+
+	"github.com/landpledge/landpledge/internal/sandboxtest"
+)
+
+// TestRegress runs the cases of OpenBSD's regress/sys/kern/pledge and
+// regress/sys/kern/unveil that have a Linux meaning, written anew in C
+// against libpledge (test/regress.c): each in a forked child on a fresh
+// fixture, with exact errnos, signals and exit statuses.
+func TestRegress(t *testing.T) {
+	sandboxtest.Require(t, "seccomp")
+	sandboxtest.Require(t, "landlock")
+	bin := testProgram(t, "regress")
+	out, err := exec.Command(bin, "-l").Output()
+	if err != nil {
+		t.Fatalf("regress -l: %v", err)
+	}
+	names := strings.Fields(string(out))
+	if len(names) < 50 {
+		t.Fatalf("regress lists %d cases", len(names))
+	}
+	helper := supervisorPath(t)
+	for _, name := range names {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			cmd := exec.Command(bin, name)
+			cmd.Env = append(cmd.Environ(), "LANDPLEDGE_SUPERVISOR="+helper)
+			res := sandboxtest.RunCommand(t, cmd)
+			if res.Outcome(name) != "ok" || res.ExitCode != 0 {
+				t.Errorf("%s: %s\n%s", name, res.Outcome(name), res)
+			}
+		})
+	}
+}

@@ -1,0 +1,70 @@
+/*
+ * The shapes of libpledge's generated C data (../ztable_*.h, ../zcommon.h,
+ * written by libpledge/internal/mkctable from the Go packages).
+ */
+#ifndef LPL_TABLE_H
+#define LPL_TABLE_H
+
+#include <stdint.h>
+
+/* Condition widths and operators: seccomp.Width and seccomp.Op. */
+enum { LPL_W32 = 1, LPL_W64 = 2 };
+enum {
+	LPL_OP_EQ = 1,
+	LPL_OP_NE,
+	LPL_OP_LT,
+	LPL_OP_LE,
+	LPL_OP_GT,
+	LPL_OP_GE,
+	LPL_OP_MASKED_EQ,
+	LPL_OP_MASKED_NE,
+};
+
+/* Rule kinds (ctable's kind* constants). */
+enum { LPL_ENOSYS = 1, LPL_GRANT, LPL_LOADER, LPL_FALLBACK, LPL_NEVER };
+
+struct lpl_cond {
+	uint8_t arg, width, op, self;
+	uint64_t mask, val;
+};
+
+struct lpl_rule {
+	uint16_t nr;
+	uint8_t kind;
+	uint8_t nconds;
+	uint16_t cond; /* index of the first condition */
+	uint16_t err;  /* LPL_FALLBACK: the errno */
+	uint64_t need, unless;
+};
+
+struct lpl_table {
+	const char *name;
+	uint32_t audit_arch, x32_bit, max_nr;
+	const struct lpl_rule *rules;
+	unsigned nrules;
+	const struct lpl_cond *conds;
+	unsigned nconds;
+};
+
+struct lpl_errno_name {
+	const char *name;
+	int value;
+};
+
+struct lpl_perm_letter {
+	char letter;
+	uint8_t perm;
+	uint64_t rights;
+};
+
+struct lpl_abi {
+	uint64_t fs, scoped;
+	uint32_t restrict_flags;
+};
+
+struct lpl_right_name {
+	uint64_t right;
+	const char *name;
+};
+
+#endif

@@ -1,0 +1,269 @@
+/*
+ * unveil(2): the process's one unveil state, as unveil.State keeps it
+ * (unveil/state.go): entries accumulate, nothing is enforced until the
+ * commit (unveil(NULL, NULL), or the first pledge without "unveil"), which
+ * plans the Landlock rules (plan.c), creates a ruleset handling every
+ * filesystem right the running ABI knows, adds the rules and restricts
+ * every thread (landlock.c). Errors are OpenBSD's: EPERM after the lock,
+ * ENAMETOOLONG for permissions longer than 4 characters, EINVAL for an
+ * empty path or a bad letter, EFAULT for one NULL argument, ENOENT or
+ * ENOTDIR for a missing directory on the way, ENOSYS without Landlock
+ * unless LANDPLEDGE_BEST_EFFORT=1. There is no limit on the number of
+ * entries (OpenBSD: E2BIG beyond 128).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "lpl.h"
+#include "../pledge.h"
+#include "../zcommon.h"
+
+#define PATHBUF 4096
+
+static struct {
+	struct lpl_arena arena; /* the entries; kept until exit */
+	struct lpl_entry *head, *tail;
+	size_t n;
+	int locked, enforced;
+	int best_effort, best_effort_known;
+} V;
+
+static char entry_buf[64 * 1024] __attribute__((aligned(16)));
+static char commit_buf[256 * 1024] __attribute__((aligned(16)));
+
+int
+lpl_best_effort(void)
+{
+	if (!V.best_effort_known) {
+		const char *v = getenv(LPL_ENV_BEST_EFFORT);
+		V.best_effort = v && strcmp(v, "1") == 0;
+		V.best_effort_known = 1;
+	}
+	return V.best_effort;
+}
+
+int lpl_veil_enforced(void) { return V.enforced; }
+int lpl_veil_locked(void) { return V.locked; }
+
+static int
+do_unveil(const char *path, const char *permissions)
+{
+	if (V.locked)
+		return -EPERM;
+	if (permissions == 0)
+		return -EFAULT;
+	/* Our order, as unveil.State.Unveil's: the permissions' length, the
+	 * empty path, the letters. */
+	uint8_t perm = 0;
+	int perr = lpl_parse_perm(permissions, &perm);
+	if (perr == -ENAMETOOLONG)
+		return perr;
+	if (path == 0)
+		return -EFAULT;
+	if (path[0] == 0)
+		return -EINVAL;
+	if (perr)
+		return perr;
+	int abi = lpl_landlock_abi();
+	if (abi < 1 && !lpl_best_effort())
+		return -ENOSYS;
+	static char resolved[PATHBUF];
+	int err = lpl_resolve(path, resolved, sizeof resolved);
+	if (err)
+		return err;
+	if (V.arena.buf == 0)
+		lpl_arena_init(&V.arena, entry_buf, sizeof entry_buf);
+	for (struct lpl_entry *e = V.head; e; e = e->next) {
+		if (strcmp(e->path, resolved) == 0) {
+			e->perm = perm;
+			return 0;
+		}
+	}
+	struct lpl_entry *e = lpl_alloc(&V.arena, sizeof *e);
+	char *p = lpl_strdup(&V.arena, resolved);
+	if (!e || !p)
+		return -ENOMEM;
+	memset(e, 0, sizeof *e);
+	e->path = p;
+	e->perm = perm;
+	if (V.tail)
+		V.tail->next = e;
+	else
+		V.head = e;
+	V.tail = e;
+	V.n++;
+	return 0;
+}
+
+/* The directory listing of a split directory: an O_DIRECTORY open, which
+ * can open nothing but a directory (what the "unveil" promise allows). */
+static int
+read_dir(void *ctx, struct lpl_arena *a, const char *dir, struct lpl_dirent **ents, size_t *n)
+{
+	(void)ctx;
+	*ents = 0;
+	*n = 0;
+	long fd = lpl_sys4(SYS_openat, AT_FDCWD, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+	if (fd < 0)
+		return (int)fd;
+	size_t cap = 0;
+	char buf[8192] __attribute__((aligned(8)));
+	int err = 0;
+	for (;;) {
+		long got = lpl_sys3(SYS_getdents64, fd, buf, sizeof buf);
+		if (got < 0) {
+			err = (int)got;
+			break;
+		}
+		if (got == 0)
+			break;
+		for (long off = 0; off < got;) {
+			struct {
+				uint64_t ino;
+				int64_t off;
+				unsigned short reclen;
+				unsigned char type;
+				char name[];
+			} *d = (void *)(buf + off);
+			off += d->reclen;
+			if (strcmp(d->name, ".") == 0 || strcmp(d->name, "..") == 0)
+				continue;
+			if (*n == cap) {
+				size_t nc = cap ? cap * 2 : 32;
+				struct lpl_dirent *v = lpl_alloc(a, nc * sizeof *v);
+				if (!v) {
+					err = -ENOMEM;
+					goto out;
+				}
+				if (*n)
+					memcpy(v, *ents, *n * sizeof *v);
+				*ents = v;
+				cap = nc;
+			}
+			struct lpl_dirent *de = &(*ents)[(*n)++];
+			de->name = lpl_strdup(a, d->name);
+			if (!de->name) {
+				err = -ENOMEM;
+				goto out;
+			}
+			unsigned type = d->type;
+			if (type == DT_UNKNOWN) {
+				struct stat st;
+				if (lpl_sys4(SYS_newfstatat, fd, d->name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+					type = S_ISDIR(st.st_mode) ? DT_DIR : S_ISLNK(st.st_mode) ? DT_LNK : DT_REG;
+			}
+			de->isdir = type == DT_DIR;
+			de->issymlink = type == DT_LNK;
+		}
+	}
+out:
+	lpl_close(fd);
+	return err;
+}
+
+/* lpl_veil_commit is unveil.State.Commit. why gets the reason of a
+ * failure. */
+int
+lpl_veil_commit(char *why, size_t whylen)
+{
+	V.locked = 1;
+	if (V.enforced || V.n == 0)
+		return 0;
+	int pledged0 = 0;
+	uint64_t cur0 = lpl_current_promises(&pledged0);
+	if (pledged0 && !(cur0 & LPL_P_UNVEIL)) {
+		/* An earlier commit failed and a filter without "unveil" is
+		 * in force: the Landlock calls would be violations now. */
+		lpl_msg(why, whylen, "a filter without \"unveil\" is in force: the veil can no longer be committed");
+		return -EPERM;
+	}
+	int abi = lpl_landlock_abi();
+	if (abi < 1) {
+		if (lpl_best_effort())
+			return 0;
+		lpl_msg(why, whylen, "no Landlock");
+		return -ENOSYS;
+	}
+	if (abi > LPL_LANDLOCK_MAX_ABI)
+		abi = LPL_LANDLOCK_MAX_ABI;
+	uint64_t handled = lpl_abis[abi].fs;
+
+	struct lpl_arena a;
+	lpl_arena_init(&a, commit_buf, sizeof commit_buf);
+	int err = 0;
+
+	/* classify: what each entry is now; a name whose parent has gone is
+	 * dropped. The list is rebuilt in the commit's arena. */
+	struct lpl_entry *head = 0, *tail = 0;
+	for (struct lpl_entry *e = V.head; e; e = e->next) {
+		struct stat st;
+		struct lpl_entry *c = lpl_alloc(&a, sizeof *c);
+		if (!c) {
+			err = -ENOMEM;
+			goto out;
+		}
+		*c = *e;
+		c->next = 0;
+		if (lpl_sys4(SYS_newfstatat, AT_FDCWD, e->path, &st, 0) == 0) {
+			c->kind = S_ISDIR(st.st_mode) ? LPL_KIND_DIR : LPL_KIND_FILE;
+		} else {
+			char parent[PATHBUF];
+			lpl_dir(e->path, parent, sizeof parent);
+			if (lpl_sys4(SYS_newfstatat, AT_FDCWD, parent, &st, 0) != 0 || !S_ISDIR(st.st_mode))
+				continue;
+			c->kind = LPL_KIND_MISSING;
+		}
+		if (tail)
+			tail->next = c;
+		else
+			head = c;
+		tail = c;
+	}
+
+	struct lpl_plan plan;
+	err = lpl_make_plan(&a, head, handled, read_dir, 0, &plan);
+	if (err) {
+		lpl_msg(why, whylen, "planning the rules: %s", strerror(-err));
+		goto out;
+	}
+
+	err = lpl_enforce_layer(&a, plan.rules, plan.nrules, abi, why, whylen);
+	if (err == 0) {
+		/* Enforced and locked: the entries are not needed any more,
+		 * and the memory they took beyond the static buffer is given
+		 * back. */
+		V.enforced = 1;
+		V.head = V.tail = 0;
+		lpl_arena_reset(&V.arena);
+	}
+out:
+	lpl_arena_reset(&a);
+	return err;
+}
+
+LPL_PUBLIC int
+unveil(const char *path, const char *permissions)
+{
+	int err;
+	lpl_lock();
+	if (path == 0 && permissions == 0) {
+		char why[512] = "";
+		err = lpl_veil_commit(why, sizeof why);
+		if (err && why[0])
+			lpl_warn("libpledge: unveil(NULL, NULL): %s", why);
+	} else {
+		err = do_unveil(path, permissions);
+	}
+	lpl_unlock();
+	if (err) {
+		errno = -err;
+		return -1;
+	}
+	return 0;
+}
