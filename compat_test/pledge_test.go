@@ -77,6 +77,10 @@ var promiseCases = []Case{
 	{ID: "pledge/tty/tcgets", Sandbox: pledged("stdio tty"), Op: ptyOp("ioctl TCGETS", tcgets), Plain: ok, OpenBSD: ok},
 	// glibc's isatty() is ioctl(TCGETS); OpenBSD's libc uses fcntl(F_ISATTY).
 	{ID: "pledge/stdio/tcgets", Sandbox: pledged("stdio"), Op: ptyOp("ioctl TCGETS", tcgets), Plain: ok, OpenBSD: killed, Linux: ok},
+	// musl's isatty() is ioctl(TIOCGWINSZ), and its stdio makes it on the
+	// first write to stdout; OpenBSD's tty promise holds TIOCGWINSZ.
+	{ID: "pledge/stdio/tiocgwinsz", Sandbox: pledged("stdio"), Op: ptyOp("ioctl TIOCGWINSZ", tiocgwinsz), Plain: ok, OpenBSD: killed, Linux: ok},
+	{ID: "pledge/stdio/tiocswinsz", Sandbox: pledged("stdio"), Op: ptyOp("ioctl TIOCSWINSZ", tiocswinsz), Plain: ok, OpenBSD: killed},
 	{ID: "pledge/stdio/fionread", Sandbox: pledged("stdio"), Op: ptyOp("ioctl FIONREAD", fionread), Plain: ok, OpenBSD: ok},
 
 	// A handler for the violation signal must not run: the child installs
@@ -86,6 +90,15 @@ var promiseCases = []Case{
 
 var termios unix.Termios
 var fionreadN int32
+
+func tiocgwinsz(tty int) error {
+	_, err := unix.IoctlGetWinsize(tty, unix.TIOCGWINSZ)
+	return err
+}
+
+func tiocswinsz(tty int) error {
+	return unix.IoctlSetWinsize(tty, unix.TIOCSWINSZ, &unix.Winsize{Row: 24, Col: 80})
+}
 
 func tcgets(tty int) error {
 	_, err := unix.IoctlGetTermios(tty, unix.TCGETS)

@@ -36,231 +36,232 @@ static const struct lpl_cond lpl_arm64_conds[] = {
 	{1, 1, 1, 0, 0x0u, 0x5450u}, /* 19: ioctl arg1/32 == 0x5450 */
 	{1, 1, 1, 0, 0x0u, 0x5401u}, /* 20: ioctl arg1/32 == 0x5401 */
 	{1, 1, 1, 0, 0x0u, 0x802c542au}, /* 21: ioctl arg1/32 == 0x802c542a */
-	{1, 1, 1, 0, 0x0u, 0x5402u}, /* 22: ioctl arg1/32 == 0x5402 */
-	{1, 1, 1, 0, 0x0u, 0x5403u}, /* 23: ioctl arg1/32 == 0x5403 */
-	{1, 1, 1, 0, 0x0u, 0x5404u}, /* 24: ioctl arg1/32 == 0x5404 */
-	{1, 1, 1, 0, 0x0u, 0x402c542bu}, /* 25: ioctl arg1/32 == 0x402c542b */
-	{1, 1, 1, 0, 0x0u, 0x402c542cu}, /* 26: ioctl arg1/32 == 0x402c542c */
-	{1, 1, 1, 0, 0x0u, 0x402c542du}, /* 27: ioctl arg1/32 == 0x402c542d */
-	{1, 1, 1, 0, 0x0u, 0x5409u}, /* 28: ioctl arg1/32 == 0x5409 */
-	{1, 1, 1, 0, 0x0u, 0x540au}, /* 29: ioctl arg1/32 == 0x540a */
-	{1, 1, 1, 0, 0x0u, 0x540bu}, /* 30: ioctl arg1/32 == 0x540b */
-	{1, 1, 1, 0, 0x0u, 0x5411u}, /* 31: ioctl arg1/32 == 0x5411 */
-	{1, 1, 1, 0, 0x0u, 0x5413u}, /* 32: ioctl arg1/32 == 0x5413 */
-	{1, 1, 1, 0, 0x0u, 0x5414u}, /* 33: ioctl arg1/32 == 0x5414 */
-	{1, 1, 1, 0, 0x0u, 0x540fu}, /* 34: ioctl arg1/32 == 0x540f */
-	{1, 1, 1, 0, 0x0u, 0x5410u}, /* 35: ioctl arg1/32 == 0x5410 */
-	{1, 1, 1, 0, 0x0u, 0x5429u}, /* 36: ioctl arg1/32 == 0x5429 */
-	{1, 1, 1, 0, 0x0u, 0x80045430u}, /* 37: ioctl arg1/32 == 0x80045430 */
-	{1, 1, 1, 0, 0x0u, 0x40045431u}, /* 38: ioctl arg1/32 == 0x40045431 */
-	{1, 1, 1, 0, 0x0u, 0x5441u}, /* 39: ioctl arg1/32 == 0x5441 */
-	{2, 1, 7, 0, 0xe00u, 0x0u}, /* 40: mknodat arg2/32&0xe00 == 0x0 */
-	{1, 1, 7, 0, 0xe00u, 0x0u}, /* 41: fchmod arg1/32&0xe00 == 0x0 */
-	{2, 1, 7, 0, 0xe00u, 0x0u}, /* 42: fchmodat arg2/32&0xe00 == 0x0 */
-	{2, 1, 1, 0, 0x0u, 0xffffffffu}, /* 43: fchownat arg2/32 == 0xffffffff */
-	{3, 1, 1, 0, 0x0u, 0xffffffffu}, /* 44: fchownat arg3/32 == 0xffffffff */
-	{1, 1, 1, 0, 0x0u, 0xffffffffu}, /* 45: fchown arg1/32 == 0xffffffff */
-	{2, 1, 1, 0, 0x0u, 0xffffffffu}, /* 46: fchown arg2/32 == 0xffffffff */
-	{2, 1, 7, 0, 0x400243u, 0x0u}, /* 47: openat arg2/32&0x400243 == 0x0 */
-	{2, 1, 7, 0, 0x400043u, 0x1u}, /* 48: openat arg2/32&0x400043 == 0x1 */
-	{2, 1, 7, 0, 0x400043u, 0x2u}, /* 49: openat arg2/32&0x400043 == 0x2 */
-	{2, 1, 7, 0, 0x400043u, 0x0u}, /* 50: openat arg2/32&0x400043 == 0x0 */
-	{2, 1, 7, 0, 0x203u, 0x0u}, /* 51: openat arg2/32&0x203 == 0x0 */
-	{3, 1, 7, 0, 0xe00u, 0x0u}, /* 52: openat arg3/32&0xe00 == 0x0 */
-	{2, 1, 7, 0, 0x3u, 0x1u}, /* 53: openat arg2/32&0x3 == 0x1 */
-	{3, 1, 7, 0, 0xe00u, 0x0u}, /* 54: openat arg3/32&0xe00 == 0x0 */
-	{2, 1, 7, 0, 0x3u, 0x2u}, /* 55: openat arg2/32&0x3 == 0x2 */
-	{3, 1, 7, 0, 0xe00u, 0x0u}, /* 56: openat arg3/32&0xe00 == 0x0 */
-	{2, 1, 7, 0, 0x3u, 0x0u}, /* 57: openat arg2/32&0x3 == 0x0 */
-	{3, 1, 7, 0, 0xe00u, 0x0u}, /* 58: openat arg3/32&0xe00 == 0x0 */
-	{2, 1, 7, 0, 0x200000u, 0x200000u}, /* 59: openat arg2/32&0x200000 == 0x200000 */
-	{2, 1, 7, 0, 0x404243u, 0x4000u}, /* 60: openat arg2/32&0x404243 == 0x4000 */
-	{2, 1, 7, 0, 0x400243u, 0x0u}, /* 61: openat arg2/32&0x400243 == 0x0 */
-	{3, 1, 7, 0, 0x1000u, 0x1000u}, /* 62: newfstatat arg3/32&0x1000 == 0x1000 */
-	{0, 1, 1, 0, 0x0u, 0xffffffffu}, /* 63: personality arg0/32 == 0xffffffff */
-	{0, 1, 1, 0, 0x0u, 0x0u}, /* 64: get_robust_list arg0/32 == 0x0 */
-	{0, 1, 1, 1, 0x0u, 0x0u}, /* 65: kill arg0/32 == 0x0 */
-	{0, 1, 1, 0, 0x0u, 0x0u}, /* 66: kill arg0/32 == 0x0 */
-	{1, 1, 1, 0, 0x0u, 0x21u}, /* 67: tkill arg1/32 == 0x21 */
-	{0, 1, 1, 1, 0x0u, 0x0u}, /* 68: tgkill arg0/32 == 0x0 */
-	{0, 1, 1, 1, 0x0u, 0x0u}, /* 69: rt_sigqueueinfo arg0/32 == 0x0 */
-	{0, 1, 1, 0, 0x0u, 0x26u}, /* 70: prctl arg0/32 == 0x26 */
-	{0, 1, 1, 0, 0x0u, 0x27u}, /* 71: prctl arg0/32 == 0x27 */
-	{0, 1, 1, 0, 0x0u, 0x15u}, /* 72: prctl arg0/32 == 0x15 */
-	{0, 1, 1, 0, 0x0u, 0x16u}, /* 73: prctl arg0/32 == 0x16 */
-	{0, 1, 1, 0, 0x0u, 0x2u}, /* 74: prctl arg0/32 == 0x2 */
-	{0, 1, 1, 0, 0x0u, 0x3u}, /* 75: prctl arg0/32 == 0x3 */
-	{0, 1, 1, 0, 0x0u, 0x7u}, /* 76: prctl arg0/32 == 0x7 */
-	{0, 1, 1, 0, 0x0u, 0xfu}, /* 77: prctl arg0/32 == 0xf */
-	{0, 1, 1, 0, 0x0u, 0x10u}, /* 78: prctl arg0/32 == 0x10 */
-	{0, 1, 1, 0, 0x0u, 0x17u}, /* 79: prctl arg0/32 == 0x17 */
-	{0, 1, 1, 0, 0x0u, 0x1du}, /* 80: prctl arg0/32 == 0x1d */
-	{0, 1, 1, 0, 0x0u, 0x1eu}, /* 81: prctl arg0/32 == 0x1e */
-	{0, 1, 1, 0, 0x0u, 0x25u}, /* 82: prctl arg0/32 == 0x25 */
-	{0, 1, 1, 0, 0x0u, 0x2au}, /* 83: prctl arg0/32 == 0x2a */
-	{0, 1, 1, 0, 0x0u, 0x34u}, /* 84: prctl arg0/32 == 0x34 */
-	{0, 1, 1, 0, 0x0u, 0x35u}, /* 85: prctl arg0/32 == 0x35 */
-	{0, 1, 1, 0, 0x0u, 0x38u}, /* 86: prctl arg0/32 == 0x38 */
-	{0, 1, 1, 0, 0x0u, 0x4au}, /* 87: prctl arg0/32 == 0x4a */
-	{0, 1, 1, 0, 0x0u, 0x41555856u}, /* 88: prctl arg0/32 == 0x41555856 */
-	{0, 1, 1, 0, 0x0u, 0x53564d41u}, /* 89: prctl arg0/32 == 0x53564d41 */
-	{0, 1, 1, 0, 0x0u, 0x4u}, /* 90: prctl arg0/32 == 0x4 */
-	{1, 2, 1, 0, 0x0u, 0x0u}, /* 91: prctl arg1/64 == 0x0 */
-	{0, 1, 1, 0, 0x0u, 0x1u}, /* 92: prctl arg0/32 == 0x1 */
-	{0, 1, 1, 0, 0x0u, 0x24u}, /* 93: prctl arg0/32 == 0x24 */
-	{0, 1, 1, 0, 0x0u, 0x8u}, /* 94: prctl arg0/32 == 0x8 */
-	{0, 1, 1, 0, 0x0u, 0x18u}, /* 95: prctl arg0/32 == 0x18 */
-	{0, 1, 1, 0, 0x0u, 0x2fu}, /* 96: prctl arg0/32 == 0x2f */
-	{0, 1, 1, 0, 0x0u, 0x1bu}, /* 97: prctl arg0/32 == 0x1b */
-	{0, 1, 1, 0, 0x0u, 0x1cu}, /* 98: prctl arg0/32 == 0x1c */
-	{0, 1, 1, 0, 0x0u, 0x2u}, /* 99: socket arg0/32 == 0x2 */
-	{1, 1, 7, 0, 0xfu, 0x1u}, /* 100: socket arg1/32&0xf == 0x1 */
-	{0, 1, 1, 0, 0x0u, 0x2u}, /* 101: socket arg0/32 == 0x2 */
-	{1, 1, 7, 0, 0xfu, 0x2u}, /* 102: socket arg1/32&0xf == 0x2 */
-	{0, 1, 1, 0, 0x0u, 0xau}, /* 103: socket arg0/32 == 0xa */
-	{1, 1, 7, 0, 0xfu, 0x1u}, /* 104: socket arg1/32&0xf == 0x1 */
-	{0, 1, 1, 0, 0x0u, 0xau}, /* 105: socket arg0/32 == 0xa */
-	{1, 1, 7, 0, 0xfu, 0x2u}, /* 106: socket arg1/32&0xf == 0x2 */
-	{0, 1, 1, 0, 0x0u, 0x1u}, /* 107: socket arg0/32 == 0x1 */
-	{1, 1, 7, 0, 0xfu, 0x1u}, /* 108: socket arg1/32&0xf == 0x1 */
-	{0, 1, 1, 0, 0x0u, 0x1u}, /* 109: socket arg0/32 == 0x1 */
-	{1, 1, 7, 0, 0xfu, 0x2u}, /* 110: socket arg1/32&0xf == 0x2 */
-	{0, 1, 1, 0, 0x0u, 0x1u}, /* 111: socket arg0/32 == 0x1 */
-	{1, 1, 7, 0, 0xfu, 0x5u}, /* 112: socket arg1/32&0xf == 0x5 */
-	{0, 1, 1, 0, 0x0u, 0x2u}, /* 113: socket arg0/32 == 0x2 */
-	{1, 1, 7, 0, 0xfu, 0x1u}, /* 114: socket arg1/32&0xf == 0x1 */
-	{0, 1, 1, 0, 0x0u, 0x2u}, /* 115: socket arg0/32 == 0x2 */
-	{1, 1, 7, 0, 0xfu, 0x2u}, /* 116: socket arg1/32&0xf == 0x2 */
-	{0, 1, 1, 0, 0x0u, 0xau}, /* 117: socket arg0/32 == 0xa */
-	{1, 1, 7, 0, 0xfu, 0x1u}, /* 118: socket arg1/32&0xf == 0x1 */
-	{0, 1, 1, 0, 0x0u, 0xau}, /* 119: socket arg0/32 == 0xa */
-	{1, 1, 7, 0, 0xfu, 0x2u}, /* 120: socket arg1/32&0xf == 0x2 */
-	{0, 1, 1, 0, 0x0u, 0x10u}, /* 121: socket arg0/32 == 0x10 */
-	{1, 1, 7, 0, 0xfu, 0x3u}, /* 122: socket arg1/32&0xf == 0x3 */
-	{2, 1, 1, 0, 0x0u, 0x0u}, /* 123: socket arg2/32 == 0x0 */
-	{0, 1, 1, 0, 0x0u, 0x10u}, /* 124: socket arg0/32 == 0x10 */
-	{1, 1, 7, 0, 0xfu, 0x2u}, /* 125: socket arg1/32&0xf == 0x2 */
-	{2, 1, 1, 0, 0x0u, 0x0u}, /* 126: socket arg2/32 == 0x0 */
-	{0, 1, 1, 0, 0x0u, 0x10u}, /* 127: socket arg0/32 == 0x10 */
-	{1, 1, 7, 0, 0xfu, 0x3u}, /* 128: socket arg1/32&0xf == 0x3 */
-	{2, 1, 1, 0, 0x0u, 0x0u}, /* 129: socket arg2/32 == 0x0 */
-	{0, 1, 1, 0, 0x0u, 0x10u}, /* 130: socket arg0/32 == 0x10 */
-	{1, 1, 7, 0, 0xfu, 0x2u}, /* 131: socket arg1/32&0xf == 0x2 */
-	{2, 1, 1, 0, 0x0u, 0x0u}, /* 132: socket arg2/32 == 0x0 */
-	{0, 1, 1, 0, 0x0u, 0x1u}, /* 133: socket arg0/32 == 0x1 */
+	{1, 1, 1, 0, 0x0u, 0x5413u}, /* 22: ioctl arg1/32 == 0x5413 */
+	{1, 1, 1, 0, 0x0u, 0x5402u}, /* 23: ioctl arg1/32 == 0x5402 */
+	{1, 1, 1, 0, 0x0u, 0x5403u}, /* 24: ioctl arg1/32 == 0x5403 */
+	{1, 1, 1, 0, 0x0u, 0x5404u}, /* 25: ioctl arg1/32 == 0x5404 */
+	{1, 1, 1, 0, 0x0u, 0x402c542bu}, /* 26: ioctl arg1/32 == 0x402c542b */
+	{1, 1, 1, 0, 0x0u, 0x402c542cu}, /* 27: ioctl arg1/32 == 0x402c542c */
+	{1, 1, 1, 0, 0x0u, 0x402c542du}, /* 28: ioctl arg1/32 == 0x402c542d */
+	{1, 1, 1, 0, 0x0u, 0x5409u}, /* 29: ioctl arg1/32 == 0x5409 */
+	{1, 1, 1, 0, 0x0u, 0x540au}, /* 30: ioctl arg1/32 == 0x540a */
+	{1, 1, 1, 0, 0x0u, 0x540bu}, /* 31: ioctl arg1/32 == 0x540b */
+	{1, 1, 1, 0, 0x0u, 0x5411u}, /* 32: ioctl arg1/32 == 0x5411 */
+	{1, 1, 1, 0, 0x0u, 0x5413u}, /* 33: ioctl arg1/32 == 0x5413 */
+	{1, 1, 1, 0, 0x0u, 0x5414u}, /* 34: ioctl arg1/32 == 0x5414 */
+	{1, 1, 1, 0, 0x0u, 0x540fu}, /* 35: ioctl arg1/32 == 0x540f */
+	{1, 1, 1, 0, 0x0u, 0x5410u}, /* 36: ioctl arg1/32 == 0x5410 */
+	{1, 1, 1, 0, 0x0u, 0x5429u}, /* 37: ioctl arg1/32 == 0x5429 */
+	{1, 1, 1, 0, 0x0u, 0x80045430u}, /* 38: ioctl arg1/32 == 0x80045430 */
+	{1, 1, 1, 0, 0x0u, 0x40045431u}, /* 39: ioctl arg1/32 == 0x40045431 */
+	{1, 1, 1, 0, 0x0u, 0x5441u}, /* 40: ioctl arg1/32 == 0x5441 */
+	{2, 1, 7, 0, 0xe00u, 0x0u}, /* 41: mknodat arg2/32&0xe00 == 0x0 */
+	{1, 1, 7, 0, 0xe00u, 0x0u}, /* 42: fchmod arg1/32&0xe00 == 0x0 */
+	{2, 1, 7, 0, 0xe00u, 0x0u}, /* 43: fchmodat arg2/32&0xe00 == 0x0 */
+	{2, 1, 1, 0, 0x0u, 0xffffffffu}, /* 44: fchownat arg2/32 == 0xffffffff */
+	{3, 1, 1, 0, 0x0u, 0xffffffffu}, /* 45: fchownat arg3/32 == 0xffffffff */
+	{1, 1, 1, 0, 0x0u, 0xffffffffu}, /* 46: fchown arg1/32 == 0xffffffff */
+	{2, 1, 1, 0, 0x0u, 0xffffffffu}, /* 47: fchown arg2/32 == 0xffffffff */
+	{2, 1, 7, 0, 0x400243u, 0x0u}, /* 48: openat arg2/32&0x400243 == 0x0 */
+	{2, 1, 7, 0, 0x400043u, 0x1u}, /* 49: openat arg2/32&0x400043 == 0x1 */
+	{2, 1, 7, 0, 0x400043u, 0x2u}, /* 50: openat arg2/32&0x400043 == 0x2 */
+	{2, 1, 7, 0, 0x400043u, 0x0u}, /* 51: openat arg2/32&0x400043 == 0x0 */
+	{2, 1, 7, 0, 0x203u, 0x0u}, /* 52: openat arg2/32&0x203 == 0x0 */
+	{3, 1, 7, 0, 0xe00u, 0x0u}, /* 53: openat arg3/32&0xe00 == 0x0 */
+	{2, 1, 7, 0, 0x3u, 0x1u}, /* 54: openat arg2/32&0x3 == 0x1 */
+	{3, 1, 7, 0, 0xe00u, 0x0u}, /* 55: openat arg3/32&0xe00 == 0x0 */
+	{2, 1, 7, 0, 0x3u, 0x2u}, /* 56: openat arg2/32&0x3 == 0x2 */
+	{3, 1, 7, 0, 0xe00u, 0x0u}, /* 57: openat arg3/32&0xe00 == 0x0 */
+	{2, 1, 7, 0, 0x3u, 0x0u}, /* 58: openat arg2/32&0x3 == 0x0 */
+	{3, 1, 7, 0, 0xe00u, 0x0u}, /* 59: openat arg3/32&0xe00 == 0x0 */
+	{2, 1, 7, 0, 0x200000u, 0x200000u}, /* 60: openat arg2/32&0x200000 == 0x200000 */
+	{2, 1, 7, 0, 0x404243u, 0x4000u}, /* 61: openat arg2/32&0x404243 == 0x4000 */
+	{2, 1, 7, 0, 0x400243u, 0x0u}, /* 62: openat arg2/32&0x400243 == 0x0 */
+	{3, 1, 7, 0, 0x1000u, 0x1000u}, /* 63: newfstatat arg3/32&0x1000 == 0x1000 */
+	{0, 1, 1, 0, 0x0u, 0xffffffffu}, /* 64: personality arg0/32 == 0xffffffff */
+	{0, 1, 1, 0, 0x0u, 0x0u}, /* 65: get_robust_list arg0/32 == 0x0 */
+	{0, 1, 1, 1, 0x0u, 0x0u}, /* 66: kill arg0/32 == 0x0 */
+	{0, 1, 1, 0, 0x0u, 0x0u}, /* 67: kill arg0/32 == 0x0 */
+	{1, 1, 1, 0, 0x0u, 0x21u}, /* 68: tkill arg1/32 == 0x21 */
+	{0, 1, 1, 1, 0x0u, 0x0u}, /* 69: tgkill arg0/32 == 0x0 */
+	{0, 1, 1, 1, 0x0u, 0x0u}, /* 70: rt_sigqueueinfo arg0/32 == 0x0 */
+	{0, 1, 1, 0, 0x0u, 0x26u}, /* 71: prctl arg0/32 == 0x26 */
+	{0, 1, 1, 0, 0x0u, 0x27u}, /* 72: prctl arg0/32 == 0x27 */
+	{0, 1, 1, 0, 0x0u, 0x15u}, /* 73: prctl arg0/32 == 0x15 */
+	{0, 1, 1, 0, 0x0u, 0x16u}, /* 74: prctl arg0/32 == 0x16 */
+	{0, 1, 1, 0, 0x0u, 0x2u}, /* 75: prctl arg0/32 == 0x2 */
+	{0, 1, 1, 0, 0x0u, 0x3u}, /* 76: prctl arg0/32 == 0x3 */
+	{0, 1, 1, 0, 0x0u, 0x7u}, /* 77: prctl arg0/32 == 0x7 */
+	{0, 1, 1, 0, 0x0u, 0xfu}, /* 78: prctl arg0/32 == 0xf */
+	{0, 1, 1, 0, 0x0u, 0x10u}, /* 79: prctl arg0/32 == 0x10 */
+	{0, 1, 1, 0, 0x0u, 0x17u}, /* 80: prctl arg0/32 == 0x17 */
+	{0, 1, 1, 0, 0x0u, 0x1du}, /* 81: prctl arg0/32 == 0x1d */
+	{0, 1, 1, 0, 0x0u, 0x1eu}, /* 82: prctl arg0/32 == 0x1e */
+	{0, 1, 1, 0, 0x0u, 0x25u}, /* 83: prctl arg0/32 == 0x25 */
+	{0, 1, 1, 0, 0x0u, 0x2au}, /* 84: prctl arg0/32 == 0x2a */
+	{0, 1, 1, 0, 0x0u, 0x34u}, /* 85: prctl arg0/32 == 0x34 */
+	{0, 1, 1, 0, 0x0u, 0x35u}, /* 86: prctl arg0/32 == 0x35 */
+	{0, 1, 1, 0, 0x0u, 0x38u}, /* 87: prctl arg0/32 == 0x38 */
+	{0, 1, 1, 0, 0x0u, 0x4au}, /* 88: prctl arg0/32 == 0x4a */
+	{0, 1, 1, 0, 0x0u, 0x41555856u}, /* 89: prctl arg0/32 == 0x41555856 */
+	{0, 1, 1, 0, 0x0u, 0x53564d41u}, /* 90: prctl arg0/32 == 0x53564d41 */
+	{0, 1, 1, 0, 0x0u, 0x4u}, /* 91: prctl arg0/32 == 0x4 */
+	{1, 2, 1, 0, 0x0u, 0x0u}, /* 92: prctl arg1/64 == 0x0 */
+	{0, 1, 1, 0, 0x0u, 0x1u}, /* 93: prctl arg0/32 == 0x1 */
+	{0, 1, 1, 0, 0x0u, 0x24u}, /* 94: prctl arg0/32 == 0x24 */
+	{0, 1, 1, 0, 0x0u, 0x8u}, /* 95: prctl arg0/32 == 0x8 */
+	{0, 1, 1, 0, 0x0u, 0x18u}, /* 96: prctl arg0/32 == 0x18 */
+	{0, 1, 1, 0, 0x0u, 0x2fu}, /* 97: prctl arg0/32 == 0x2f */
+	{0, 1, 1, 0, 0x0u, 0x1bu}, /* 98: prctl arg0/32 == 0x1b */
+	{0, 1, 1, 0, 0x0u, 0x1cu}, /* 99: prctl arg0/32 == 0x1c */
+	{0, 1, 1, 0, 0x0u, 0x2u}, /* 100: socket arg0/32 == 0x2 */
+	{1, 1, 7, 0, 0xfu, 0x1u}, /* 101: socket arg1/32&0xf == 0x1 */
+	{0, 1, 1, 0, 0x0u, 0x2u}, /* 102: socket arg0/32 == 0x2 */
+	{1, 1, 7, 0, 0xfu, 0x2u}, /* 103: socket arg1/32&0xf == 0x2 */
+	{0, 1, 1, 0, 0x0u, 0xau}, /* 104: socket arg0/32 == 0xa */
+	{1, 1, 7, 0, 0xfu, 0x1u}, /* 105: socket arg1/32&0xf == 0x1 */
+	{0, 1, 1, 0, 0x0u, 0xau}, /* 106: socket arg0/32 == 0xa */
+	{1, 1, 7, 0, 0xfu, 0x2u}, /* 107: socket arg1/32&0xf == 0x2 */
+	{0, 1, 1, 0, 0x0u, 0x1u}, /* 108: socket arg0/32 == 0x1 */
+	{1, 1, 7, 0, 0xfu, 0x1u}, /* 109: socket arg1/32&0xf == 0x1 */
+	{0, 1, 1, 0, 0x0u, 0x1u}, /* 110: socket arg0/32 == 0x1 */
+	{1, 1, 7, 0, 0xfu, 0x2u}, /* 111: socket arg1/32&0xf == 0x2 */
+	{0, 1, 1, 0, 0x0u, 0x1u}, /* 112: socket arg0/32 == 0x1 */
+	{1, 1, 7, 0, 0xfu, 0x5u}, /* 113: socket arg1/32&0xf == 0x5 */
+	{0, 1, 1, 0, 0x0u, 0x2u}, /* 114: socket arg0/32 == 0x2 */
+	{1, 1, 7, 0, 0xfu, 0x1u}, /* 115: socket arg1/32&0xf == 0x1 */
+	{0, 1, 1, 0, 0x0u, 0x2u}, /* 116: socket arg0/32 == 0x2 */
+	{1, 1, 7, 0, 0xfu, 0x2u}, /* 117: socket arg1/32&0xf == 0x2 */
+	{0, 1, 1, 0, 0x0u, 0xau}, /* 118: socket arg0/32 == 0xa */
+	{1, 1, 7, 0, 0xfu, 0x1u}, /* 119: socket arg1/32&0xf == 0x1 */
+	{0, 1, 1, 0, 0x0u, 0xau}, /* 120: socket arg0/32 == 0xa */
+	{1, 1, 7, 0, 0xfu, 0x2u}, /* 121: socket arg1/32&0xf == 0x2 */
+	{0, 1, 1, 0, 0x0u, 0x10u}, /* 122: socket arg0/32 == 0x10 */
+	{1, 1, 7, 0, 0xfu, 0x3u}, /* 123: socket arg1/32&0xf == 0x3 */
+	{2, 1, 1, 0, 0x0u, 0x0u}, /* 124: socket arg2/32 == 0x0 */
+	{0, 1, 1, 0, 0x0u, 0x10u}, /* 125: socket arg0/32 == 0x10 */
+	{1, 1, 7, 0, 0xfu, 0x2u}, /* 126: socket arg1/32&0xf == 0x2 */
+	{2, 1, 1, 0, 0x0u, 0x0u}, /* 127: socket arg2/32 == 0x0 */
+	{0, 1, 1, 0, 0x0u, 0x10u}, /* 128: socket arg0/32 == 0x10 */
+	{1, 1, 7, 0, 0xfu, 0x3u}, /* 129: socket arg1/32&0xf == 0x3 */
+	{2, 1, 1, 0, 0x0u, 0x0u}, /* 130: socket arg2/32 == 0x0 */
+	{0, 1, 1, 0, 0x0u, 0x10u}, /* 131: socket arg0/32 == 0x10 */
+	{1, 1, 7, 0, 0xfu, 0x2u}, /* 132: socket arg1/32&0xf == 0x2 */
+	{2, 1, 1, 0, 0x0u, 0x0u}, /* 133: socket arg2/32 == 0x0 */
 	{0, 1, 1, 0, 0x0u, 0x1u}, /* 134: socket arg0/32 == 0x1 */
-	{0, 1, 1, 0, 0x0u, 0x1u}, /* 135: socketpair arg0/32 == 0x1 */
-	{1, 1, 7, 0, 0xfu, 0x1u}, /* 136: socketpair arg1/32&0xf == 0x1 */
-	{0, 1, 1, 0, 0x0u, 0x1u}, /* 137: socketpair arg0/32 == 0x1 */
-	{1, 1, 7, 0, 0xfu, 0x5u}, /* 138: socketpair arg1/32&0xf == 0x5 */
-	{0, 1, 1, 0, 0x0u, 0x1u}, /* 139: socketpair arg0/32 == 0x1 */
-	{1, 1, 7, 0, 0xfu, 0x1u}, /* 140: socketpair arg1/32&0xf == 0x1 */
-	{0, 1, 1, 0, 0x0u, 0x1u}, /* 141: socketpair arg0/32 == 0x1 */
-	{1, 1, 7, 0, 0xfu, 0x2u}, /* 142: socketpair arg1/32&0xf == 0x2 */
-	{0, 1, 1, 0, 0x0u, 0x1u}, /* 143: socketpair arg0/32 == 0x1 */
-	{1, 1, 7, 0, 0xfu, 0x5u}, /* 144: socketpair arg1/32&0xf == 0x5 */
-	{4, 2, 1, 0, 0x0u, 0x0u}, /* 145: sendto arg4/64 == 0x0 */
-	{1, 1, 1, 0, 0x0u, 0x1u}, /* 146: setsockopt arg1/32 == 0x1 */
-	{2, 1, 6, 0, 0x0u, 0x2u}, /* 147: setsockopt arg2/32 >= 0x2 */
-	{2, 1, 4, 0, 0x0u, 0x15u}, /* 148: setsockopt arg2/32 <= 0x15 */
-	{1, 1, 1, 0, 0x0u, 0x1u}, /* 149: setsockopt arg1/32 == 0x1 */
-	{2, 1, 6, 0, 0x0u, 0x42u}, /* 150: setsockopt arg2/32 >= 0x42 */
-	{2, 1, 4, 0, 0x0u, 0x43u}, /* 151: setsockopt arg2/32 <= 0x43 */
-	{1, 1, 1, 0, 0x0u, 0x1u}, /* 152: setsockopt arg1/32 == 0x1 */
-	{2, 1, 1, 0, 0x0u, 0x1du}, /* 153: setsockopt arg2/32 == 0x1d */
-	{1, 1, 1, 0, 0x0u, 0x1u}, /* 154: setsockopt arg1/32 == 0x1 */
-	{2, 1, 1, 0, 0x0u, 0x22u}, /* 155: setsockopt arg2/32 == 0x22 */
-	{1, 1, 1, 0, 0x0u, 0x1u}, /* 156: setsockopt arg1/32 == 0x1 */
-	{2, 1, 1, 0, 0x0u, 0x23u}, /* 157: setsockopt arg2/32 == 0x23 */
-	{1, 1, 1, 0, 0x0u, 0x6u}, /* 158: setsockopt arg1/32 == 0x6 */
-	{2, 1, 6, 0, 0x0u, 0x1u}, /* 159: setsockopt arg2/32 >= 0x1 */
-	{2, 1, 4, 0, 0x0u, 0x1eu}, /* 160: setsockopt arg2/32 <= 0x1e */
-	{1, 1, 1, 0, 0x0u, 0x0u}, /* 161: setsockopt arg1/32 == 0x0 */
-	{2, 1, 6, 0, 0x0u, 0x1u}, /* 162: setsockopt arg2/32 >= 0x1 */
-	{2, 1, 4, 0, 0x0u, 0xfu}, /* 163: setsockopt arg2/32 <= 0xf */
-	{1, 1, 1, 0, 0x0u, 0x0u}, /* 164: setsockopt arg1/32 == 0x0 */
-	{2, 1, 1, 0, 0x0u, 0x18u}, /* 165: setsockopt arg2/32 == 0x18 */
-	{1, 1, 1, 0, 0x0u, 0x29u}, /* 166: setsockopt arg1/32 == 0x29 */
-	{2, 1, 6, 0, 0x0u, 0x17u}, /* 167: setsockopt arg2/32 >= 0x17 */
-	{2, 1, 4, 0, 0x0u, 0x1au}, /* 168: setsockopt arg2/32 <= 0x1a */
-	{1, 1, 1, 0, 0x0u, 0x29u}, /* 169: setsockopt arg1/32 == 0x29 */
-	{2, 1, 1, 0, 0x0u, 0x10u}, /* 170: setsockopt arg2/32 == 0x10 */
-	{1, 1, 1, 0, 0x0u, 0x29u}, /* 171: setsockopt arg1/32 == 0x29 */
-	{2, 1, 1, 0, 0x0u, 0x31u}, /* 172: setsockopt arg2/32 == 0x31 */
-	{1, 1, 1, 0, 0x0u, 0x29u}, /* 173: setsockopt arg1/32 == 0x29 */
-	{2, 1, 1, 0, 0x0u, 0x43u}, /* 174: setsockopt arg2/32 == 0x43 */
-	{1, 1, 1, 0, 0x0u, 0x0u}, /* 175: setsockopt arg1/32 == 0x0 */
-	{2, 1, 6, 0, 0x0u, 0x20u}, /* 176: setsockopt arg2/32 >= 0x20 */
-	{2, 1, 4, 0, 0x0u, 0x31u}, /* 177: setsockopt arg2/32 <= 0x31 */
-	{1, 1, 1, 0, 0x0u, 0x29u}, /* 178: setsockopt arg1/32 == 0x29 */
-	{2, 1, 6, 0, 0x0u, 0x11u}, /* 179: setsockopt arg2/32 >= 0x11 */
-	{2, 1, 4, 0, 0x0u, 0x15u}, /* 180: setsockopt arg2/32 <= 0x15 */
-	{1, 1, 1, 0, 0x0u, 0x29u}, /* 181: setsockopt arg1/32 == 0x29 */
-	{2, 1, 6, 0, 0x0u, 0x2au}, /* 182: setsockopt arg2/32 >= 0x2a */
-	{2, 1, 4, 0, 0x0u, 0x30u}, /* 183: setsockopt arg2/32 <= 0x30 */
-	{1, 1, 1, 0, 0x0u, 0x1u}, /* 184: setsockopt arg1/32 == 0x1 */
-	{2, 1, 6, 0, 0x0u, 0x2u}, /* 185: setsockopt arg2/32 >= 0x2 */
-	{2, 1, 4, 0, 0x0u, 0x15u}, /* 186: setsockopt arg2/32 <= 0x15 */
-	{1, 1, 1, 0, 0x0u, 0x1u}, /* 187: setsockopt arg1/32 == 0x1 */
-	{2, 1, 6, 0, 0x0u, 0x42u}, /* 188: setsockopt arg2/32 >= 0x42 */
-	{2, 1, 4, 0, 0x0u, 0x43u}, /* 189: setsockopt arg2/32 <= 0x43 */
-	{1, 1, 1, 0, 0x0u, 0x1u}, /* 190: setsockopt arg1/32 == 0x1 */
-	{2, 1, 1, 0, 0x0u, 0x1du}, /* 191: setsockopt arg2/32 == 0x1d */
-	{1, 1, 1, 0, 0x0u, 0x1u}, /* 192: setsockopt arg1/32 == 0x1 */
-	{2, 1, 1, 0, 0x0u, 0x22u}, /* 193: setsockopt arg2/32 == 0x22 */
-	{1, 1, 1, 0, 0x0u, 0x1u}, /* 194: setsockopt arg1/32 == 0x1 */
-	{2, 1, 1, 0, 0x0u, 0x23u}, /* 195: setsockopt arg2/32 == 0x23 */
-	{1, 1, 1, 0, 0x0u, 0x1u}, /* 196: setsockopt arg1/32 == 0x1 */
-	{2, 1, 6, 0, 0x0u, 0x2u}, /* 197: setsockopt arg2/32 >= 0x2 */
-	{2, 1, 4, 0, 0x0u, 0x15u}, /* 198: setsockopt arg2/32 <= 0x15 */
-	{1, 1, 1, 0, 0x0u, 0x1u}, /* 199: setsockopt arg1/32 == 0x1 */
-	{2, 1, 6, 0, 0x0u, 0x42u}, /* 200: setsockopt arg2/32 >= 0x42 */
-	{2, 1, 4, 0, 0x0u, 0x43u}, /* 201: setsockopt arg2/32 <= 0x43 */
-	{1, 1, 1, 0, 0x0u, 0x1u}, /* 202: setsockopt arg1/32 == 0x1 */
-	{2, 1, 1, 0, 0x0u, 0x1du}, /* 203: setsockopt arg2/32 == 0x1d */
-	{1, 1, 1, 0, 0x0u, 0x1u}, /* 204: setsockopt arg1/32 == 0x1 */
-	{2, 1, 1, 0, 0x0u, 0x22u}, /* 205: setsockopt arg2/32 == 0x22 */
-	{1, 1, 1, 0, 0x0u, 0x1u}, /* 206: setsockopt arg1/32 == 0x1 */
-	{2, 1, 1, 0, 0x0u, 0x23u}, /* 207: setsockopt arg2/32 == 0x23 */
-	{1, 1, 1, 0, 0x0u, 0x6u}, /* 208: setsockopt arg1/32 == 0x6 */
-	{2, 1, 6, 0, 0x0u, 0x1u}, /* 209: setsockopt arg2/32 >= 0x1 */
-	{2, 1, 4, 0, 0x0u, 0x1eu}, /* 210: setsockopt arg2/32 <= 0x1e */
-	{1, 1, 1, 0, 0x0u, 0x0u}, /* 211: setsockopt arg1/32 == 0x0 */
-	{2, 1, 6, 0, 0x0u, 0x1u}, /* 212: setsockopt arg2/32 >= 0x1 */
-	{2, 1, 4, 0, 0x0u, 0xfu}, /* 213: setsockopt arg2/32 <= 0xf */
-	{1, 1, 1, 0, 0x0u, 0x0u}, /* 214: setsockopt arg1/32 == 0x0 */
-	{2, 1, 1, 0, 0x0u, 0x18u}, /* 215: setsockopt arg2/32 == 0x18 */
-	{1, 1, 1, 0, 0x0u, 0x29u}, /* 216: setsockopt arg1/32 == 0x29 */
-	{2, 1, 6, 0, 0x0u, 0x17u}, /* 217: setsockopt arg2/32 >= 0x17 */
-	{2, 1, 4, 0, 0x0u, 0x1au}, /* 218: setsockopt arg2/32 <= 0x1a */
-	{1, 1, 1, 0, 0x0u, 0x29u}, /* 219: setsockopt arg1/32 == 0x29 */
-	{2, 1, 1, 0, 0x0u, 0x10u}, /* 220: setsockopt arg2/32 == 0x10 */
-	{1, 1, 1, 0, 0x0u, 0x29u}, /* 221: setsockopt arg1/32 == 0x29 */
-	{2, 1, 1, 0, 0x0u, 0x31u}, /* 222: setsockopt arg2/32 == 0x31 */
-	{1, 1, 1, 0, 0x0u, 0x29u}, /* 223: setsockopt arg1/32 == 0x29 */
-	{2, 1, 1, 0, 0x0u, 0x43u}, /* 224: setsockopt arg2/32 == 0x43 */
-	{1, 1, 1, 0, 0x0u, 0x1u}, /* 225: getsockopt arg1/32 == 0x1 */
-	{1, 1, 1, 0, 0x0u, 0x0u}, /* 226: getsockopt arg1/32 == 0x0 */
-	{1, 1, 1, 0, 0x0u, 0x6u}, /* 227: getsockopt arg1/32 == 0x6 */
-	{1, 1, 1, 0, 0x0u, 0x11u}, /* 228: getsockopt arg1/32 == 0x11 */
-	{1, 1, 1, 0, 0x0u, 0x29u}, /* 229: getsockopt arg1/32 == 0x29 */
-	{1, 1, 1, 0, 0x0u, 0x0u}, /* 230: getsockopt arg1/32 == 0x0 */
-	{1, 1, 1, 0, 0x0u, 0x6u}, /* 231: getsockopt arg1/32 == 0x6 */
-	{1, 1, 1, 0, 0x0u, 0x11u}, /* 232: getsockopt arg1/32 == 0x11 */
-	{1, 1, 1, 0, 0x0u, 0x29u}, /* 233: getsockopt arg1/32 == 0x29 */
-	{0, 1, 7, 0, 0x7e83e000u, 0x10000u}, /* 234: clone arg0/32&0x7e83e000 == 0x10000 */
-	{0, 1, 7, 0, 0x7e820000u, 0x0u}, /* 235: clone arg0/32&0x7e820000 == 0x0 */
-	{2, 2, 7, 0, 0x4u, 0x0u}, /* 236: mmap arg2/64&0x4 == 0x0 */
-	{2, 2, 7, 0, 0x4u, 0x0u}, /* 237: mprotect arg2/64&0x4 == 0x0 */
-	{0, 1, 1, 1, 0x0u, 0x0u}, /* 238: rt_tgsigqueueinfo arg0/32 == 0x0 */
-	{0, 1, 1, 0, 0x0u, 0x0u}, /* 239: prlimit64 arg0/32 == 0x0 */
-	{2, 2, 1, 0, 0x0u, 0x0u}, /* 240: prlimit64 arg2/64 == 0x0 */
-	{0, 1, 1, 1, 0x0u, 0x0u}, /* 241: prlimit64 arg0/32 == 0x0 */
-	{2, 2, 1, 0, 0x0u, 0x0u}, /* 242: prlimit64 arg2/64 == 0x0 */
-	{1, 1, 7, 0, 0x8u, 0x8u}, /* 243: memfd_create arg1/32&0x8 == 0x8 */
-	{2, 2, 7, 0, 0x4u, 0x0u}, /* 244: pkey_mprotect arg2/64&0x4 == 0x0 */
-	{2, 1, 7, 0, 0x1000u, 0x1000u}, /* 245: statx arg2/32&0x1000 == 0x1000 */
-	{2, 1, 7, 0, 0xe00u, 0x0u}, /* 246: fchmodat2 arg2/32&0xe00 == 0x0 */
+	{0, 1, 1, 0, 0x0u, 0x1u}, /* 135: socket arg0/32 == 0x1 */
+	{0, 1, 1, 0, 0x0u, 0x1u}, /* 136: socketpair arg0/32 == 0x1 */
+	{1, 1, 7, 0, 0xfu, 0x1u}, /* 137: socketpair arg1/32&0xf == 0x1 */
+	{0, 1, 1, 0, 0x0u, 0x1u}, /* 138: socketpair arg0/32 == 0x1 */
+	{1, 1, 7, 0, 0xfu, 0x5u}, /* 139: socketpair arg1/32&0xf == 0x5 */
+	{0, 1, 1, 0, 0x0u, 0x1u}, /* 140: socketpair arg0/32 == 0x1 */
+	{1, 1, 7, 0, 0xfu, 0x1u}, /* 141: socketpair arg1/32&0xf == 0x1 */
+	{0, 1, 1, 0, 0x0u, 0x1u}, /* 142: socketpair arg0/32 == 0x1 */
+	{1, 1, 7, 0, 0xfu, 0x2u}, /* 143: socketpair arg1/32&0xf == 0x2 */
+	{0, 1, 1, 0, 0x0u, 0x1u}, /* 144: socketpair arg0/32 == 0x1 */
+	{1, 1, 7, 0, 0xfu, 0x5u}, /* 145: socketpair arg1/32&0xf == 0x5 */
+	{4, 2, 1, 0, 0x0u, 0x0u}, /* 146: sendto arg4/64 == 0x0 */
+	{1, 1, 1, 0, 0x0u, 0x1u}, /* 147: setsockopt arg1/32 == 0x1 */
+	{2, 1, 6, 0, 0x0u, 0x2u}, /* 148: setsockopt arg2/32 >= 0x2 */
+	{2, 1, 4, 0, 0x0u, 0x15u}, /* 149: setsockopt arg2/32 <= 0x15 */
+	{1, 1, 1, 0, 0x0u, 0x1u}, /* 150: setsockopt arg1/32 == 0x1 */
+	{2, 1, 6, 0, 0x0u, 0x42u}, /* 151: setsockopt arg2/32 >= 0x42 */
+	{2, 1, 4, 0, 0x0u, 0x43u}, /* 152: setsockopt arg2/32 <= 0x43 */
+	{1, 1, 1, 0, 0x0u, 0x1u}, /* 153: setsockopt arg1/32 == 0x1 */
+	{2, 1, 1, 0, 0x0u, 0x1du}, /* 154: setsockopt arg2/32 == 0x1d */
+	{1, 1, 1, 0, 0x0u, 0x1u}, /* 155: setsockopt arg1/32 == 0x1 */
+	{2, 1, 1, 0, 0x0u, 0x22u}, /* 156: setsockopt arg2/32 == 0x22 */
+	{1, 1, 1, 0, 0x0u, 0x1u}, /* 157: setsockopt arg1/32 == 0x1 */
+	{2, 1, 1, 0, 0x0u, 0x23u}, /* 158: setsockopt arg2/32 == 0x23 */
+	{1, 1, 1, 0, 0x0u, 0x6u}, /* 159: setsockopt arg1/32 == 0x6 */
+	{2, 1, 6, 0, 0x0u, 0x1u}, /* 160: setsockopt arg2/32 >= 0x1 */
+	{2, 1, 4, 0, 0x0u, 0x1eu}, /* 161: setsockopt arg2/32 <= 0x1e */
+	{1, 1, 1, 0, 0x0u, 0x0u}, /* 162: setsockopt arg1/32 == 0x0 */
+	{2, 1, 6, 0, 0x0u, 0x1u}, /* 163: setsockopt arg2/32 >= 0x1 */
+	{2, 1, 4, 0, 0x0u, 0xfu}, /* 164: setsockopt arg2/32 <= 0xf */
+	{1, 1, 1, 0, 0x0u, 0x0u}, /* 165: setsockopt arg1/32 == 0x0 */
+	{2, 1, 1, 0, 0x0u, 0x18u}, /* 166: setsockopt arg2/32 == 0x18 */
+	{1, 1, 1, 0, 0x0u, 0x29u}, /* 167: setsockopt arg1/32 == 0x29 */
+	{2, 1, 6, 0, 0x0u, 0x17u}, /* 168: setsockopt arg2/32 >= 0x17 */
+	{2, 1, 4, 0, 0x0u, 0x1au}, /* 169: setsockopt arg2/32 <= 0x1a */
+	{1, 1, 1, 0, 0x0u, 0x29u}, /* 170: setsockopt arg1/32 == 0x29 */
+	{2, 1, 1, 0, 0x0u, 0x10u}, /* 171: setsockopt arg2/32 == 0x10 */
+	{1, 1, 1, 0, 0x0u, 0x29u}, /* 172: setsockopt arg1/32 == 0x29 */
+	{2, 1, 1, 0, 0x0u, 0x31u}, /* 173: setsockopt arg2/32 == 0x31 */
+	{1, 1, 1, 0, 0x0u, 0x29u}, /* 174: setsockopt arg1/32 == 0x29 */
+	{2, 1, 1, 0, 0x0u, 0x43u}, /* 175: setsockopt arg2/32 == 0x43 */
+	{1, 1, 1, 0, 0x0u, 0x0u}, /* 176: setsockopt arg1/32 == 0x0 */
+	{2, 1, 6, 0, 0x0u, 0x20u}, /* 177: setsockopt arg2/32 >= 0x20 */
+	{2, 1, 4, 0, 0x0u, 0x31u}, /* 178: setsockopt arg2/32 <= 0x31 */
+	{1, 1, 1, 0, 0x0u, 0x29u}, /* 179: setsockopt arg1/32 == 0x29 */
+	{2, 1, 6, 0, 0x0u, 0x11u}, /* 180: setsockopt arg2/32 >= 0x11 */
+	{2, 1, 4, 0, 0x0u, 0x15u}, /* 181: setsockopt arg2/32 <= 0x15 */
+	{1, 1, 1, 0, 0x0u, 0x29u}, /* 182: setsockopt arg1/32 == 0x29 */
+	{2, 1, 6, 0, 0x0u, 0x2au}, /* 183: setsockopt arg2/32 >= 0x2a */
+	{2, 1, 4, 0, 0x0u, 0x30u}, /* 184: setsockopt arg2/32 <= 0x30 */
+	{1, 1, 1, 0, 0x0u, 0x1u}, /* 185: setsockopt arg1/32 == 0x1 */
+	{2, 1, 6, 0, 0x0u, 0x2u}, /* 186: setsockopt arg2/32 >= 0x2 */
+	{2, 1, 4, 0, 0x0u, 0x15u}, /* 187: setsockopt arg2/32 <= 0x15 */
+	{1, 1, 1, 0, 0x0u, 0x1u}, /* 188: setsockopt arg1/32 == 0x1 */
+	{2, 1, 6, 0, 0x0u, 0x42u}, /* 189: setsockopt arg2/32 >= 0x42 */
+	{2, 1, 4, 0, 0x0u, 0x43u}, /* 190: setsockopt arg2/32 <= 0x43 */
+	{1, 1, 1, 0, 0x0u, 0x1u}, /* 191: setsockopt arg1/32 == 0x1 */
+	{2, 1, 1, 0, 0x0u, 0x1du}, /* 192: setsockopt arg2/32 == 0x1d */
+	{1, 1, 1, 0, 0x0u, 0x1u}, /* 193: setsockopt arg1/32 == 0x1 */
+	{2, 1, 1, 0, 0x0u, 0x22u}, /* 194: setsockopt arg2/32 == 0x22 */
+	{1, 1, 1, 0, 0x0u, 0x1u}, /* 195: setsockopt arg1/32 == 0x1 */
+	{2, 1, 1, 0, 0x0u, 0x23u}, /* 196: setsockopt arg2/32 == 0x23 */
+	{1, 1, 1, 0, 0x0u, 0x1u}, /* 197: setsockopt arg1/32 == 0x1 */
+	{2, 1, 6, 0, 0x0u, 0x2u}, /* 198: setsockopt arg2/32 >= 0x2 */
+	{2, 1, 4, 0, 0x0u, 0x15u}, /* 199: setsockopt arg2/32 <= 0x15 */
+	{1, 1, 1, 0, 0x0u, 0x1u}, /* 200: setsockopt arg1/32 == 0x1 */
+	{2, 1, 6, 0, 0x0u, 0x42u}, /* 201: setsockopt arg2/32 >= 0x42 */
+	{2, 1, 4, 0, 0x0u, 0x43u}, /* 202: setsockopt arg2/32 <= 0x43 */
+	{1, 1, 1, 0, 0x0u, 0x1u}, /* 203: setsockopt arg1/32 == 0x1 */
+	{2, 1, 1, 0, 0x0u, 0x1du}, /* 204: setsockopt arg2/32 == 0x1d */
+	{1, 1, 1, 0, 0x0u, 0x1u}, /* 205: setsockopt arg1/32 == 0x1 */
+	{2, 1, 1, 0, 0x0u, 0x22u}, /* 206: setsockopt arg2/32 == 0x22 */
+	{1, 1, 1, 0, 0x0u, 0x1u}, /* 207: setsockopt arg1/32 == 0x1 */
+	{2, 1, 1, 0, 0x0u, 0x23u}, /* 208: setsockopt arg2/32 == 0x23 */
+	{1, 1, 1, 0, 0x0u, 0x6u}, /* 209: setsockopt arg1/32 == 0x6 */
+	{2, 1, 6, 0, 0x0u, 0x1u}, /* 210: setsockopt arg2/32 >= 0x1 */
+	{2, 1, 4, 0, 0x0u, 0x1eu}, /* 211: setsockopt arg2/32 <= 0x1e */
+	{1, 1, 1, 0, 0x0u, 0x0u}, /* 212: setsockopt arg1/32 == 0x0 */
+	{2, 1, 6, 0, 0x0u, 0x1u}, /* 213: setsockopt arg2/32 >= 0x1 */
+	{2, 1, 4, 0, 0x0u, 0xfu}, /* 214: setsockopt arg2/32 <= 0xf */
+	{1, 1, 1, 0, 0x0u, 0x0u}, /* 215: setsockopt arg1/32 == 0x0 */
+	{2, 1, 1, 0, 0x0u, 0x18u}, /* 216: setsockopt arg2/32 == 0x18 */
+	{1, 1, 1, 0, 0x0u, 0x29u}, /* 217: setsockopt arg1/32 == 0x29 */
+	{2, 1, 6, 0, 0x0u, 0x17u}, /* 218: setsockopt arg2/32 >= 0x17 */
+	{2, 1, 4, 0, 0x0u, 0x1au}, /* 219: setsockopt arg2/32 <= 0x1a */
+	{1, 1, 1, 0, 0x0u, 0x29u}, /* 220: setsockopt arg1/32 == 0x29 */
+	{2, 1, 1, 0, 0x0u, 0x10u}, /* 221: setsockopt arg2/32 == 0x10 */
+	{1, 1, 1, 0, 0x0u, 0x29u}, /* 222: setsockopt arg1/32 == 0x29 */
+	{2, 1, 1, 0, 0x0u, 0x31u}, /* 223: setsockopt arg2/32 == 0x31 */
+	{1, 1, 1, 0, 0x0u, 0x29u}, /* 224: setsockopt arg1/32 == 0x29 */
+	{2, 1, 1, 0, 0x0u, 0x43u}, /* 225: setsockopt arg2/32 == 0x43 */
+	{1, 1, 1, 0, 0x0u, 0x1u}, /* 226: getsockopt arg1/32 == 0x1 */
+	{1, 1, 1, 0, 0x0u, 0x0u}, /* 227: getsockopt arg1/32 == 0x0 */
+	{1, 1, 1, 0, 0x0u, 0x6u}, /* 228: getsockopt arg1/32 == 0x6 */
+	{1, 1, 1, 0, 0x0u, 0x11u}, /* 229: getsockopt arg1/32 == 0x11 */
+	{1, 1, 1, 0, 0x0u, 0x29u}, /* 230: getsockopt arg1/32 == 0x29 */
+	{1, 1, 1, 0, 0x0u, 0x0u}, /* 231: getsockopt arg1/32 == 0x0 */
+	{1, 1, 1, 0, 0x0u, 0x6u}, /* 232: getsockopt arg1/32 == 0x6 */
+	{1, 1, 1, 0, 0x0u, 0x11u}, /* 233: getsockopt arg1/32 == 0x11 */
+	{1, 1, 1, 0, 0x0u, 0x29u}, /* 234: getsockopt arg1/32 == 0x29 */
+	{0, 1, 7, 0, 0x7e83e000u, 0x10000u}, /* 235: clone arg0/32&0x7e83e000 == 0x10000 */
+	{0, 1, 7, 0, 0x7e820000u, 0x0u}, /* 236: clone arg0/32&0x7e820000 == 0x0 */
+	{2, 2, 7, 0, 0x4u, 0x0u}, /* 237: mmap arg2/64&0x4 == 0x0 */
+	{2, 2, 7, 0, 0x4u, 0x0u}, /* 238: mprotect arg2/64&0x4 == 0x0 */
+	{0, 1, 1, 1, 0x0u, 0x0u}, /* 239: rt_tgsigqueueinfo arg0/32 == 0x0 */
+	{0, 1, 1, 0, 0x0u, 0x0u}, /* 240: prlimit64 arg0/32 == 0x0 */
+	{2, 2, 1, 0, 0x0u, 0x0u}, /* 241: prlimit64 arg2/64 == 0x0 */
+	{0, 1, 1, 1, 0x0u, 0x0u}, /* 242: prlimit64 arg0/32 == 0x0 */
+	{2, 2, 1, 0, 0x0u, 0x0u}, /* 243: prlimit64 arg2/64 == 0x0 */
+	{1, 1, 7, 0, 0x8u, 0x8u}, /* 244: memfd_create arg1/32&0x8 == 0x8 */
+	{2, 2, 7, 0, 0x4u, 0x0u}, /* 245: pkey_mprotect arg2/64&0x4 == 0x0 */
+	{2, 1, 7, 0, 0x1000u, 0x1000u}, /* 246: statx arg2/32&0x1000 == 0x1000 */
+	{2, 1, 7, 0, 0xe00u, 0x0u}, /* 247: fchmodat2 arg2/32&0xe00 == 0x0 */
 };
 
 /* Rules by syscall number, each number's in BuildFilter's order:
@@ -314,7 +315,7 @@ static const struct lpl_rule lpl_arm64_rules[] = {
 	{29, LPL_GRANT, 1, 19, 0, 0x1u, 0x0u}, /* ioctl: stdio */
 	{29, LPL_GRANT, 1, 20, 0, 0x1u, 0x0u}, /* ioctl: stdio */
 	{29, LPL_GRANT, 1, 21, 0, 0x1u, 0x0u}, /* ioctl: stdio */
-	{29, LPL_GRANT, 1, 22, 0, 0x20000u, 0x0u}, /* ioctl: tty */
+	{29, LPL_GRANT, 1, 22, 0, 0x1u, 0x0u}, /* ioctl: stdio */
 	{29, LPL_GRANT, 1, 23, 0, 0x20000u, 0x0u}, /* ioctl: tty */
 	{29, LPL_GRANT, 1, 24, 0, 0x20000u, 0x0u}, /* ioctl: tty */
 	{29, LPL_GRANT, 1, 25, 0, 0x20000u, 0x0u}, /* ioctl: tty */
@@ -332,174 +333,174 @@ static const struct lpl_rule lpl_arm64_rules[] = {
 	{29, LPL_GRANT, 1, 37, 0, 0x20000u, 0x0u}, /* ioctl: tty */
 	{29, LPL_GRANT, 1, 38, 0, 0x20000u, 0x0u}, /* ioctl: tty */
 	{29, LPL_GRANT, 1, 39, 0, 0x20000u, 0x0u}, /* ioctl: tty */
-	{30, LPL_GRANT, 0, 40, 0, 0x40000u, 0x0u}, /* ioprio_set: proc */
-	{31, LPL_GRANT, 0, 40, 0, 0x1u, 0x0u}, /* ioprio_get: stdio */
-	{32, LPL_GRANT, 0, 40, 0, 0x400u, 0x0u}, /* flock: flock */
-	{33, LPL_GRANT, 1, 40, 0, 0x10u, 0x0u}, /* mknodat: dpath */
-	{34, LPL_GRANT, 0, 41, 0, 0x8u, 0x0u}, /* mkdirat: cpath */
-	{35, LPL_GRANT, 0, 41, 0, 0x8u, 0x0u}, /* unlinkat: cpath */
-	{36, LPL_GRANT, 0, 41, 0, 0x8u, 0x0u}, /* symlinkat: cpath */
-	{37, LPL_GRANT, 0, 41, 0, 0x8u, 0x0u}, /* linkat: cpath */
-	{38, LPL_GRANT, 0, 41, 0, 0x8u, 0x0u}, /* renameat: cpath */
-	{39, LPL_NEVER, 0, 41, 0, 0x0u, 0x0u}, /* umount2: never */
-	{40, LPL_NEVER, 0, 41, 0, 0x0u, 0x0u}, /* mount: never */
-	{41, LPL_NEVER, 0, 41, 0, 0x0u, 0x0u}, /* pivot_root: never */
-	{42, LPL_ENOSYS, 0, 41, 0, 0x0u, 0x0u}, /* nfsservctl: always ENOSYS */
-	{43, LPL_GRANT, 0, 41, 0, 0x2u, 0x0u}, /* statfs: rpath */
-	{44, LPL_GRANT, 0, 41, 0, 0x2u, 0x0u}, /* fstatfs: rpath */
-	{45, LPL_GRANT, 0, 41, 0, 0x4u, 0x0u}, /* truncate: wpath */
-	{46, LPL_GRANT, 0, 41, 0, 0x1u, 0x0u}, /* ftruncate: stdio */
-	{47, LPL_GRANT, 0, 41, 0, 0x1u, 0x0u}, /* fallocate: stdio */
-	{48, LPL_GRANT, 0, 41, 0, 0x2u, 0x0u}, /* faccessat: rpath */
-	{48, LPL_LOADER, 0, 41, 0, 0x0u, 0x0u}, /* faccessat: loader */
-	{49, LPL_GRANT, 0, 41, 0, 0x2u, 0x0u}, /* chdir: rpath */
-	{50, LPL_GRANT, 0, 41, 0, 0x2u, 0x0u}, /* fchdir: rpath */
-	{51, LPL_NEVER, 0, 41, 0, 0x0u, 0x0u}, /* chroot: never */
-	{52, LPL_GRANT, 1, 41, 0, 0x100u, 0x0u}, /* fchmod: fattr */
-	{53, LPL_GRANT, 1, 42, 0, 0x100u, 0x0u}, /* fchmodat: fattr */
-	{54, LPL_GRANT, 2, 43, 0, 0x100u, 0x0u}, /* fchownat: fattr */
-	{54, LPL_GRANT, 0, 45, 0, 0x200u, 0x0u}, /* fchownat: chown */
-	{55, LPL_GRANT, 2, 45, 0, 0x100u, 0x0u}, /* fchown: fattr */
-	{55, LPL_GRANT, 0, 47, 0, 0x200u, 0x0u}, /* fchown: chown */
-	{56, LPL_GRANT, 1, 47, 0, 0x2u, 0x0u}, /* openat: rpath */
-	{56, LPL_GRANT, 1, 48, 0, 0x4u, 0x0u}, /* openat: wpath */
-	{56, LPL_GRANT, 1, 49, 0, 0x6u, 0x0u}, /* openat: rpath wpath */
+	{29, LPL_GRANT, 1, 40, 0, 0x20000u, 0x0u}, /* ioctl: tty */
+	{30, LPL_GRANT, 0, 41, 0, 0x40000u, 0x0u}, /* ioprio_set: proc */
+	{31, LPL_GRANT, 0, 41, 0, 0x1u, 0x0u}, /* ioprio_get: stdio */
+	{32, LPL_GRANT, 0, 41, 0, 0x400u, 0x0u}, /* flock: flock */
+	{33, LPL_GRANT, 1, 41, 0, 0x10u, 0x0u}, /* mknodat: dpath */
+	{34, LPL_GRANT, 0, 42, 0, 0x8u, 0x0u}, /* mkdirat: cpath */
+	{35, LPL_GRANT, 0, 42, 0, 0x8u, 0x0u}, /* unlinkat: cpath */
+	{36, LPL_GRANT, 0, 42, 0, 0x8u, 0x0u}, /* symlinkat: cpath */
+	{37, LPL_GRANT, 0, 42, 0, 0x8u, 0x0u}, /* linkat: cpath */
+	{38, LPL_GRANT, 0, 42, 0, 0x8u, 0x0u}, /* renameat: cpath */
+	{39, LPL_NEVER, 0, 42, 0, 0x0u, 0x0u}, /* umount2: never */
+	{40, LPL_NEVER, 0, 42, 0, 0x0u, 0x0u}, /* mount: never */
+	{41, LPL_NEVER, 0, 42, 0, 0x0u, 0x0u}, /* pivot_root: never */
+	{42, LPL_ENOSYS, 0, 42, 0, 0x0u, 0x0u}, /* nfsservctl: always ENOSYS */
+	{43, LPL_GRANT, 0, 42, 0, 0x2u, 0x0u}, /* statfs: rpath */
+	{44, LPL_GRANT, 0, 42, 0, 0x2u, 0x0u}, /* fstatfs: rpath */
+	{45, LPL_GRANT, 0, 42, 0, 0x4u, 0x0u}, /* truncate: wpath */
+	{46, LPL_GRANT, 0, 42, 0, 0x1u, 0x0u}, /* ftruncate: stdio */
+	{47, LPL_GRANT, 0, 42, 0, 0x1u, 0x0u}, /* fallocate: stdio */
+	{48, LPL_GRANT, 0, 42, 0, 0x2u, 0x0u}, /* faccessat: rpath */
+	{48, LPL_LOADER, 0, 42, 0, 0x0u, 0x0u}, /* faccessat: loader */
+	{49, LPL_GRANT, 0, 42, 0, 0x2u, 0x0u}, /* chdir: rpath */
+	{50, LPL_GRANT, 0, 42, 0, 0x2u, 0x0u}, /* fchdir: rpath */
+	{51, LPL_NEVER, 0, 42, 0, 0x0u, 0x0u}, /* chroot: never */
+	{52, LPL_GRANT, 1, 42, 0, 0x100u, 0x0u}, /* fchmod: fattr */
+	{53, LPL_GRANT, 1, 43, 0, 0x100u, 0x0u}, /* fchmodat: fattr */
+	{54, LPL_GRANT, 2, 44, 0, 0x100u, 0x0u}, /* fchownat: fattr */
+	{54, LPL_GRANT, 0, 46, 0, 0x200u, 0x0u}, /* fchownat: chown */
+	{55, LPL_GRANT, 2, 46, 0, 0x100u, 0x0u}, /* fchown: fattr */
+	{55, LPL_GRANT, 0, 48, 0, 0x200u, 0x0u}, /* fchown: chown */
+	{56, LPL_GRANT, 1, 48, 0, 0x2u, 0x0u}, /* openat: rpath */
+	{56, LPL_GRANT, 1, 49, 0, 0x4u, 0x0u}, /* openat: wpath */
 	{56, LPL_GRANT, 1, 50, 0, 0x6u, 0x0u}, /* openat: rpath wpath */
-	{56, LPL_GRANT, 2, 51, 0, 0xau, 0x0u}, /* openat: rpath cpath */
-	{56, LPL_GRANT, 2, 53, 0, 0xcu, 0x0u}, /* openat: wpath cpath */
-	{56, LPL_GRANT, 2, 55, 0, 0xeu, 0x0u}, /* openat: rpath wpath cpath */
-	{56, LPL_GRANT, 2, 57, 0, 0xeu, 0x0u}, /* openat: rpath wpath cpath */
-	{56, LPL_GRANT, 1, 59, 0, 0x80000000u, 0x0u}, /* openat: unveil */
+	{56, LPL_GRANT, 1, 51, 0, 0x6u, 0x0u}, /* openat: rpath wpath */
+	{56, LPL_GRANT, 2, 52, 0, 0xau, 0x0u}, /* openat: rpath cpath */
+	{56, LPL_GRANT, 2, 54, 0, 0xcu, 0x0u}, /* openat: wpath cpath */
+	{56, LPL_GRANT, 2, 56, 0, 0xeu, 0x0u}, /* openat: rpath wpath cpath */
+	{56, LPL_GRANT, 2, 58, 0, 0xeu, 0x0u}, /* openat: rpath wpath cpath */
 	{56, LPL_GRANT, 1, 60, 0, 0x80000000u, 0x0u}, /* openat: unveil */
-	{56, LPL_LOADER, 1, 61, 0, 0x0u, 0x0u}, /* openat: loader */
-	{56, LPL_FALLBACK, 0, 62, 13, 0x0u, 0x0u}, /* openat: fallback EACCES */
-	{57, LPL_GRANT, 0, 62, 0, 0x1u, 0x0u}, /* close: stdio */
-	{58, LPL_NEVER, 0, 62, 0, 0x0u, 0x0u}, /* vhangup: never */
-	{59, LPL_GRANT, 0, 62, 0, 0x1u, 0x0u}, /* pipe2: stdio */
-	{60, LPL_NEVER, 0, 62, 0, 0x0u, 0x0u}, /* quotactl: never */
-	{61, LPL_GRANT, 0, 62, 0, 0x2u, 0x0u}, /* getdents64: rpath */
-	{61, LPL_GRANT, 0, 62, 0, 0x80000000u, 0x0u}, /* getdents64: unveil */
-	{62, LPL_GRANT, 0, 62, 0, 0x1u, 0x0u}, /* lseek: stdio */
-	{63, LPL_GRANT, 0, 62, 0, 0x1u, 0x0u}, /* read: stdio */
-	{64, LPL_GRANT, 0, 62, 0, 0x1u, 0x0u}, /* write: stdio */
-	{65, LPL_GRANT, 0, 62, 0, 0x1u, 0x0u}, /* readv: stdio */
-	{66, LPL_GRANT, 0, 62, 0, 0x1u, 0x0u}, /* writev: stdio */
-	{67, LPL_GRANT, 0, 62, 0, 0x1u, 0x0u}, /* pread64: stdio */
-	{68, LPL_GRANT, 0, 62, 0, 0x1u, 0x0u}, /* pwrite64: stdio */
-	{69, LPL_GRANT, 0, 62, 0, 0x1u, 0x0u}, /* preadv: stdio */
-	{70, LPL_GRANT, 0, 62, 0, 0x1u, 0x0u}, /* pwritev: stdio */
-	{71, LPL_GRANT, 0, 62, 0, 0x1u, 0x0u}, /* sendfile: stdio */
-	{72, LPL_GRANT, 0, 62, 0, 0x1u, 0x0u}, /* pselect6: stdio */
-	{73, LPL_GRANT, 0, 62, 0, 0x1u, 0x0u}, /* ppoll: stdio */
-	{74, LPL_GRANT, 0, 62, 0, 0x1u, 0x0u}, /* signalfd4: stdio */
-	{75, LPL_GRANT, 0, 62, 0, 0x1u, 0x0u}, /* vmsplice: stdio */
-	{76, LPL_GRANT, 0, 62, 0, 0x1u, 0x0u}, /* splice: stdio */
-	{77, LPL_GRANT, 0, 62, 0, 0x1u, 0x0u}, /* tee: stdio */
-	{78, LPL_GRANT, 0, 62, 0, 0x2u, 0x0u}, /* readlinkat: rpath */
-	{78, LPL_GRANT, 0, 62, 0, 0x80000000u, 0x0u}, /* readlinkat: unveil */
-	{79, LPL_GRANT, 1, 62, 0, 0x1u, 0x0u}, /* newfstatat: stdio */
-	{79, LPL_GRANT, 0, 63, 0, 0x2u, 0x0u}, /* newfstatat: rpath */
-	{79, LPL_GRANT, 0, 63, 0, 0x80000000u, 0x0u}, /* newfstatat: unveil */
-	{79, LPL_FALLBACK, 0, 63, 13, 0x2000u, 0x0u}, /* newfstatat: fallback EACCES with getpw */
-	{79, LPL_FALLBACK, 0, 63, 13, 0x1000u, 0x0u}, /* newfstatat: fallback EACCES with dns */
-	{80, LPL_GRANT, 0, 63, 0, 0x1u, 0x0u}, /* fstat: stdio */
-	{81, LPL_GRANT, 0, 63, 0, 0x1u, 0x0u}, /* sync: stdio */
-	{82, LPL_GRANT, 0, 63, 0, 0x1u, 0x0u}, /* fsync: stdio */
-	{83, LPL_GRANT, 0, 63, 0, 0x1u, 0x0u}, /* fdatasync: stdio */
-	{84, LPL_GRANT, 0, 63, 0, 0x1u, 0x0u}, /* sync_file_range: stdio */
-	{85, LPL_GRANT, 0, 63, 0, 0x1u, 0x0u}, /* timerfd_create: stdio */
-	{86, LPL_GRANT, 0, 63, 0, 0x1u, 0x0u}, /* timerfd_settime: stdio */
-	{87, LPL_GRANT, 0, 63, 0, 0x1u, 0x0u}, /* timerfd_gettime: stdio */
-	{88, LPL_GRANT, 0, 63, 0, 0x100u, 0x0u}, /* utimensat: fattr */
-	{89, LPL_NEVER, 0, 63, 0, 0x0u, 0x0u}, /* acct: never */
-	{90, LPL_GRANT, 0, 63, 0, 0x1u, 0x0u}, /* capget: stdio */
-	{91, LPL_GRANT, 0, 63, 0, 0x1000000u, 0x0u}, /* capset: id */
-	{92, LPL_GRANT, 1, 63, 0, 0x1u, 0x0u}, /* personality: stdio */
-	{93, LPL_GRANT, 0, 64, 0, 0x0u, 0x0u}, /* exit: always */
-	{94, LPL_GRANT, 0, 64, 0, 0x0u, 0x0u}, /* exit_group: always */
-	{95, LPL_GRANT, 0, 64, 0, 0x1u, 0x0u}, /* waitid: stdio */
-	{96, LPL_GRANT, 0, 64, 0, 0x1u, 0x0u}, /* set_tid_address: stdio */
-	{97, LPL_NEVER, 0, 64, 0, 0x0u, 0x0u}, /* unshare: never */
-	{98, LPL_GRANT, 0, 64, 0, 0x1u, 0x0u}, /* futex: stdio */
-	{99, LPL_GRANT, 0, 64, 0, 0x1u, 0x0u}, /* set_robust_list: stdio */
-	{100, LPL_GRANT, 1, 64, 0, 0x1u, 0x0u}, /* get_robust_list: stdio */
-	{101, LPL_GRANT, 0, 65, 0, 0x1u, 0x0u}, /* nanosleep: stdio */
-	{102, LPL_GRANT, 0, 65, 0, 0x1u, 0x0u}, /* getitimer: stdio */
-	{103, LPL_GRANT, 0, 65, 0, 0x1u, 0x0u}, /* setitimer: stdio */
-	{104, LPL_NEVER, 0, 65, 0, 0x0u, 0x0u}, /* kexec_load: never */
-	{105, LPL_NEVER, 0, 65, 0, 0x0u, 0x0u}, /* init_module: never */
-	{106, LPL_NEVER, 0, 65, 0, 0x0u, 0x0u}, /* delete_module: never */
-	{107, LPL_GRANT, 0, 65, 0, 0x1u, 0x0u}, /* timer_create: stdio */
-	{108, LPL_GRANT, 0, 65, 0, 0x1u, 0x0u}, /* timer_gettime: stdio */
-	{109, LPL_GRANT, 0, 65, 0, 0x1u, 0x0u}, /* timer_getoverrun: stdio */
-	{110, LPL_GRANT, 0, 65, 0, 0x1u, 0x0u}, /* timer_settime: stdio */
-	{111, LPL_GRANT, 0, 65, 0, 0x1u, 0x0u}, /* timer_delete: stdio */
-	{112, LPL_GRANT, 0, 65, 0, 0x200000u, 0x0u}, /* clock_settime: settime */
-	{113, LPL_GRANT, 0, 65, 0, 0x1u, 0x0u}, /* clock_gettime: stdio */
-	{114, LPL_GRANT, 0, 65, 0, 0x1u, 0x0u}, /* clock_getres: stdio */
-	{115, LPL_GRANT, 0, 65, 0, 0x1u, 0x0u}, /* clock_nanosleep: stdio */
-	{116, LPL_NEVER, 0, 65, 0, 0x0u, 0x0u}, /* syslog: never */
-	{117, LPL_NEVER, 0, 65, 0, 0x0u, 0x0u}, /* ptrace: never */
-	{118, LPL_GRANT, 0, 65, 0, 0x40000u, 0x0u}, /* sched_setparam: proc */
-	{119, LPL_GRANT, 0, 65, 0, 0x40000u, 0x0u}, /* sched_setscheduler: proc */
-	{120, LPL_GRANT, 0, 65, 0, 0x1u, 0x0u}, /* sched_getscheduler: stdio */
-	{121, LPL_GRANT, 0, 65, 0, 0x1u, 0x0u}, /* sched_getparam: stdio */
-	{122, LPL_GRANT, 0, 65, 0, 0x40000u, 0x0u}, /* sched_setaffinity: proc */
-	{123, LPL_GRANT, 0, 65, 0, 0x1u, 0x0u}, /* sched_getaffinity: stdio */
-	{124, LPL_GRANT, 0, 65, 0, 0x1u, 0x0u}, /* sched_yield: stdio */
-	{125, LPL_GRANT, 0, 65, 0, 0x1u, 0x0u}, /* sched_get_priority_max: stdio */
-	{126, LPL_GRANT, 0, 65, 0, 0x1u, 0x0u}, /* sched_get_priority_min: stdio */
-	{127, LPL_GRANT, 0, 65, 0, 0x1u, 0x0u}, /* sched_rr_get_interval: stdio */
-	{128, LPL_GRANT, 0, 65, 0, 0x1u, 0x0u}, /* restart_syscall: stdio */
-	{129, LPL_GRANT, 1, 65, 0, 0x1u, 0x0u}, /* kill: stdio */
+	{56, LPL_GRANT, 1, 61, 0, 0x80000000u, 0x0u}, /* openat: unveil */
+	{56, LPL_LOADER, 1, 62, 0, 0x0u, 0x0u}, /* openat: loader */
+	{56, LPL_FALLBACK, 0, 63, 13, 0x0u, 0x0u}, /* openat: fallback EACCES */
+	{57, LPL_GRANT, 0, 63, 0, 0x1u, 0x0u}, /* close: stdio */
+	{58, LPL_NEVER, 0, 63, 0, 0x0u, 0x0u}, /* vhangup: never */
+	{59, LPL_GRANT, 0, 63, 0, 0x1u, 0x0u}, /* pipe2: stdio */
+	{60, LPL_NEVER, 0, 63, 0, 0x0u, 0x0u}, /* quotactl: never */
+	{61, LPL_GRANT, 0, 63, 0, 0x2u, 0x0u}, /* getdents64: rpath */
+	{61, LPL_GRANT, 0, 63, 0, 0x80000000u, 0x0u}, /* getdents64: unveil */
+	{62, LPL_GRANT, 0, 63, 0, 0x1u, 0x0u}, /* lseek: stdio */
+	{63, LPL_GRANT, 0, 63, 0, 0x1u, 0x0u}, /* read: stdio */
+	{64, LPL_GRANT, 0, 63, 0, 0x1u, 0x0u}, /* write: stdio */
+	{65, LPL_GRANT, 0, 63, 0, 0x1u, 0x0u}, /* readv: stdio */
+	{66, LPL_GRANT, 0, 63, 0, 0x1u, 0x0u}, /* writev: stdio */
+	{67, LPL_GRANT, 0, 63, 0, 0x1u, 0x0u}, /* pread64: stdio */
+	{68, LPL_GRANT, 0, 63, 0, 0x1u, 0x0u}, /* pwrite64: stdio */
+	{69, LPL_GRANT, 0, 63, 0, 0x1u, 0x0u}, /* preadv: stdio */
+	{70, LPL_GRANT, 0, 63, 0, 0x1u, 0x0u}, /* pwritev: stdio */
+	{71, LPL_GRANT, 0, 63, 0, 0x1u, 0x0u}, /* sendfile: stdio */
+	{72, LPL_GRANT, 0, 63, 0, 0x1u, 0x0u}, /* pselect6: stdio */
+	{73, LPL_GRANT, 0, 63, 0, 0x1u, 0x0u}, /* ppoll: stdio */
+	{74, LPL_GRANT, 0, 63, 0, 0x1u, 0x0u}, /* signalfd4: stdio */
+	{75, LPL_GRANT, 0, 63, 0, 0x1u, 0x0u}, /* vmsplice: stdio */
+	{76, LPL_GRANT, 0, 63, 0, 0x1u, 0x0u}, /* splice: stdio */
+	{77, LPL_GRANT, 0, 63, 0, 0x1u, 0x0u}, /* tee: stdio */
+	{78, LPL_GRANT, 0, 63, 0, 0x2u, 0x0u}, /* readlinkat: rpath */
+	{78, LPL_GRANT, 0, 63, 0, 0x80000000u, 0x0u}, /* readlinkat: unveil */
+	{79, LPL_GRANT, 1, 63, 0, 0x1u, 0x0u}, /* newfstatat: stdio */
+	{79, LPL_GRANT, 0, 64, 0, 0x2u, 0x0u}, /* newfstatat: rpath */
+	{79, LPL_GRANT, 0, 64, 0, 0x80000000u, 0x0u}, /* newfstatat: unveil */
+	{79, LPL_FALLBACK, 0, 64, 13, 0x2000u, 0x0u}, /* newfstatat: fallback EACCES with getpw */
+	{79, LPL_FALLBACK, 0, 64, 13, 0x1000u, 0x0u}, /* newfstatat: fallback EACCES with dns */
+	{80, LPL_GRANT, 0, 64, 0, 0x1u, 0x0u}, /* fstat: stdio */
+	{81, LPL_GRANT, 0, 64, 0, 0x1u, 0x0u}, /* sync: stdio */
+	{82, LPL_GRANT, 0, 64, 0, 0x1u, 0x0u}, /* fsync: stdio */
+	{83, LPL_GRANT, 0, 64, 0, 0x1u, 0x0u}, /* fdatasync: stdio */
+	{84, LPL_GRANT, 0, 64, 0, 0x1u, 0x0u}, /* sync_file_range: stdio */
+	{85, LPL_GRANT, 0, 64, 0, 0x1u, 0x0u}, /* timerfd_create: stdio */
+	{86, LPL_GRANT, 0, 64, 0, 0x1u, 0x0u}, /* timerfd_settime: stdio */
+	{87, LPL_GRANT, 0, 64, 0, 0x1u, 0x0u}, /* timerfd_gettime: stdio */
+	{88, LPL_GRANT, 0, 64, 0, 0x100u, 0x0u}, /* utimensat: fattr */
+	{89, LPL_NEVER, 0, 64, 0, 0x0u, 0x0u}, /* acct: never */
+	{90, LPL_GRANT, 0, 64, 0, 0x1u, 0x0u}, /* capget: stdio */
+	{91, LPL_GRANT, 0, 64, 0, 0x1000000u, 0x0u}, /* capset: id */
+	{92, LPL_GRANT, 1, 64, 0, 0x1u, 0x0u}, /* personality: stdio */
+	{93, LPL_GRANT, 0, 65, 0, 0x0u, 0x0u}, /* exit: always */
+	{94, LPL_GRANT, 0, 65, 0, 0x0u, 0x0u}, /* exit_group: always */
+	{95, LPL_GRANT, 0, 65, 0, 0x1u, 0x0u}, /* waitid: stdio */
+	{96, LPL_GRANT, 0, 65, 0, 0x1u, 0x0u}, /* set_tid_address: stdio */
+	{97, LPL_NEVER, 0, 65, 0, 0x0u, 0x0u}, /* unshare: never */
+	{98, LPL_GRANT, 0, 65, 0, 0x1u, 0x0u}, /* futex: stdio */
+	{99, LPL_GRANT, 0, 65, 0, 0x1u, 0x0u}, /* set_robust_list: stdio */
+	{100, LPL_GRANT, 1, 65, 0, 0x1u, 0x0u}, /* get_robust_list: stdio */
+	{101, LPL_GRANT, 0, 66, 0, 0x1u, 0x0u}, /* nanosleep: stdio */
+	{102, LPL_GRANT, 0, 66, 0, 0x1u, 0x0u}, /* getitimer: stdio */
+	{103, LPL_GRANT, 0, 66, 0, 0x1u, 0x0u}, /* setitimer: stdio */
+	{104, LPL_NEVER, 0, 66, 0, 0x0u, 0x0u}, /* kexec_load: never */
+	{105, LPL_NEVER, 0, 66, 0, 0x0u, 0x0u}, /* init_module: never */
+	{106, LPL_NEVER, 0, 66, 0, 0x0u, 0x0u}, /* delete_module: never */
+	{107, LPL_GRANT, 0, 66, 0, 0x1u, 0x0u}, /* timer_create: stdio */
+	{108, LPL_GRANT, 0, 66, 0, 0x1u, 0x0u}, /* timer_gettime: stdio */
+	{109, LPL_GRANT, 0, 66, 0, 0x1u, 0x0u}, /* timer_getoverrun: stdio */
+	{110, LPL_GRANT, 0, 66, 0, 0x1u, 0x0u}, /* timer_settime: stdio */
+	{111, LPL_GRANT, 0, 66, 0, 0x1u, 0x0u}, /* timer_delete: stdio */
+	{112, LPL_GRANT, 0, 66, 0, 0x200000u, 0x0u}, /* clock_settime: settime */
+	{113, LPL_GRANT, 0, 66, 0, 0x1u, 0x0u}, /* clock_gettime: stdio */
+	{114, LPL_GRANT, 0, 66, 0, 0x1u, 0x0u}, /* clock_getres: stdio */
+	{115, LPL_GRANT, 0, 66, 0, 0x1u, 0x0u}, /* clock_nanosleep: stdio */
+	{116, LPL_NEVER, 0, 66, 0, 0x0u, 0x0u}, /* syslog: never */
+	{117, LPL_NEVER, 0, 66, 0, 0x0u, 0x0u}, /* ptrace: never */
+	{118, LPL_GRANT, 0, 66, 0, 0x40000u, 0x0u}, /* sched_setparam: proc */
+	{119, LPL_GRANT, 0, 66, 0, 0x40000u, 0x0u}, /* sched_setscheduler: proc */
+	{120, LPL_GRANT, 0, 66, 0, 0x1u, 0x0u}, /* sched_getscheduler: stdio */
+	{121, LPL_GRANT, 0, 66, 0, 0x1u, 0x0u}, /* sched_getparam: stdio */
+	{122, LPL_GRANT, 0, 66, 0, 0x40000u, 0x0u}, /* sched_setaffinity: proc */
+	{123, LPL_GRANT, 0, 66, 0, 0x1u, 0x0u}, /* sched_getaffinity: stdio */
+	{124, LPL_GRANT, 0, 66, 0, 0x1u, 0x0u}, /* sched_yield: stdio */
+	{125, LPL_GRANT, 0, 66, 0, 0x1u, 0x0u}, /* sched_get_priority_max: stdio */
+	{126, LPL_GRANT, 0, 66, 0, 0x1u, 0x0u}, /* sched_get_priority_min: stdio */
+	{127, LPL_GRANT, 0, 66, 0, 0x1u, 0x0u}, /* sched_rr_get_interval: stdio */
+	{128, LPL_GRANT, 0, 66, 0, 0x1u, 0x0u}, /* restart_syscall: stdio */
 	{129, LPL_GRANT, 1, 66, 0, 0x1u, 0x0u}, /* kill: stdio */
-	{129, LPL_GRANT, 0, 67, 0, 0x40000u, 0x0u}, /* kill: proc */
-	{130, LPL_GRANT, 0, 67, 0, 0x40000u, 0x0u}, /* tkill: proc */
-	{130, LPL_GRANT, 1, 67, 0, 0x80000000u, 0x0u}, /* tkill: unveil */
-	{131, LPL_GRANT, 1, 68, 0, 0x1u, 0x0u}, /* tgkill: stdio */
-	{131, LPL_GRANT, 0, 69, 0, 0x40000u, 0x0u}, /* tgkill: proc */
-	{132, LPL_GRANT, 0, 69, 0, 0x1u, 0x0u}, /* sigaltstack: stdio */
-	{133, LPL_GRANT, 0, 69, 0, 0x1u, 0x0u}, /* rt_sigsuspend: stdio */
-	{134, LPL_GRANT, 0, 69, 0, 0x1u, 0x0u}, /* rt_sigaction: stdio */
-	{135, LPL_GRANT, 0, 69, 0, 0x1u, 0x0u}, /* rt_sigprocmask: stdio */
-	{136, LPL_GRANT, 0, 69, 0, 0x1u, 0x0u}, /* rt_sigpending: stdio */
-	{137, LPL_GRANT, 0, 69, 0, 0x1u, 0x0u}, /* rt_sigtimedwait: stdio */
-	{138, LPL_GRANT, 1, 69, 0, 0x1u, 0x0u}, /* rt_sigqueueinfo: stdio */
-	{138, LPL_GRANT, 0, 70, 0, 0x40000u, 0x0u}, /* rt_sigqueueinfo: proc */
-	{139, LPL_GRANT, 0, 70, 0, 0x0u, 0x0u}, /* rt_sigreturn: always */
-	{140, LPL_GRANT, 0, 70, 0, 0x40000u, 0x0u}, /* setpriority: proc */
-	{141, LPL_GRANT, 0, 70, 0, 0x1u, 0x0u}, /* getpriority: stdio */
-	{142, LPL_NEVER, 0, 70, 0, 0x0u, 0x0u}, /* reboot: never */
-	{143, LPL_GRANT, 0, 70, 0, 0x1000000u, 0x0u}, /* setregid: id */
-	{144, LPL_GRANT, 0, 70, 0, 0x1000000u, 0x0u}, /* setgid: id */
-	{145, LPL_GRANT, 0, 70, 0, 0x1000000u, 0x0u}, /* setreuid: id */
-	{146, LPL_GRANT, 0, 70, 0, 0x1000000u, 0x0u}, /* setuid: id */
-	{147, LPL_GRANT, 0, 70, 0, 0x1000000u, 0x0u}, /* setresuid: id */
-	{148, LPL_GRANT, 0, 70, 0, 0x1u, 0x0u}, /* getresuid: stdio */
-	{149, LPL_GRANT, 0, 70, 0, 0x1000000u, 0x0u}, /* setresgid: id */
-	{150, LPL_GRANT, 0, 70, 0, 0x1u, 0x0u}, /* getresgid: stdio */
-	{151, LPL_GRANT, 0, 70, 0, 0x1000000u, 0x0u}, /* setfsuid: id */
-	{152, LPL_GRANT, 0, 70, 0, 0x1000000u, 0x0u}, /* setfsgid: id */
-	{153, LPL_GRANT, 0, 70, 0, 0x1u, 0x0u}, /* times: stdio */
-	{154, LPL_GRANT, 0, 70, 0, 0x40000u, 0x0u}, /* setpgid: proc */
-	{155, LPL_GRANT, 0, 70, 0, 0x1u, 0x0u}, /* getpgid: stdio */
-	{156, LPL_GRANT, 0, 70, 0, 0x1u, 0x0u}, /* getsid: stdio */
-	{157, LPL_GRANT, 0, 70, 0, 0x40000u, 0x0u}, /* setsid: proc */
-	{158, LPL_GRANT, 0, 70, 0, 0x1u, 0x0u}, /* getgroups: stdio */
-	{159, LPL_GRANT, 0, 70, 0, 0x1000000u, 0x0u}, /* setgroups: id */
-	{160, LPL_GRANT, 0, 70, 0, 0x1u, 0x0u}, /* uname: stdio */
-	{161, LPL_NEVER, 0, 70, 0, 0x0u, 0x0u}, /* sethostname: never */
-	{162, LPL_NEVER, 0, 70, 0, 0x0u, 0x0u}, /* setdomainname: never */
-	{163, LPL_GRANT, 0, 70, 0, 0x1u, 0x0u}, /* getrlimit: stdio */
-	{164, LPL_GRANT, 0, 70, 0, 0x40000u, 0x0u}, /* setrlimit: proc */
-	{164, LPL_GRANT, 0, 70, 0, 0x1000000u, 0x0u}, /* setrlimit: id */
-	{165, LPL_GRANT, 0, 70, 0, 0x1u, 0x0u}, /* getrusage: stdio */
-	{166, LPL_GRANT, 0, 70, 0, 0x1u, 0x0u}, /* umask: stdio */
-	{167, LPL_GRANT, 1, 70, 0, 0x0u, 0x0u}, /* prctl: always */
+	{129, LPL_GRANT, 1, 67, 0, 0x1u, 0x0u}, /* kill: stdio */
+	{129, LPL_GRANT, 0, 68, 0, 0x40000u, 0x0u}, /* kill: proc */
+	{130, LPL_GRANT, 0, 68, 0, 0x40000u, 0x0u}, /* tkill: proc */
+	{130, LPL_GRANT, 1, 68, 0, 0x80000000u, 0x0u}, /* tkill: unveil */
+	{131, LPL_GRANT, 1, 69, 0, 0x1u, 0x0u}, /* tgkill: stdio */
+	{131, LPL_GRANT, 0, 70, 0, 0x40000u, 0x0u}, /* tgkill: proc */
+	{132, LPL_GRANT, 0, 70, 0, 0x1u, 0x0u}, /* sigaltstack: stdio */
+	{133, LPL_GRANT, 0, 70, 0, 0x1u, 0x0u}, /* rt_sigsuspend: stdio */
+	{134, LPL_GRANT, 0, 70, 0, 0x1u, 0x0u}, /* rt_sigaction: stdio */
+	{135, LPL_GRANT, 0, 70, 0, 0x1u, 0x0u}, /* rt_sigprocmask: stdio */
+	{136, LPL_GRANT, 0, 70, 0, 0x1u, 0x0u}, /* rt_sigpending: stdio */
+	{137, LPL_GRANT, 0, 70, 0, 0x1u, 0x0u}, /* rt_sigtimedwait: stdio */
+	{138, LPL_GRANT, 1, 70, 0, 0x1u, 0x0u}, /* rt_sigqueueinfo: stdio */
+	{138, LPL_GRANT, 0, 71, 0, 0x40000u, 0x0u}, /* rt_sigqueueinfo: proc */
+	{139, LPL_GRANT, 0, 71, 0, 0x0u, 0x0u}, /* rt_sigreturn: always */
+	{140, LPL_GRANT, 0, 71, 0, 0x40000u, 0x0u}, /* setpriority: proc */
+	{141, LPL_GRANT, 0, 71, 0, 0x1u, 0x0u}, /* getpriority: stdio */
+	{142, LPL_NEVER, 0, 71, 0, 0x0u, 0x0u}, /* reboot: never */
+	{143, LPL_GRANT, 0, 71, 0, 0x1000000u, 0x0u}, /* setregid: id */
+	{144, LPL_GRANT, 0, 71, 0, 0x1000000u, 0x0u}, /* setgid: id */
+	{145, LPL_GRANT, 0, 71, 0, 0x1000000u, 0x0u}, /* setreuid: id */
+	{146, LPL_GRANT, 0, 71, 0, 0x1000000u, 0x0u}, /* setuid: id */
+	{147, LPL_GRANT, 0, 71, 0, 0x1000000u, 0x0u}, /* setresuid: id */
+	{148, LPL_GRANT, 0, 71, 0, 0x1u, 0x0u}, /* getresuid: stdio */
+	{149, LPL_GRANT, 0, 71, 0, 0x1000000u, 0x0u}, /* setresgid: id */
+	{150, LPL_GRANT, 0, 71, 0, 0x1u, 0x0u}, /* getresgid: stdio */
+	{151, LPL_GRANT, 0, 71, 0, 0x1000000u, 0x0u}, /* setfsuid: id */
+	{152, LPL_GRANT, 0, 71, 0, 0x1000000u, 0x0u}, /* setfsgid: id */
+	{153, LPL_GRANT, 0, 71, 0, 0x1u, 0x0u}, /* times: stdio */
+	{154, LPL_GRANT, 0, 71, 0, 0x40000u, 0x0u}, /* setpgid: proc */
+	{155, LPL_GRANT, 0, 71, 0, 0x1u, 0x0u}, /* getpgid: stdio */
+	{156, LPL_GRANT, 0, 71, 0, 0x1u, 0x0u}, /* getsid: stdio */
+	{157, LPL_GRANT, 0, 71, 0, 0x40000u, 0x0u}, /* setsid: proc */
+	{158, LPL_GRANT, 0, 71, 0, 0x1u, 0x0u}, /* getgroups: stdio */
+	{159, LPL_GRANT, 0, 71, 0, 0x1000000u, 0x0u}, /* setgroups: id */
+	{160, LPL_GRANT, 0, 71, 0, 0x1u, 0x0u}, /* uname: stdio */
+	{161, LPL_NEVER, 0, 71, 0, 0x0u, 0x0u}, /* sethostname: never */
+	{162, LPL_NEVER, 0, 71, 0, 0x0u, 0x0u}, /* setdomainname: never */
+	{163, LPL_GRANT, 0, 71, 0, 0x1u, 0x0u}, /* getrlimit: stdio */
+	{164, LPL_GRANT, 0, 71, 0, 0x40000u, 0x0u}, /* setrlimit: proc */
+	{164, LPL_GRANT, 0, 71, 0, 0x1000000u, 0x0u}, /* setrlimit: id */
+	{165, LPL_GRANT, 0, 71, 0, 0x1u, 0x0u}, /* getrusage: stdio */
+	{166, LPL_GRANT, 0, 71, 0, 0x1u, 0x0u}, /* umask: stdio */
 	{167, LPL_GRANT, 1, 71, 0, 0x0u, 0x0u}, /* prctl: always */
 	{167, LPL_GRANT, 1, 72, 0, 0x0u, 0x0u}, /* prctl: always */
 	{167, LPL_GRANT, 1, 73, 0, 0x0u, 0x0u}, /* prctl: always */
-	{167, LPL_GRANT, 1, 74, 0, 0x1u, 0x0u}, /* prctl: stdio */
+	{167, LPL_GRANT, 1, 74, 0, 0x0u, 0x0u}, /* prctl: always */
 	{167, LPL_GRANT, 1, 75, 0, 0x1u, 0x0u}, /* prctl: stdio */
 	{167, LPL_GRANT, 1, 76, 0, 0x1u, 0x0u}, /* prctl: stdio */
 	{167, LPL_GRANT, 1, 77, 0, 0x1u, 0x0u}, /* prctl: stdio */
@@ -515,269 +516,270 @@ static const struct lpl_rule lpl_arm64_rules[] = {
 	{167, LPL_GRANT, 1, 87, 0, 0x1u, 0x0u}, /* prctl: stdio */
 	{167, LPL_GRANT, 1, 88, 0, 0x1u, 0x0u}, /* prctl: stdio */
 	{167, LPL_GRANT, 1, 89, 0, 0x1u, 0x0u}, /* prctl: stdio */
-	{167, LPL_GRANT, 2, 90, 0, 0x1u, 0x0u}, /* prctl: stdio */
-	{167, LPL_GRANT, 1, 92, 0, 0x40000u, 0x0u}, /* prctl: proc */
+	{167, LPL_GRANT, 1, 90, 0, 0x1u, 0x0u}, /* prctl: stdio */
+	{167, LPL_GRANT, 2, 91, 0, 0x1u, 0x0u}, /* prctl: stdio */
 	{167, LPL_GRANT, 1, 93, 0, 0x40000u, 0x0u}, /* prctl: proc */
-	{167, LPL_GRANT, 1, 94, 0, 0x1000000u, 0x0u}, /* prctl: id */
+	{167, LPL_GRANT, 1, 94, 0, 0x40000u, 0x0u}, /* prctl: proc */
 	{167, LPL_GRANT, 1, 95, 0, 0x1000000u, 0x0u}, /* prctl: id */
 	{167, LPL_GRANT, 1, 96, 0, 0x1000000u, 0x0u}, /* prctl: id */
 	{167, LPL_GRANT, 1, 97, 0, 0x1000000u, 0x0u}, /* prctl: id */
 	{167, LPL_GRANT, 1, 98, 0, 0x1000000u, 0x0u}, /* prctl: id */
-	{168, LPL_GRANT, 0, 99, 0, 0x1u, 0x0u}, /* getcpu: stdio */
-	{169, LPL_GRANT, 0, 99, 0, 0x1u, 0x0u}, /* gettimeofday: stdio */
-	{170, LPL_GRANT, 0, 99, 0, 0x200000u, 0x0u}, /* settimeofday: settime */
-	{171, LPL_GRANT, 0, 99, 0, 0x200000u, 0x0u}, /* adjtimex: settime */
-	{172, LPL_GRANT, 0, 99, 0, 0x1u, 0x0u}, /* getpid: stdio */
-	{173, LPL_GRANT, 0, 99, 0, 0x1u, 0x0u}, /* getppid: stdio */
-	{174, LPL_GRANT, 0, 99, 0, 0x1u, 0x0u}, /* getuid: stdio */
-	{175, LPL_GRANT, 0, 99, 0, 0x1u, 0x0u}, /* geteuid: stdio */
-	{176, LPL_GRANT, 0, 99, 0, 0x1u, 0x0u}, /* getgid: stdio */
-	{177, LPL_GRANT, 0, 99, 0, 0x1u, 0x0u}, /* getegid: stdio */
-	{178, LPL_GRANT, 0, 99, 0, 0x1u, 0x0u}, /* gettid: stdio */
-	{179, LPL_GRANT, 0, 99, 0, 0x1u, 0x0u}, /* sysinfo: stdio */
-	{180, LPL_NEVER, 0, 99, 0, 0x0u, 0x0u}, /* mq_open: never */
-	{181, LPL_NEVER, 0, 99, 0, 0x0u, 0x0u}, /* mq_unlink: never */
-	{182, LPL_NEVER, 0, 99, 0, 0x0u, 0x0u}, /* mq_timedsend: never */
-	{183, LPL_NEVER, 0, 99, 0, 0x0u, 0x0u}, /* mq_timedreceive: never */
-	{184, LPL_NEVER, 0, 99, 0, 0x0u, 0x0u}, /* mq_notify: never */
-	{185, LPL_NEVER, 0, 99, 0, 0x0u, 0x0u}, /* mq_getsetattr: never */
-	{186, LPL_NEVER, 0, 99, 0, 0x0u, 0x0u}, /* msgget: never */
-	{187, LPL_NEVER, 0, 99, 0, 0x0u, 0x0u}, /* msgctl: never */
-	{188, LPL_NEVER, 0, 99, 0, 0x0u, 0x0u}, /* msgrcv: never */
-	{189, LPL_NEVER, 0, 99, 0, 0x0u, 0x0u}, /* msgsnd: never */
-	{190, LPL_NEVER, 0, 99, 0, 0x0u, 0x0u}, /* semget: never */
-	{191, LPL_NEVER, 0, 99, 0, 0x0u, 0x0u}, /* semctl: never */
-	{192, LPL_NEVER, 0, 99, 0, 0x0u, 0x0u}, /* semtimedop: never */
-	{193, LPL_NEVER, 0, 99, 0, 0x0u, 0x0u}, /* semop: never */
-	{194, LPL_NEVER, 0, 99, 0, 0x0u, 0x0u}, /* shmget: never */
-	{195, LPL_NEVER, 0, 99, 0, 0x0u, 0x0u}, /* shmctl: never */
-	{196, LPL_NEVER, 0, 99, 0, 0x0u, 0x0u}, /* shmat: never */
-	{197, LPL_NEVER, 0, 99, 0, 0x0u, 0x0u}, /* shmdt: never */
-	{198, LPL_GRANT, 2, 99, 0, 0x40u, 0x0u}, /* socket: inet */
-	{198, LPL_GRANT, 2, 101, 0, 0x40u, 0x0u}, /* socket: inet */
-	{198, LPL_GRANT, 2, 103, 0, 0x40u, 0x0u}, /* socket: inet */
-	{198, LPL_GRANT, 2, 105, 0, 0x40u, 0x0u}, /* socket: inet */
-	{198, LPL_GRANT, 2, 107, 0, 0x800u, 0x0u}, /* socket: unix */
-	{198, LPL_GRANT, 2, 109, 0, 0x800u, 0x0u}, /* socket: unix */
-	{198, LPL_GRANT, 2, 111, 0, 0x800u, 0x0u}, /* socket: unix */
-	{198, LPL_GRANT, 2, 113, 0, 0x1000u, 0x0u}, /* socket: dns */
-	{198, LPL_GRANT, 2, 115, 0, 0x1000u, 0x0u}, /* socket: dns */
-	{198, LPL_GRANT, 2, 117, 0, 0x1000u, 0x0u}, /* socket: dns */
-	{198, LPL_GRANT, 2, 119, 0, 0x1000u, 0x0u}, /* socket: dns */
-	{198, LPL_GRANT, 3, 121, 0, 0x1000u, 0x0u}, /* socket: dns */
-	{198, LPL_GRANT, 3, 124, 0, 0x1000u, 0x0u}, /* socket: dns */
-	{198, LPL_GRANT, 3, 127, 0, 0x4000000u, 0x0u}, /* socket: route */
-	{198, LPL_GRANT, 3, 130, 0, 0x4000000u, 0x0u}, /* socket: route */
-	{198, LPL_FALLBACK, 1, 133, 13, 0x2000u, 0x0u}, /* socket: fallback EACCES with getpw */
-	{198, LPL_FALLBACK, 1, 134, 13, 0x1000u, 0x0u}, /* socket: fallback EACCES with dns */
-	{199, LPL_GRANT, 2, 135, 0, 0x1u, 0x0u}, /* socketpair: stdio */
-	{199, LPL_GRANT, 2, 137, 0, 0x1u, 0x0u}, /* socketpair: stdio */
-	{199, LPL_GRANT, 2, 139, 0, 0x800u, 0x0u}, /* socketpair: unix */
-	{199, LPL_GRANT, 2, 141, 0, 0x800u, 0x0u}, /* socketpair: unix */
-	{199, LPL_GRANT, 2, 143, 0, 0x800u, 0x0u}, /* socketpair: unix */
-	{200, LPL_GRANT, 0, 145, 0, 0x40u, 0x0u}, /* bind: inet */
-	{200, LPL_GRANT, 0, 145, 0, 0x800u, 0x0u}, /* bind: unix */
-	{200, LPL_GRANT, 0, 145, 0, 0x1000u, 0x0u}, /* bind: dns */
-	{200, LPL_GRANT, 0, 145, 0, 0x4000000u, 0x0u}, /* bind: route */
-	{201, LPL_GRANT, 0, 145, 0, 0x40u, 0x0u}, /* listen: inet */
-	{201, LPL_GRANT, 0, 145, 0, 0x800u, 0x0u}, /* listen: unix */
-	{202, LPL_GRANT, 0, 145, 0, 0x40u, 0x0u}, /* accept: inet */
-	{202, LPL_GRANT, 0, 145, 0, 0x800u, 0x0u}, /* accept: unix */
-	{203, LPL_GRANT, 0, 145, 0, 0x40u, 0x0u}, /* connect: inet */
-	{203, LPL_GRANT, 0, 145, 0, 0x800u, 0x0u}, /* connect: unix */
-	{203, LPL_GRANT, 0, 145, 0, 0x1000u, 0x0u}, /* connect: dns */
-	{204, LPL_GRANT, 0, 145, 0, 0x1u, 0x0u}, /* getsockname: stdio */
-	{205, LPL_GRANT, 0, 145, 0, 0x1u, 0x0u}, /* getpeername: stdio */
-	{206, LPL_GRANT, 1, 145, 0, 0x1u, 0x0u}, /* sendto: stdio */
-	{206, LPL_GRANT, 0, 146, 0, 0x40u, 0x0u}, /* sendto: inet */
-	{206, LPL_GRANT, 0, 146, 0, 0x800u, 0x0u}, /* sendto: unix */
-	{206, LPL_GRANT, 0, 146, 0, 0x1000u, 0x0u}, /* sendto: dns */
-	{206, LPL_GRANT, 0, 146, 0, 0x4000000u, 0x0u}, /* sendto: route */
-	{207, LPL_GRANT, 0, 146, 0, 0x1u, 0x0u}, /* recvfrom: stdio */
-	{208, LPL_GRANT, 3, 146, 0, 0x40u, 0x0u}, /* setsockopt: inet */
-	{208, LPL_GRANT, 3, 149, 0, 0x40u, 0x0u}, /* setsockopt: inet */
-	{208, LPL_GRANT, 2, 152, 0, 0x40u, 0x0u}, /* setsockopt: inet */
-	{208, LPL_GRANT, 2, 154, 0, 0x40u, 0x0u}, /* setsockopt: inet */
-	{208, LPL_GRANT, 2, 156, 0, 0x40u, 0x0u}, /* setsockopt: inet */
-	{208, LPL_GRANT, 3, 158, 0, 0x40u, 0x0u}, /* setsockopt: inet */
-	{208, LPL_GRANT, 3, 161, 0, 0x40u, 0x0u}, /* setsockopt: inet */
-	{208, LPL_GRANT, 2, 164, 0, 0x40u, 0x0u}, /* setsockopt: inet */
-	{208, LPL_GRANT, 3, 166, 0, 0x40u, 0x0u}, /* setsockopt: inet */
-	{208, LPL_GRANT, 2, 169, 0, 0x40u, 0x0u}, /* setsockopt: inet */
-	{208, LPL_GRANT, 2, 171, 0, 0x40u, 0x0u}, /* setsockopt: inet */
-	{208, LPL_GRANT, 2, 173, 0, 0x40u, 0x0u}, /* setsockopt: inet */
-	{208, LPL_GRANT, 3, 175, 0, 0x80u, 0x0u}, /* setsockopt: mcast */
-	{208, LPL_GRANT, 3, 178, 0, 0x80u, 0x0u}, /* setsockopt: mcast */
-	{208, LPL_GRANT, 3, 181, 0, 0x80u, 0x0u}, /* setsockopt: mcast */
-	{208, LPL_GRANT, 3, 184, 0, 0x800u, 0x0u}, /* setsockopt: unix */
-	{208, LPL_GRANT, 3, 187, 0, 0x800u, 0x0u}, /* setsockopt: unix */
-	{208, LPL_GRANT, 2, 190, 0, 0x800u, 0x0u}, /* setsockopt: unix */
-	{208, LPL_GRANT, 2, 192, 0, 0x800u, 0x0u}, /* setsockopt: unix */
-	{208, LPL_GRANT, 2, 194, 0, 0x800u, 0x0u}, /* setsockopt: unix */
-	{208, LPL_GRANT, 3, 196, 0, 0x1000u, 0x0u}, /* setsockopt: dns */
-	{208, LPL_GRANT, 3, 199, 0, 0x1000u, 0x0u}, /* setsockopt: dns */
-	{208, LPL_GRANT, 2, 202, 0, 0x1000u, 0x0u}, /* setsockopt: dns */
-	{208, LPL_GRANT, 2, 204, 0, 0x1000u, 0x0u}, /* setsockopt: dns */
-	{208, LPL_GRANT, 2, 206, 0, 0x1000u, 0x0u}, /* setsockopt: dns */
-	{208, LPL_GRANT, 3, 208, 0, 0x1000u, 0x0u}, /* setsockopt: dns */
-	{208, LPL_GRANT, 3, 211, 0, 0x1000u, 0x0u}, /* setsockopt: dns */
-	{208, LPL_GRANT, 2, 214, 0, 0x1000u, 0x0u}, /* setsockopt: dns */
-	{208, LPL_GRANT, 3, 216, 0, 0x1000u, 0x0u}, /* setsockopt: dns */
-	{208, LPL_GRANT, 2, 219, 0, 0x1000u, 0x0u}, /* setsockopt: dns */
-	{208, LPL_GRANT, 2, 221, 0, 0x1000u, 0x0u}, /* setsockopt: dns */
-	{208, LPL_GRANT, 2, 223, 0, 0x1000u, 0x0u}, /* setsockopt: dns */
-	{209, LPL_GRANT, 1, 225, 0, 0x1u, 0x0u}, /* getsockopt: stdio */
-	{209, LPL_GRANT, 1, 226, 0, 0x40u, 0x0u}, /* getsockopt: inet */
+	{167, LPL_GRANT, 1, 99, 0, 0x1000000u, 0x0u}, /* prctl: id */
+	{168, LPL_GRANT, 0, 100, 0, 0x1u, 0x0u}, /* getcpu: stdio */
+	{169, LPL_GRANT, 0, 100, 0, 0x1u, 0x0u}, /* gettimeofday: stdio */
+	{170, LPL_GRANT, 0, 100, 0, 0x200000u, 0x0u}, /* settimeofday: settime */
+	{171, LPL_GRANT, 0, 100, 0, 0x200000u, 0x0u}, /* adjtimex: settime */
+	{172, LPL_GRANT, 0, 100, 0, 0x1u, 0x0u}, /* getpid: stdio */
+	{173, LPL_GRANT, 0, 100, 0, 0x1u, 0x0u}, /* getppid: stdio */
+	{174, LPL_GRANT, 0, 100, 0, 0x1u, 0x0u}, /* getuid: stdio */
+	{175, LPL_GRANT, 0, 100, 0, 0x1u, 0x0u}, /* geteuid: stdio */
+	{176, LPL_GRANT, 0, 100, 0, 0x1u, 0x0u}, /* getgid: stdio */
+	{177, LPL_GRANT, 0, 100, 0, 0x1u, 0x0u}, /* getegid: stdio */
+	{178, LPL_GRANT, 0, 100, 0, 0x1u, 0x0u}, /* gettid: stdio */
+	{179, LPL_GRANT, 0, 100, 0, 0x1u, 0x0u}, /* sysinfo: stdio */
+	{180, LPL_NEVER, 0, 100, 0, 0x0u, 0x0u}, /* mq_open: never */
+	{181, LPL_NEVER, 0, 100, 0, 0x0u, 0x0u}, /* mq_unlink: never */
+	{182, LPL_NEVER, 0, 100, 0, 0x0u, 0x0u}, /* mq_timedsend: never */
+	{183, LPL_NEVER, 0, 100, 0, 0x0u, 0x0u}, /* mq_timedreceive: never */
+	{184, LPL_NEVER, 0, 100, 0, 0x0u, 0x0u}, /* mq_notify: never */
+	{185, LPL_NEVER, 0, 100, 0, 0x0u, 0x0u}, /* mq_getsetattr: never */
+	{186, LPL_NEVER, 0, 100, 0, 0x0u, 0x0u}, /* msgget: never */
+	{187, LPL_NEVER, 0, 100, 0, 0x0u, 0x0u}, /* msgctl: never */
+	{188, LPL_NEVER, 0, 100, 0, 0x0u, 0x0u}, /* msgrcv: never */
+	{189, LPL_NEVER, 0, 100, 0, 0x0u, 0x0u}, /* msgsnd: never */
+	{190, LPL_NEVER, 0, 100, 0, 0x0u, 0x0u}, /* semget: never */
+	{191, LPL_NEVER, 0, 100, 0, 0x0u, 0x0u}, /* semctl: never */
+	{192, LPL_NEVER, 0, 100, 0, 0x0u, 0x0u}, /* semtimedop: never */
+	{193, LPL_NEVER, 0, 100, 0, 0x0u, 0x0u}, /* semop: never */
+	{194, LPL_NEVER, 0, 100, 0, 0x0u, 0x0u}, /* shmget: never */
+	{195, LPL_NEVER, 0, 100, 0, 0x0u, 0x0u}, /* shmctl: never */
+	{196, LPL_NEVER, 0, 100, 0, 0x0u, 0x0u}, /* shmat: never */
+	{197, LPL_NEVER, 0, 100, 0, 0x0u, 0x0u}, /* shmdt: never */
+	{198, LPL_GRANT, 2, 100, 0, 0x40u, 0x0u}, /* socket: inet */
+	{198, LPL_GRANT, 2, 102, 0, 0x40u, 0x0u}, /* socket: inet */
+	{198, LPL_GRANT, 2, 104, 0, 0x40u, 0x0u}, /* socket: inet */
+	{198, LPL_GRANT, 2, 106, 0, 0x40u, 0x0u}, /* socket: inet */
+	{198, LPL_GRANT, 2, 108, 0, 0x800u, 0x0u}, /* socket: unix */
+	{198, LPL_GRANT, 2, 110, 0, 0x800u, 0x0u}, /* socket: unix */
+	{198, LPL_GRANT, 2, 112, 0, 0x800u, 0x0u}, /* socket: unix */
+	{198, LPL_GRANT, 2, 114, 0, 0x1000u, 0x0u}, /* socket: dns */
+	{198, LPL_GRANT, 2, 116, 0, 0x1000u, 0x0u}, /* socket: dns */
+	{198, LPL_GRANT, 2, 118, 0, 0x1000u, 0x0u}, /* socket: dns */
+	{198, LPL_GRANT, 2, 120, 0, 0x1000u, 0x0u}, /* socket: dns */
+	{198, LPL_GRANT, 3, 122, 0, 0x1000u, 0x0u}, /* socket: dns */
+	{198, LPL_GRANT, 3, 125, 0, 0x1000u, 0x0u}, /* socket: dns */
+	{198, LPL_GRANT, 3, 128, 0, 0x4000000u, 0x0u}, /* socket: route */
+	{198, LPL_GRANT, 3, 131, 0, 0x4000000u, 0x0u}, /* socket: route */
+	{198, LPL_FALLBACK, 1, 134, 13, 0x2000u, 0x0u}, /* socket: fallback EACCES with getpw */
+	{198, LPL_FALLBACK, 1, 135, 13, 0x1000u, 0x0u}, /* socket: fallback EACCES with dns */
+	{199, LPL_GRANT, 2, 136, 0, 0x1u, 0x0u}, /* socketpair: stdio */
+	{199, LPL_GRANT, 2, 138, 0, 0x1u, 0x0u}, /* socketpair: stdio */
+	{199, LPL_GRANT, 2, 140, 0, 0x800u, 0x0u}, /* socketpair: unix */
+	{199, LPL_GRANT, 2, 142, 0, 0x800u, 0x0u}, /* socketpair: unix */
+	{199, LPL_GRANT, 2, 144, 0, 0x800u, 0x0u}, /* socketpair: unix */
+	{200, LPL_GRANT, 0, 146, 0, 0x40u, 0x0u}, /* bind: inet */
+	{200, LPL_GRANT, 0, 146, 0, 0x800u, 0x0u}, /* bind: unix */
+	{200, LPL_GRANT, 0, 146, 0, 0x1000u, 0x0u}, /* bind: dns */
+	{200, LPL_GRANT, 0, 146, 0, 0x4000000u, 0x0u}, /* bind: route */
+	{201, LPL_GRANT, 0, 146, 0, 0x40u, 0x0u}, /* listen: inet */
+	{201, LPL_GRANT, 0, 146, 0, 0x800u, 0x0u}, /* listen: unix */
+	{202, LPL_GRANT, 0, 146, 0, 0x40u, 0x0u}, /* accept: inet */
+	{202, LPL_GRANT, 0, 146, 0, 0x800u, 0x0u}, /* accept: unix */
+	{203, LPL_GRANT, 0, 146, 0, 0x40u, 0x0u}, /* connect: inet */
+	{203, LPL_GRANT, 0, 146, 0, 0x800u, 0x0u}, /* connect: unix */
+	{203, LPL_GRANT, 0, 146, 0, 0x1000u, 0x0u}, /* connect: dns */
+	{204, LPL_GRANT, 0, 146, 0, 0x1u, 0x0u}, /* getsockname: stdio */
+	{205, LPL_GRANT, 0, 146, 0, 0x1u, 0x0u}, /* getpeername: stdio */
+	{206, LPL_GRANT, 1, 146, 0, 0x1u, 0x0u}, /* sendto: stdio */
+	{206, LPL_GRANT, 0, 147, 0, 0x40u, 0x0u}, /* sendto: inet */
+	{206, LPL_GRANT, 0, 147, 0, 0x800u, 0x0u}, /* sendto: unix */
+	{206, LPL_GRANT, 0, 147, 0, 0x1000u, 0x0u}, /* sendto: dns */
+	{206, LPL_GRANT, 0, 147, 0, 0x4000000u, 0x0u}, /* sendto: route */
+	{207, LPL_GRANT, 0, 147, 0, 0x1u, 0x0u}, /* recvfrom: stdio */
+	{208, LPL_GRANT, 3, 147, 0, 0x40u, 0x0u}, /* setsockopt: inet */
+	{208, LPL_GRANT, 3, 150, 0, 0x40u, 0x0u}, /* setsockopt: inet */
+	{208, LPL_GRANT, 2, 153, 0, 0x40u, 0x0u}, /* setsockopt: inet */
+	{208, LPL_GRANT, 2, 155, 0, 0x40u, 0x0u}, /* setsockopt: inet */
+	{208, LPL_GRANT, 2, 157, 0, 0x40u, 0x0u}, /* setsockopt: inet */
+	{208, LPL_GRANT, 3, 159, 0, 0x40u, 0x0u}, /* setsockopt: inet */
+	{208, LPL_GRANT, 3, 162, 0, 0x40u, 0x0u}, /* setsockopt: inet */
+	{208, LPL_GRANT, 2, 165, 0, 0x40u, 0x0u}, /* setsockopt: inet */
+	{208, LPL_GRANT, 3, 167, 0, 0x40u, 0x0u}, /* setsockopt: inet */
+	{208, LPL_GRANT, 2, 170, 0, 0x40u, 0x0u}, /* setsockopt: inet */
+	{208, LPL_GRANT, 2, 172, 0, 0x40u, 0x0u}, /* setsockopt: inet */
+	{208, LPL_GRANT, 2, 174, 0, 0x40u, 0x0u}, /* setsockopt: inet */
+	{208, LPL_GRANT, 3, 176, 0, 0x80u, 0x0u}, /* setsockopt: mcast */
+	{208, LPL_GRANT, 3, 179, 0, 0x80u, 0x0u}, /* setsockopt: mcast */
+	{208, LPL_GRANT, 3, 182, 0, 0x80u, 0x0u}, /* setsockopt: mcast */
+	{208, LPL_GRANT, 3, 185, 0, 0x800u, 0x0u}, /* setsockopt: unix */
+	{208, LPL_GRANT, 3, 188, 0, 0x800u, 0x0u}, /* setsockopt: unix */
+	{208, LPL_GRANT, 2, 191, 0, 0x800u, 0x0u}, /* setsockopt: unix */
+	{208, LPL_GRANT, 2, 193, 0, 0x800u, 0x0u}, /* setsockopt: unix */
+	{208, LPL_GRANT, 2, 195, 0, 0x800u, 0x0u}, /* setsockopt: unix */
+	{208, LPL_GRANT, 3, 197, 0, 0x1000u, 0x0u}, /* setsockopt: dns */
+	{208, LPL_GRANT, 3, 200, 0, 0x1000u, 0x0u}, /* setsockopt: dns */
+	{208, LPL_GRANT, 2, 203, 0, 0x1000u, 0x0u}, /* setsockopt: dns */
+	{208, LPL_GRANT, 2, 205, 0, 0x1000u, 0x0u}, /* setsockopt: dns */
+	{208, LPL_GRANT, 2, 207, 0, 0x1000u, 0x0u}, /* setsockopt: dns */
+	{208, LPL_GRANT, 3, 209, 0, 0x1000u, 0x0u}, /* setsockopt: dns */
+	{208, LPL_GRANT, 3, 212, 0, 0x1000u, 0x0u}, /* setsockopt: dns */
+	{208, LPL_GRANT, 2, 215, 0, 0x1000u, 0x0u}, /* setsockopt: dns */
+	{208, LPL_GRANT, 3, 217, 0, 0x1000u, 0x0u}, /* setsockopt: dns */
+	{208, LPL_GRANT, 2, 220, 0, 0x1000u, 0x0u}, /* setsockopt: dns */
+	{208, LPL_GRANT, 2, 222, 0, 0x1000u, 0x0u}, /* setsockopt: dns */
+	{208, LPL_GRANT, 2, 224, 0, 0x1000u, 0x0u}, /* setsockopt: dns */
+	{209, LPL_GRANT, 1, 226, 0, 0x1u, 0x0u}, /* getsockopt: stdio */
 	{209, LPL_GRANT, 1, 227, 0, 0x40u, 0x0u}, /* getsockopt: inet */
 	{209, LPL_GRANT, 1, 228, 0, 0x40u, 0x0u}, /* getsockopt: inet */
 	{209, LPL_GRANT, 1, 229, 0, 0x40u, 0x0u}, /* getsockopt: inet */
-	{209, LPL_GRANT, 1, 230, 0, 0x1000u, 0x0u}, /* getsockopt: dns */
+	{209, LPL_GRANT, 1, 230, 0, 0x40u, 0x0u}, /* getsockopt: inet */
 	{209, LPL_GRANT, 1, 231, 0, 0x1000u, 0x0u}, /* getsockopt: dns */
 	{209, LPL_GRANT, 1, 232, 0, 0x1000u, 0x0u}, /* getsockopt: dns */
 	{209, LPL_GRANT, 1, 233, 0, 0x1000u, 0x0u}, /* getsockopt: dns */
-	{210, LPL_GRANT, 0, 234, 0, 0x1u, 0x0u}, /* shutdown: stdio */
-	{211, LPL_GRANT, 0, 234, 0, 0x1u, 0x0u}, /* sendmsg: stdio */
-	{212, LPL_GRANT, 0, 234, 0, 0x1u, 0x0u}, /* recvmsg: stdio */
-	{213, LPL_GRANT, 0, 234, 0, 0x1u, 0x0u}, /* readahead: stdio */
-	{214, LPL_GRANT, 0, 234, 0, 0x1u, 0x0u}, /* brk: stdio */
-	{215, LPL_GRANT, 0, 234, 0, 0x1u, 0x0u}, /* munmap: stdio */
-	{216, LPL_GRANT, 0, 234, 0, 0x1u, 0x0u}, /* mremap: stdio */
-	{217, LPL_NEVER, 0, 234, 0, 0x0u, 0x0u}, /* add_key: never */
-	{218, LPL_NEVER, 0, 234, 0, 0x0u, 0x0u}, /* request_key: never */
-	{219, LPL_NEVER, 0, 234, 0, 0x0u, 0x0u}, /* keyctl: never */
-	{220, LPL_GRANT, 1, 234, 0, 0x1u, 0x0u}, /* clone: stdio */
-	{220, LPL_GRANT, 1, 235, 0, 0x40000u, 0x0u}, /* clone: proc */
-	{221, LPL_GRANT, 0, 236, 0, 0x80000u, 0x0u}, /* execve: exec */
-	{221, LPL_LOADER, 0, 236, 0, 0x0u, 0x0u}, /* execve: loader */
-	{222, LPL_GRANT, 1, 236, 0, 0x1u, 0x0u}, /* mmap: stdio */
-	{222, LPL_GRANT, 0, 237, 0, 0x100000u, 0x0u}, /* mmap: prot_exec */
-	{222, LPL_LOADER, 0, 237, 0, 0x0u, 0x0u}, /* mmap: loader */
-	{223, LPL_GRANT, 0, 237, 0, 0x1u, 0x0u}, /* fadvise64: stdio */
-	{224, LPL_NEVER, 0, 237, 0, 0x0u, 0x0u}, /* swapon: never */
-	{225, LPL_NEVER, 0, 237, 0, 0x0u, 0x0u}, /* swapoff: never */
-	{226, LPL_GRANT, 1, 237, 0, 0x1u, 0x0u}, /* mprotect: stdio */
-	{226, LPL_GRANT, 0, 238, 0, 0x100000u, 0x0u}, /* mprotect: prot_exec */
-	{226, LPL_LOADER, 0, 238, 0, 0x0u, 0x0u}, /* mprotect: loader */
-	{227, LPL_GRANT, 0, 238, 0, 0x1u, 0x0u}, /* msync: stdio */
-	{228, LPL_GRANT, 0, 238, 0, 0x1u, 0x0u}, /* mlock: stdio */
-	{229, LPL_GRANT, 0, 238, 0, 0x1u, 0x0u}, /* munlock: stdio */
-	{230, LPL_GRANT, 0, 238, 0, 0x1u, 0x0u}, /* mlockall: stdio */
-	{231, LPL_GRANT, 0, 238, 0, 0x1u, 0x0u}, /* munlockall: stdio */
-	{232, LPL_GRANT, 0, 238, 0, 0x1u, 0x0u}, /* mincore: stdio */
-	{233, LPL_GRANT, 0, 238, 0, 0x1u, 0x0u}, /* madvise: stdio */
-	{234, LPL_NEVER, 0, 238, 0, 0x0u, 0x0u}, /* remap_file_pages: never */
-	{235, LPL_GRANT, 0, 238, 0, 0x1u, 0x0u}, /* mbind: stdio */
-	{236, LPL_GRANT, 0, 238, 0, 0x1u, 0x0u}, /* get_mempolicy: stdio */
-	{237, LPL_GRANT, 0, 238, 0, 0x1u, 0x0u}, /* set_mempolicy: stdio */
-	{238, LPL_GRANT, 0, 238, 0, 0x40000u, 0x0u}, /* migrate_pages: proc */
-	{239, LPL_GRANT, 0, 238, 0, 0x40000u, 0x0u}, /* move_pages: proc */
-	{240, LPL_GRANT, 1, 238, 0, 0x1u, 0x0u}, /* rt_tgsigqueueinfo: stdio */
-	{240, LPL_GRANT, 0, 239, 0, 0x40000u, 0x0u}, /* rt_tgsigqueueinfo: proc */
-	{241, LPL_NEVER, 0, 239, 0, 0x0u, 0x0u}, /* perf_event_open: never */
-	{242, LPL_GRANT, 0, 239, 0, 0x40u, 0x0u}, /* accept4: inet */
-	{242, LPL_GRANT, 0, 239, 0, 0x800u, 0x0u}, /* accept4: unix */
-	{243, LPL_GRANT, 0, 239, 0, 0x1u, 0x0u}, /* recvmmsg: stdio */
-	{260, LPL_GRANT, 0, 239, 0, 0x1u, 0x0u}, /* wait4: stdio */
-	{261, LPL_GRANT, 2, 239, 0, 0x1u, 0x0u}, /* prlimit64: stdio */
-	{261, LPL_GRANT, 2, 241, 0, 0x1u, 0x0u}, /* prlimit64: stdio */
-	{261, LPL_GRANT, 0, 243, 0, 0x40000u, 0x0u}, /* prlimit64: proc */
-	{261, LPL_GRANT, 0, 243, 0, 0x1000000u, 0x0u}, /* prlimit64: id */
-	{262, LPL_NEVER, 0, 243, 0, 0x0u, 0x0u}, /* fanotify_init: never */
-	{263, LPL_NEVER, 0, 243, 0, 0x0u, 0x0u}, /* fanotify_mark: never */
-	{264, LPL_NEVER, 0, 243, 0, 0x0u, 0x0u}, /* name_to_handle_at: never */
-	{265, LPL_NEVER, 0, 243, 0, 0x0u, 0x0u}, /* open_by_handle_at: never */
-	{266, LPL_GRANT, 0, 243, 0, 0x200000u, 0x0u}, /* clock_adjtime: settime */
-	{267, LPL_GRANT, 0, 243, 0, 0x1u, 0x0u}, /* syncfs: stdio */
-	{268, LPL_NEVER, 0, 243, 0, 0x0u, 0x0u}, /* setns: never */
-	{269, LPL_GRANT, 0, 243, 0, 0x1u, 0x0u}, /* sendmmsg: stdio */
-	{270, LPL_NEVER, 0, 243, 0, 0x0u, 0x0u}, /* process_vm_readv: never */
-	{271, LPL_NEVER, 0, 243, 0, 0x0u, 0x0u}, /* process_vm_writev: never */
-	{272, LPL_NEVER, 0, 243, 0, 0x0u, 0x0u}, /* kcmp: never */
-	{273, LPL_NEVER, 0, 243, 0, 0x0u, 0x0u}, /* finit_module: never */
-	{274, LPL_GRANT, 0, 243, 0, 0x40000u, 0x0u}, /* sched_setattr: proc */
-	{275, LPL_GRANT, 0, 243, 0, 0x1u, 0x0u}, /* sched_getattr: stdio */
-	{276, LPL_GRANT, 0, 243, 0, 0x8u, 0x0u}, /* renameat2: cpath */
-	{277, LPL_GRANT, 0, 243, 0, 0x0u, 0x0u}, /* seccomp: always */
-	{278, LPL_GRANT, 0, 243, 0, 0x1u, 0x0u}, /* getrandom: stdio */
-	{279, LPL_GRANT, 1, 243, 0, 0x1u, 0x0u}, /* memfd_create: stdio */
-	{279, LPL_GRANT, 0, 244, 0, 0x1u, 0x80000u}, /* memfd_create: stdio unless exec */
-	{280, LPL_NEVER, 0, 244, 0, 0x0u, 0x0u}, /* bpf: never */
-	{281, LPL_GRANT, 0, 244, 0, 0x80000u, 0x0u}, /* execveat: exec */
-	{281, LPL_LOADER, 0, 244, 0, 0x0u, 0x0u}, /* execveat: loader */
-	{282, LPL_NEVER, 0, 244, 0, 0x0u, 0x0u}, /* userfaultfd: never */
-	{283, LPL_GRANT, 0, 244, 0, 0x1u, 0x0u}, /* membarrier: stdio */
-	{284, LPL_GRANT, 0, 244, 0, 0x1u, 0x0u}, /* mlock2: stdio */
-	{285, LPL_GRANT, 0, 244, 0, 0x1u, 0x0u}, /* copy_file_range: stdio */
-	{286, LPL_GRANT, 0, 244, 0, 0x1u, 0x0u}, /* preadv2: stdio */
-	{287, LPL_GRANT, 0, 244, 0, 0x1u, 0x0u}, /* pwritev2: stdio */
-	{288, LPL_GRANT, 1, 244, 0, 0x1u, 0x0u}, /* pkey_mprotect: stdio */
-	{288, LPL_GRANT, 0, 245, 0, 0x100000u, 0x0u}, /* pkey_mprotect: prot_exec */
-	{288, LPL_LOADER, 0, 245, 0, 0x0u, 0x0u}, /* pkey_mprotect: loader */
-	{289, LPL_GRANT, 0, 245, 0, 0x1u, 0x0u}, /* pkey_alloc: stdio */
-	{290, LPL_GRANT, 0, 245, 0, 0x1u, 0x0u}, /* pkey_free: stdio */
-	{291, LPL_GRANT, 1, 245, 0, 0x1u, 0x0u}, /* statx: stdio */
-	{291, LPL_GRANT, 0, 246, 0, 0x2u, 0x0u}, /* statx: rpath */
-	{291, LPL_GRANT, 0, 246, 0, 0x80000000u, 0x0u}, /* statx: unveil */
-	{291, LPL_FALLBACK, 0, 246, 13, 0x2000u, 0x0u}, /* statx: fallback EACCES with getpw */
-	{291, LPL_FALLBACK, 0, 246, 13, 0x1000u, 0x0u}, /* statx: fallback EACCES with dns */
-	{292, LPL_NEVER, 0, 246, 0, 0x0u, 0x0u}, /* io_pgetevents: never */
-	{293, LPL_GRANT, 0, 246, 0, 0x1u, 0x0u}, /* rseq: stdio */
-	{294, LPL_NEVER, 0, 246, 0, 0x0u, 0x0u}, /* kexec_file_load: never */
-	{424, LPL_GRANT, 0, 246, 0, 0x40000u, 0x0u}, /* pidfd_send_signal: proc */
-	{425, LPL_ENOSYS, 0, 246, 0, 0x0u, 0x0u}, /* io_uring_setup: always ENOSYS */
-	{426, LPL_ENOSYS, 0, 246, 0, 0x0u, 0x0u}, /* io_uring_enter: always ENOSYS */
-	{427, LPL_ENOSYS, 0, 246, 0, 0x0u, 0x0u}, /* io_uring_register: always ENOSYS */
-	{428, LPL_NEVER, 0, 246, 0, 0x0u, 0x0u}, /* open_tree: never */
-	{429, LPL_NEVER, 0, 246, 0, 0x0u, 0x0u}, /* move_mount: never */
-	{430, LPL_NEVER, 0, 246, 0, 0x0u, 0x0u}, /* fsopen: never */
-	{431, LPL_NEVER, 0, 246, 0, 0x0u, 0x0u}, /* fsconfig: never */
-	{432, LPL_NEVER, 0, 246, 0, 0x0u, 0x0u}, /* fsmount: never */
-	{433, LPL_NEVER, 0, 246, 0, 0x0u, 0x0u}, /* fspick: never */
-	{434, LPL_GRANT, 0, 246, 0, 0x40000u, 0x0u}, /* pidfd_open: proc */
-	{434, LPL_FALLBACK, 0, 246, 38, 0x0u, 0x0u}, /* pidfd_open: fallback ENOSYS */
-	{435, LPL_ENOSYS, 0, 246, 0, 0x0u, 0x0u}, /* clone3: always ENOSYS */
-	{436, LPL_GRANT, 0, 246, 0, 0x1u, 0x0u}, /* close_range: stdio */
-	{437, LPL_ENOSYS, 0, 246, 0, 0x0u, 0x0u}, /* openat2: always ENOSYS */
-	{438, LPL_NEVER, 0, 246, 0, 0x0u, 0x0u}, /* pidfd_getfd: never */
-	{439, LPL_GRANT, 0, 246, 0, 0x2u, 0x0u}, /* faccessat2: rpath */
-	{439, LPL_LOADER, 0, 246, 0, 0x0u, 0x0u}, /* faccessat2: loader */
-	{440, LPL_GRANT, 0, 246, 0, 0x40000u, 0x0u}, /* process_madvise: proc */
-	{441, LPL_GRANT, 0, 246, 0, 0x1u, 0x0u}, /* epoll_pwait2: stdio */
-	{442, LPL_NEVER, 0, 246, 0, 0x0u, 0x0u}, /* mount_setattr: never */
-	{443, LPL_NEVER, 0, 246, 0, 0x0u, 0x0u}, /* quotactl_fd: never */
-	{444, LPL_GRANT, 0, 246, 0, 0x0u, 0x0u}, /* landlock_create_ruleset: always */
-	{445, LPL_GRANT, 0, 246, 0, 0x0u, 0x0u}, /* landlock_add_rule: always */
-	{446, LPL_GRANT, 0, 246, 0, 0x0u, 0x0u}, /* landlock_restrict_self: always */
-	{447, LPL_GRANT, 0, 246, 0, 0x1u, 0x0u}, /* memfd_secret: stdio */
-	{448, LPL_GRANT, 0, 246, 0, 0x40000u, 0x0u}, /* process_mrelease: proc */
-	{449, LPL_GRANT, 0, 246, 0, 0x1u, 0x0u}, /* futex_waitv: stdio */
-	{450, LPL_GRANT, 0, 246, 0, 0x1u, 0x0u}, /* set_mempolicy_home_node: stdio */
-	{451, LPL_GRANT, 0, 246, 0, 0x1u, 0x0u}, /* cachestat: stdio */
-	{452, LPL_GRANT, 1, 246, 0, 0x100u, 0x0u}, /* fchmodat2: fattr */
-	{453, LPL_GRANT, 0, 247, 0, 0x1u, 0x0u}, /* map_shadow_stack: stdio */
-	{454, LPL_GRANT, 0, 247, 0, 0x1u, 0x0u}, /* futex_wake: stdio */
-	{455, LPL_GRANT, 0, 247, 0, 0x1u, 0x0u}, /* futex_wait: stdio */
-	{456, LPL_GRANT, 0, 247, 0, 0x1u, 0x0u}, /* futex_requeue: stdio */
-	{457, LPL_NEVER, 0, 247, 0, 0x0u, 0x0u}, /* statmount: never */
-	{458, LPL_NEVER, 0, 247, 0, 0x0u, 0x0u}, /* listmount: never */
-	{459, LPL_NEVER, 0, 247, 0, 0x0u, 0x0u}, /* lsm_get_self_attr: never */
-	{460, LPL_NEVER, 0, 247, 0, 0x0u, 0x0u}, /* lsm_set_self_attr: never */
-	{461, LPL_NEVER, 0, 247, 0, 0x0u, 0x0u}, /* lsm_list_modules: never */
-	{462, LPL_GRANT, 0, 247, 0, 0x1u, 0x0u}, /* mseal: stdio */
-	{463, LPL_GRANT, 0, 247, 0, 0x100u, 0x0u}, /* setxattrat: fattr */
-	{464, LPL_GRANT, 0, 247, 0, 0x2u, 0x0u}, /* getxattrat: rpath */
-	{465, LPL_GRANT, 0, 247, 0, 0x2u, 0x0u}, /* listxattrat: rpath */
-	{466, LPL_GRANT, 0, 247, 0, 0x100u, 0x0u}, /* removexattrat: fattr */
-	{467, LPL_NEVER, 0, 247, 0, 0x0u, 0x0u}, /* open_tree_attr: never */
-	{468, LPL_GRANT, 0, 247, 0, 0x2u, 0x0u}, /* file_getattr: rpath */
-	{469, LPL_GRANT, 0, 247, 0, 0x100u, 0x0u}, /* file_setattr: fattr */
-	{470, LPL_NEVER, 0, 247, 0, 0x0u, 0x0u}, /* listns: never */
-	{471, LPL_GRANT, 0, 247, 0, 0x1u, 0x0u}, /* rseq_slice_yield: stdio */
+	{209, LPL_GRANT, 1, 234, 0, 0x1000u, 0x0u}, /* getsockopt: dns */
+	{210, LPL_GRANT, 0, 235, 0, 0x1u, 0x0u}, /* shutdown: stdio */
+	{211, LPL_GRANT, 0, 235, 0, 0x1u, 0x0u}, /* sendmsg: stdio */
+	{212, LPL_GRANT, 0, 235, 0, 0x1u, 0x0u}, /* recvmsg: stdio */
+	{213, LPL_GRANT, 0, 235, 0, 0x1u, 0x0u}, /* readahead: stdio */
+	{214, LPL_GRANT, 0, 235, 0, 0x1u, 0x0u}, /* brk: stdio */
+	{215, LPL_GRANT, 0, 235, 0, 0x1u, 0x0u}, /* munmap: stdio */
+	{216, LPL_GRANT, 0, 235, 0, 0x1u, 0x0u}, /* mremap: stdio */
+	{217, LPL_NEVER, 0, 235, 0, 0x0u, 0x0u}, /* add_key: never */
+	{218, LPL_NEVER, 0, 235, 0, 0x0u, 0x0u}, /* request_key: never */
+	{219, LPL_NEVER, 0, 235, 0, 0x0u, 0x0u}, /* keyctl: never */
+	{220, LPL_GRANT, 1, 235, 0, 0x1u, 0x0u}, /* clone: stdio */
+	{220, LPL_GRANT, 1, 236, 0, 0x40000u, 0x0u}, /* clone: proc */
+	{221, LPL_GRANT, 0, 237, 0, 0x80000u, 0x0u}, /* execve: exec */
+	{221, LPL_LOADER, 0, 237, 0, 0x0u, 0x0u}, /* execve: loader */
+	{222, LPL_GRANT, 1, 237, 0, 0x1u, 0x0u}, /* mmap: stdio */
+	{222, LPL_GRANT, 0, 238, 0, 0x100000u, 0x0u}, /* mmap: prot_exec */
+	{222, LPL_LOADER, 0, 238, 0, 0x0u, 0x0u}, /* mmap: loader */
+	{223, LPL_GRANT, 0, 238, 0, 0x1u, 0x0u}, /* fadvise64: stdio */
+	{224, LPL_NEVER, 0, 238, 0, 0x0u, 0x0u}, /* swapon: never */
+	{225, LPL_NEVER, 0, 238, 0, 0x0u, 0x0u}, /* swapoff: never */
+	{226, LPL_GRANT, 1, 238, 0, 0x1u, 0x0u}, /* mprotect: stdio */
+	{226, LPL_GRANT, 0, 239, 0, 0x100000u, 0x0u}, /* mprotect: prot_exec */
+	{226, LPL_LOADER, 0, 239, 0, 0x0u, 0x0u}, /* mprotect: loader */
+	{227, LPL_GRANT, 0, 239, 0, 0x1u, 0x0u}, /* msync: stdio */
+	{228, LPL_GRANT, 0, 239, 0, 0x1u, 0x0u}, /* mlock: stdio */
+	{229, LPL_GRANT, 0, 239, 0, 0x1u, 0x0u}, /* munlock: stdio */
+	{230, LPL_GRANT, 0, 239, 0, 0x1u, 0x0u}, /* mlockall: stdio */
+	{231, LPL_GRANT, 0, 239, 0, 0x1u, 0x0u}, /* munlockall: stdio */
+	{232, LPL_GRANT, 0, 239, 0, 0x1u, 0x0u}, /* mincore: stdio */
+	{233, LPL_GRANT, 0, 239, 0, 0x1u, 0x0u}, /* madvise: stdio */
+	{234, LPL_NEVER, 0, 239, 0, 0x0u, 0x0u}, /* remap_file_pages: never */
+	{235, LPL_GRANT, 0, 239, 0, 0x1u, 0x0u}, /* mbind: stdio */
+	{236, LPL_GRANT, 0, 239, 0, 0x1u, 0x0u}, /* get_mempolicy: stdio */
+	{237, LPL_GRANT, 0, 239, 0, 0x1u, 0x0u}, /* set_mempolicy: stdio */
+	{238, LPL_GRANT, 0, 239, 0, 0x40000u, 0x0u}, /* migrate_pages: proc */
+	{239, LPL_GRANT, 0, 239, 0, 0x40000u, 0x0u}, /* move_pages: proc */
+	{240, LPL_GRANT, 1, 239, 0, 0x1u, 0x0u}, /* rt_tgsigqueueinfo: stdio */
+	{240, LPL_GRANT, 0, 240, 0, 0x40000u, 0x0u}, /* rt_tgsigqueueinfo: proc */
+	{241, LPL_NEVER, 0, 240, 0, 0x0u, 0x0u}, /* perf_event_open: never */
+	{242, LPL_GRANT, 0, 240, 0, 0x40u, 0x0u}, /* accept4: inet */
+	{242, LPL_GRANT, 0, 240, 0, 0x800u, 0x0u}, /* accept4: unix */
+	{243, LPL_GRANT, 0, 240, 0, 0x1u, 0x0u}, /* recvmmsg: stdio */
+	{260, LPL_GRANT, 0, 240, 0, 0x1u, 0x0u}, /* wait4: stdio */
+	{261, LPL_GRANT, 2, 240, 0, 0x1u, 0x0u}, /* prlimit64: stdio */
+	{261, LPL_GRANT, 2, 242, 0, 0x1u, 0x0u}, /* prlimit64: stdio */
+	{261, LPL_GRANT, 0, 244, 0, 0x40000u, 0x0u}, /* prlimit64: proc */
+	{261, LPL_GRANT, 0, 244, 0, 0x1000000u, 0x0u}, /* prlimit64: id */
+	{262, LPL_NEVER, 0, 244, 0, 0x0u, 0x0u}, /* fanotify_init: never */
+	{263, LPL_NEVER, 0, 244, 0, 0x0u, 0x0u}, /* fanotify_mark: never */
+	{264, LPL_NEVER, 0, 244, 0, 0x0u, 0x0u}, /* name_to_handle_at: never */
+	{265, LPL_NEVER, 0, 244, 0, 0x0u, 0x0u}, /* open_by_handle_at: never */
+	{266, LPL_GRANT, 0, 244, 0, 0x200000u, 0x0u}, /* clock_adjtime: settime */
+	{267, LPL_GRANT, 0, 244, 0, 0x1u, 0x0u}, /* syncfs: stdio */
+	{268, LPL_NEVER, 0, 244, 0, 0x0u, 0x0u}, /* setns: never */
+	{269, LPL_GRANT, 0, 244, 0, 0x1u, 0x0u}, /* sendmmsg: stdio */
+	{270, LPL_NEVER, 0, 244, 0, 0x0u, 0x0u}, /* process_vm_readv: never */
+	{271, LPL_NEVER, 0, 244, 0, 0x0u, 0x0u}, /* process_vm_writev: never */
+	{272, LPL_NEVER, 0, 244, 0, 0x0u, 0x0u}, /* kcmp: never */
+	{273, LPL_NEVER, 0, 244, 0, 0x0u, 0x0u}, /* finit_module: never */
+	{274, LPL_GRANT, 0, 244, 0, 0x40000u, 0x0u}, /* sched_setattr: proc */
+	{275, LPL_GRANT, 0, 244, 0, 0x1u, 0x0u}, /* sched_getattr: stdio */
+	{276, LPL_GRANT, 0, 244, 0, 0x8u, 0x0u}, /* renameat2: cpath */
+	{277, LPL_GRANT, 0, 244, 0, 0x0u, 0x0u}, /* seccomp: always */
+	{278, LPL_GRANT, 0, 244, 0, 0x1u, 0x0u}, /* getrandom: stdio */
+	{279, LPL_GRANT, 1, 244, 0, 0x1u, 0x0u}, /* memfd_create: stdio */
+	{279, LPL_GRANT, 0, 245, 0, 0x1u, 0x80000u}, /* memfd_create: stdio unless exec */
+	{280, LPL_NEVER, 0, 245, 0, 0x0u, 0x0u}, /* bpf: never */
+	{281, LPL_GRANT, 0, 245, 0, 0x80000u, 0x0u}, /* execveat: exec */
+	{281, LPL_LOADER, 0, 245, 0, 0x0u, 0x0u}, /* execveat: loader */
+	{282, LPL_NEVER, 0, 245, 0, 0x0u, 0x0u}, /* userfaultfd: never */
+	{283, LPL_GRANT, 0, 245, 0, 0x1u, 0x0u}, /* membarrier: stdio */
+	{284, LPL_GRANT, 0, 245, 0, 0x1u, 0x0u}, /* mlock2: stdio */
+	{285, LPL_GRANT, 0, 245, 0, 0x1u, 0x0u}, /* copy_file_range: stdio */
+	{286, LPL_GRANT, 0, 245, 0, 0x1u, 0x0u}, /* preadv2: stdio */
+	{287, LPL_GRANT, 0, 245, 0, 0x1u, 0x0u}, /* pwritev2: stdio */
+	{288, LPL_GRANT, 1, 245, 0, 0x1u, 0x0u}, /* pkey_mprotect: stdio */
+	{288, LPL_GRANT, 0, 246, 0, 0x100000u, 0x0u}, /* pkey_mprotect: prot_exec */
+	{288, LPL_LOADER, 0, 246, 0, 0x0u, 0x0u}, /* pkey_mprotect: loader */
+	{289, LPL_GRANT, 0, 246, 0, 0x1u, 0x0u}, /* pkey_alloc: stdio */
+	{290, LPL_GRANT, 0, 246, 0, 0x1u, 0x0u}, /* pkey_free: stdio */
+	{291, LPL_GRANT, 1, 246, 0, 0x1u, 0x0u}, /* statx: stdio */
+	{291, LPL_GRANT, 0, 247, 0, 0x2u, 0x0u}, /* statx: rpath */
+	{291, LPL_GRANT, 0, 247, 0, 0x80000000u, 0x0u}, /* statx: unveil */
+	{291, LPL_FALLBACK, 0, 247, 13, 0x2000u, 0x0u}, /* statx: fallback EACCES with getpw */
+	{291, LPL_FALLBACK, 0, 247, 13, 0x1000u, 0x0u}, /* statx: fallback EACCES with dns */
+	{292, LPL_NEVER, 0, 247, 0, 0x0u, 0x0u}, /* io_pgetevents: never */
+	{293, LPL_GRANT, 0, 247, 0, 0x1u, 0x0u}, /* rseq: stdio */
+	{294, LPL_NEVER, 0, 247, 0, 0x0u, 0x0u}, /* kexec_file_load: never */
+	{424, LPL_GRANT, 0, 247, 0, 0x40000u, 0x0u}, /* pidfd_send_signal: proc */
+	{425, LPL_ENOSYS, 0, 247, 0, 0x0u, 0x0u}, /* io_uring_setup: always ENOSYS */
+	{426, LPL_ENOSYS, 0, 247, 0, 0x0u, 0x0u}, /* io_uring_enter: always ENOSYS */
+	{427, LPL_ENOSYS, 0, 247, 0, 0x0u, 0x0u}, /* io_uring_register: always ENOSYS */
+	{428, LPL_NEVER, 0, 247, 0, 0x0u, 0x0u}, /* open_tree: never */
+	{429, LPL_NEVER, 0, 247, 0, 0x0u, 0x0u}, /* move_mount: never */
+	{430, LPL_NEVER, 0, 247, 0, 0x0u, 0x0u}, /* fsopen: never */
+	{431, LPL_NEVER, 0, 247, 0, 0x0u, 0x0u}, /* fsconfig: never */
+	{432, LPL_NEVER, 0, 247, 0, 0x0u, 0x0u}, /* fsmount: never */
+	{433, LPL_NEVER, 0, 247, 0, 0x0u, 0x0u}, /* fspick: never */
+	{434, LPL_GRANT, 0, 247, 0, 0x40000u, 0x0u}, /* pidfd_open: proc */
+	{434, LPL_FALLBACK, 0, 247, 38, 0x0u, 0x0u}, /* pidfd_open: fallback ENOSYS */
+	{435, LPL_ENOSYS, 0, 247, 0, 0x0u, 0x0u}, /* clone3: always ENOSYS */
+	{436, LPL_GRANT, 0, 247, 0, 0x1u, 0x0u}, /* close_range: stdio */
+	{437, LPL_ENOSYS, 0, 247, 0, 0x0u, 0x0u}, /* openat2: always ENOSYS */
+	{438, LPL_NEVER, 0, 247, 0, 0x0u, 0x0u}, /* pidfd_getfd: never */
+	{439, LPL_GRANT, 0, 247, 0, 0x2u, 0x0u}, /* faccessat2: rpath */
+	{439, LPL_LOADER, 0, 247, 0, 0x0u, 0x0u}, /* faccessat2: loader */
+	{440, LPL_GRANT, 0, 247, 0, 0x40000u, 0x0u}, /* process_madvise: proc */
+	{441, LPL_GRANT, 0, 247, 0, 0x1u, 0x0u}, /* epoll_pwait2: stdio */
+	{442, LPL_NEVER, 0, 247, 0, 0x0u, 0x0u}, /* mount_setattr: never */
+	{443, LPL_NEVER, 0, 247, 0, 0x0u, 0x0u}, /* quotactl_fd: never */
+	{444, LPL_GRANT, 0, 247, 0, 0x0u, 0x0u}, /* landlock_create_ruleset: always */
+	{445, LPL_GRANT, 0, 247, 0, 0x0u, 0x0u}, /* landlock_add_rule: always */
+	{446, LPL_GRANT, 0, 247, 0, 0x0u, 0x0u}, /* landlock_restrict_self: always */
+	{447, LPL_GRANT, 0, 247, 0, 0x1u, 0x0u}, /* memfd_secret: stdio */
+	{448, LPL_GRANT, 0, 247, 0, 0x40000u, 0x0u}, /* process_mrelease: proc */
+	{449, LPL_GRANT, 0, 247, 0, 0x1u, 0x0u}, /* futex_waitv: stdio */
+	{450, LPL_GRANT, 0, 247, 0, 0x1u, 0x0u}, /* set_mempolicy_home_node: stdio */
+	{451, LPL_GRANT, 0, 247, 0, 0x1u, 0x0u}, /* cachestat: stdio */
+	{452, LPL_GRANT, 1, 247, 0, 0x100u, 0x0u}, /* fchmodat2: fattr */
+	{453, LPL_GRANT, 0, 248, 0, 0x1u, 0x0u}, /* map_shadow_stack: stdio */
+	{454, LPL_GRANT, 0, 248, 0, 0x1u, 0x0u}, /* futex_wake: stdio */
+	{455, LPL_GRANT, 0, 248, 0, 0x1u, 0x0u}, /* futex_wait: stdio */
+	{456, LPL_GRANT, 0, 248, 0, 0x1u, 0x0u}, /* futex_requeue: stdio */
+	{457, LPL_NEVER, 0, 248, 0, 0x0u, 0x0u}, /* statmount: never */
+	{458, LPL_NEVER, 0, 248, 0, 0x0u, 0x0u}, /* listmount: never */
+	{459, LPL_NEVER, 0, 248, 0, 0x0u, 0x0u}, /* lsm_get_self_attr: never */
+	{460, LPL_NEVER, 0, 248, 0, 0x0u, 0x0u}, /* lsm_set_self_attr: never */
+	{461, LPL_NEVER, 0, 248, 0, 0x0u, 0x0u}, /* lsm_list_modules: never */
+	{462, LPL_GRANT, 0, 248, 0, 0x1u, 0x0u}, /* mseal: stdio */
+	{463, LPL_GRANT, 0, 248, 0, 0x100u, 0x0u}, /* setxattrat: fattr */
+	{464, LPL_GRANT, 0, 248, 0, 0x2u, 0x0u}, /* getxattrat: rpath */
+	{465, LPL_GRANT, 0, 248, 0, 0x2u, 0x0u}, /* listxattrat: rpath */
+	{466, LPL_GRANT, 0, 248, 0, 0x100u, 0x0u}, /* removexattrat: fattr */
+	{467, LPL_NEVER, 0, 248, 0, 0x0u, 0x0u}, /* open_tree_attr: never */
+	{468, LPL_GRANT, 0, 248, 0, 0x2u, 0x0u}, /* file_getattr: rpath */
+	{469, LPL_GRANT, 0, 248, 0, 0x100u, 0x0u}, /* file_setattr: fattr */
+	{470, LPL_NEVER, 0, 248, 0, 0x0u, 0x0u}, /* listns: never */
+	{471, LPL_GRANT, 0, 248, 0, 0x1u, 0x0u}, /* rseq_slice_yield: stdio */
 };
 
 static const struct lpl_table lpl_table_arm64 = {
 	"arm64", LPL_ARM64_AUDIT_ARCH, LPL_ARM64_X32_BIT, LPL_ARM64_MAX_NR,
-	lpl_arm64_rules, 507, lpl_arm64_conds, 247,
+	lpl_arm64_rules, 508, lpl_arm64_conds, 248,
 };
 
 #endif /* LPL_ZTABLE_ARM64_H */

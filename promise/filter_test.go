@@ -128,7 +128,8 @@ var calls_ = []call{
 	{"stdio", "ioctl", []uint64{1, fionbio}, allow},
 	{"stdio", "ioctl", []uint64{1, hi32 | fionread}, allow}, // cmd is unsigned int
 	{"stdio", "ioctl", []uint64{1, unix.TCGETS}, allow},     // isatty
-	{"stdio", "ioctl", []uint64{1, unix.TIOCGWINSZ}, kill},  // needs tty
+	{"stdio", "ioctl", []uint64{1, unix.TIOCGWINSZ}, allow}, // musl's isatty
+	{"stdio", "ioctl", []uint64{1, unix.TIOCSWINSZ}, kill},  // needs tty
 	{"stdio", "ioctl", []uint64{0, unix.TIOCSTI}, kill},
 	{"stdio", "fcntl", []uint64{3, unix.F_GETFL}, allow},
 	{"stdio", "fcntl", []uint64{3, unix.F_DUPFD_CLOEXEC, 10}, allow},

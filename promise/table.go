@@ -290,7 +290,11 @@ var (
 // stdioIoctls are FIONREAD FIONBIO FIOCLEX FIONCLEX as on OpenBSD, plus
 // TCGETS and TCGETS2: isatty(3) is tcgetattr on Linux (F_ISATTY, a fcntl,
 // on OpenBSD), and glibc's stdio asks it for every stream.
-var stdioIoctls = []uint64{fionread, fionbio, fioclex, fionclex, unix.TCGETS, unix.TCGETS2}
+// stdioIoctls: FIO* and the reads with which libcs implement isatty():
+// glibc's TCGETS (TCGETS2), and musl's TIOCGWINSZ, which musl's stdio
+// also makes on the first write to stdout to choose line buffering, so a
+// musl program under plain stdio would die at its first printf.
+var stdioIoctls = []uint64{fionread, fionbio, fioclex, fionclex, unix.TCGETS, unix.TCGETS2, unix.TIOCGWINSZ}
 
 // The FIO* requests of asm-generic/ioctls.h, which x/sys does not name on
 // Linux (FIONREAD is its TIOCINQ).
@@ -474,7 +478,7 @@ var promiseTable = join2(
 			when("threads only: CLONE_THREAD, no CLONE_NEW*, CLONE_PTRACE, CLONE_UNTRACED, CLONE_VFORK, CLONE_PARENT", cloneThread, "clone"),
 			when("to itself", []cond{isSelf(0)}, "kill", "tgkill", "rt_sigqueueinfo", "rt_tgsigqueueinfo"),
 			when("to its own process group (pid 0)", []cond{eq32(0, 0)}, "kill"),
-			oneOf("ioctl", "FIONREAD, FIONBIO, FIOCLEX, FIONCLEX, TCGETS, TCGETS2 (isatty)", 1, stdioIoctls...),
+			oneOf("ioctl", "FIONREAD, FIONBIO, FIOCLEX, FIONCLEX, TCGETS, TCGETS2, TIOCGWINSZ (isatty)", 1, stdioIoctls...),
 			[]sysRule{within("fcntl", "F_DUPFD..F_SETFL, F_GETOWN, F_GETSIG, F_GETOWN_EX, F_DUPFD_CLOEXEC..F_GET_SEALS", 1, unix.F_DUPFD, unix.F_SETFL)},
 			oneOf("fcntl", "F_DUPFD..F_SETFL, F_GETOWN, F_GETSIG, F_GETOWN_EX, F_DUPFD_CLOEXEC..F_GET_SEALS", 1, unix.F_GETOWN, unix.F_GETSIG, unix.F_GETOWN_EX),
 			[]sysRule{within("fcntl", "F_DUPFD..F_SETFL, F_GETOWN, F_GETSIG, F_GETOWN_EX, F_DUPFD_CLOEXEC..F_GET_SEALS", 1, unix.F_DUPFD_CLOEXEC, unix.F_GET_SEALS)},

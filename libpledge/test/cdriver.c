@@ -700,6 +700,14 @@ fn(struct op *o)
 			struct termios t;
 			return SYS3(SYS_ioctl, o->fd, TCGETS, &t);
 		}
+		if (strcmp(A(0), "TIOCGWINSZ") == 0) {
+			struct winsize w;
+			return SYS3(SYS_ioctl, o->fd, TIOCGWINSZ, &w);
+		}
+		if (strcmp(A(0), "TIOCSWINSZ") == 0) {
+			struct winsize w = {24, 80, 0, 0};
+			return SYS3(SYS_ioctl, o->fd, TIOCSWINSZ, &w);
+		}
 		if (strcmp(A(0), "FIONREAD") == 0) {
 			int n;
 			return SYS3(SYS_ioctl, o->fd, FIONREAD, &n);
