@@ -55,6 +55,11 @@ var unveilCases = []Case{
 	{ID: "unveil/rwc/link", Sandbox: unveiled("d", "rwc"), Op: linkOp("d/f", "d/l"), Plain: ok, OpenBSD: ok},
 	{ID: "unveil/rwc/symlink", Sandbox: unveiled("d", "rwc"), Op: symlinkOp("f", "d/s"), Plain: ok, OpenBSD: ok},
 	{ID: "unveil/rwc/mkfifo", Sandbox: unveiled("d", "rwc"), Op: mkfifoOp("d/p"), Plain: ok, OpenBSD: ok},
+	// A hard link needs the file readable and "c" where it is made
+	// (openrsync's --link-dest: "/" "r", the destination "rwc"); Landlock
+	// refuses a link that gives the file rights it did not have.
+	{ID: "unveil/link/from-read-only", Sandbox: unveiled("e", "r", "d", "rwc"), Op: linkOp("e/h", "d/l"), Plain: ok, OpenBSD: ok, Linux: "EXDEV"},
+	{ID: "unveil/link/to-narrower", Sandbox: unveiled("d", "rwc", "e", "rc"), Op: linkOp("d/f", "e/l"), Plain: ok, OpenBSD: ok},
 	{ID: "unveil/rx/exec", Sandbox: unveiled("d", "rx"), Op: probeOp("d/x", "exit"), Plain: ok, OpenBSD: ok},
 	{ID: "unveil/x/exec", Sandbox: unveiled("d", "x"), Op: probeOp("d/x", "exit"), Plain: ok, OpenBSD: ok},
 	// Linux execve opens the image for reading (FMODE_READ) and Landlock then
