@@ -15,8 +15,8 @@ import (
 // TestPortableBuildLinkOrder: the flags README gives for portable OpenBSD
 // software work where the program's own build puts them, with a linker
 // that drops a shared library named before the objects that use it
-// (--as-needed, Ubuntu's default; forced here so that every toolchain
-// shows it):
+// (--as-needed, which Debian's and Ubuntu's gcc pass; forced here so that
+// every toolchain shows it):
 //
 //   - oconfigure: the feature tests link with LDFLAGS, but Makefiles link
 //     `$(LDFLAGS)` before the program's own archive (sqlbox's regress
