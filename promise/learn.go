@@ -1,9 +1,10 @@
+//go:build linux && (amd64 || arm64)
+
 package promise
 
 import (
 	"sort"
 	"sync"
-	"syscall"
 
 	"golang.org/x/sys/unix"
 
@@ -15,23 +16,6 @@ import (
 // would need (Alternatives), and the filter that lets a program run while
 // it is watched (LearnFilter). One fact, one place: both come from the
 // same rows as BuildFilter and Explain.
-
-// Alt is one way the promise table lets a call through: every promise of
-// Need held and none of Unless. An Alt with Errno set is not a grant but a
-// fallback of the table: with Need held the call fails with Errno, quietly,
-// instead of being a violation (a library probe that must degrade, such as
-// glibc's nscd socket under getpw); whether the program then does the same
-// is for the caller to judge.
-type Alt struct {
-	Need, Unless Set
-	// Layer is set when the grant holds only with a path layer in force
-	// (Landlock then decides the path).
-	Layer bool
-	Errno syscall.Errno
-}
-
-// Holds reports whether promises p satisfy a.
-func (a Alt) Holds(p Set) bool { return p.Has(a.Need) && p&a.Unless == 0 }
 
 // LearnOptions say how the calls Alternatives explains will be filtered.
 type LearnOptions struct {
