@@ -85,18 +85,18 @@ type Op uint8
 
 // The path operations, each with what it needs on the path (needs).
 const (
-	OpOpen     Op = iota // open, openat, creat: Flags says the access
-	OpExec               // execve, execveat, and the interpreter the kernel ran
-	OpMkdir              // mkdir: the parent makes a directory
-	OpUnlink             // unlink: the name is removed
-	OpRmdir              // rmdir: the parent removes a directory
-	OpRenameFrom         // rename's source: removed from its directory
-	OpRenameTo           // rename's target: made in its directory
-	OpLink               // link's new name
-	OpSymlink            // symlink's new name
-	OpMknod              // mknod: a FIFO or device
-	OpBind               // bind of a unix socket to a path
-	OpTruncate           // truncate(2)
+	OpOpen       Op = iota // open, openat, creat: Flags says the access
+	OpExec                 // execve, execveat, and the interpreter the kernel ran
+	OpMkdir                // mkdir: the parent makes a directory
+	OpUnlink               // unlink: the name is removed
+	OpRmdir                // rmdir: the parent removes a directory
+	OpRenameFrom           // rename's source: removed from its directory
+	OpRenameTo             // rename's target: made in its directory
+	OpLink                 // link's new name
+	OpSymlink              // symlink's new name
+	OpMknod                // mknod: a FIFO or device
+	OpBind                 // bind of a unix socket to a path
+	OpTruncate             // truncate(2)
 )
 
 // PathEvent is one path call, as the kernel answered it.

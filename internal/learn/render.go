@@ -126,7 +126,7 @@ func shellJoin(words []string) string {
 }
 
 // ShellQuote quotes s for sh: as it is when it holds only characters sh
-// takes literally, else in single quotes (a quote as '\'').
+// takes literally, else in single quotes (a quote as '\”).
 func ShellQuote(s string) string {
 	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789@%+=:,./_-") == "" {
 		return s
