@@ -120,8 +120,8 @@ func TestUnveilResolves(t *testing.T) {
 	}
 	got := s.Status().Entries
 	want := []Entry{
-		{Path: dir + "/real/sub", Perm: PermExec},
-		{Path: dir + "/real", Perm: PermRead | PermWrite},
+		{Path: dir + "/real/sub", Perm: PermExec, Kind: KindDir},
+		{Path: dir + "/real", Perm: PermRead | PermWrite, Kind: KindDir},
 		{Path: dir + "/real/not-yet", Perm: PermCreate},
 		{Path: dir + "/real/new", Perm: PermRead | PermWrite | PermCreate},
 	}
