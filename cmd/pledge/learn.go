@@ -110,6 +110,9 @@ type learner struct {
 	// procs are the processes seen, by tgid, for the sockets still open
 	// at the end.
 	procs map[int]*lproc
+	// stops counts the seccomp stops, exits the calls also stopped at
+	// their exit: what learning cost in ptrace stops.
+	stops, exits int
 }
 
 // lproc is what the learner keeps of one process (supervise Data).
@@ -285,6 +288,7 @@ func (l *learner) report(prog string, env []string) error {
 	auto, _ := autoUnveil(prog, env)
 	var library []learn.Unveil
 	pol := l.rec.Solve(learn.SolveOptions{
+		Stops: l.stops, Exits: l.exits,
 		Start: start, StartUnveils: startUnveils, Auto: needsToUnveils(auto), Stat: statNow,
 		AutoFor: func(programs []string) []learn.Unveil {
 			library = execUnveils(programs, env)

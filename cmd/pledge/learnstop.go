@@ -71,12 +71,21 @@ func (l *learner) stop(st *supervise.Stop) supervise.Decision {
 		l.rec.Incomplete("calls of another ABI (int 0x80, x32 numbers): the promise table cannot name them, and every policy kills them")
 		return allowCall
 	}
+	l.stops++
 	name := promise.SyscallName(l.arch, uint32(st.Info.Nr))
-	if h, ok := learnCalls[name]; ok {
-		return h(l, st, p, name)
+	h, ok := learnCalls[name]
+	if !ok {
+		l.call(st, p, name)
+		return allowCall
 	}
-	l.call(st, p, name)
-	return allowCall
+	d := h(l, st, p, name)
+	if at := d.AtExit; at != nil {
+		d.AtExit = func(pid int, rval int64) supervise.Decision {
+			l.exits++
+			return at(pid, rval)
+		}
+	}
+	return d
 }
 
 func (l *learner) opts() promise.LearnOptions {

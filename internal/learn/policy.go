@@ -30,6 +30,8 @@ type Policy struct {
 	// Programs are the programs of the tree: the command's program and
 	// every image exec'd.
 	Programs []string
+	// Stops and Exits are what observing cost (SolveOptions).
+	Stops, Exits int
 }
 
 // SolveOptions are what a policy starts from and leaves out.
@@ -46,6 +48,10 @@ type SolveOptions struct {
 	// programs unveiled with 'x' (execNeeds); Solve adds them to Auto.
 	AutoFor func(programs []string) []Unveil
 	Stat    Stat
+	// Stops and Exits are the observer's ptrace stops, for the report:
+	// seccomp stops, and how many of those calls stopped again at their
+	// exit.
+	Stops, Exits int
 }
 
 // Solve chooses the smallest promise set that allows every call recorded
@@ -58,7 +64,8 @@ func (r *Recorder) Solve(o SolveOptions) *Policy {
 	}
 	base := o.Start | promise.Stdio
 	s := solve(reqs, base)
-	p := &Policy{Promises: s.set, Why: map[promise.Set]string{}, Incomplete: slices.Clone(r.incomplete), Programs: slices.Clone(r.programs)}
+	p := &Policy{Promises: s.set, Why: map[promise.Set]string{}, Incomplete: slices.Clone(r.incomplete),
+		Programs: slices.Clone(r.programs), Stops: o.Stops, Exits: o.Exits}
 	for q, req := range why(reqs, s.set, base) {
 		p.Why[q] = req.describeFor(s.set)
 	}

@@ -57,6 +57,9 @@ func (p *Policy) Comments() []string {
 	if len(p.Probes) > 0 {
 		c = append(c, fmt.Sprintf("not unveiled: %d ENOENT probes (paths looked for and not found), below as comments", len(p.Probes)))
 	}
+	if p.Stops > 0 {
+		c = append(c, fmt.Sprintf("observing took %d stops: %d calls, %d of them also at their exit (the other calls ran without a stop)", p.Stops+p.Exits, p.Stops, p.Exits))
+	}
 	return append(c, NotLearned)
 }
 
