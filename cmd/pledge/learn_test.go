@@ -364,6 +364,90 @@ func TestLearnGoNet(t *testing.T) {
 	}
 }
 
+// The learned Go code, built into the program, pledges it as the command
+// would: the program runs as before, and a file outside the policy is
+// out of its reach.
+func TestLearnGoCode(t *testing.T) {
+	requireLearn(t)
+	prog, err := netgo()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir, secret := world(t, nil)
+	l := learnIt(t, &learnProg{argv: []string{prog}, dir: dir})
+	_, code, ok := strings.Cut(l.run.stderr, "\nas Go (github.com/landpledge/landpledge/pledge):\n")
+	code, _, ok2 := strings.Cut(code, "\nas C (")
+	if !ok || !ok2 {
+		t.Fatalf("no Go code in the report:\n%s", l.run.stderr)
+	}
+	src := "package main\n\nimport (\n\t\"log\"\n\n\t\"github.com/landpledge/landpledge/pledge\"\n)\n\n" +
+		"func init() {\n\tpolicy = func() {\n" + code + "\n\t}\n}\n"
+	gen := filepath.Join(t.TempDir(), "zpolicy.go")
+	os.WriteFile(gen, []byte(src), 0o644)
+	here, _ := filepath.Abs("testdata/netgo/zpolicy.go")
+	overlay := filepath.Join(t.TempDir(), "overlay.json")
+	os.WriteFile(overlay, []byte(fmt.Sprintf(`{"Replace": {%q: %q}}`, here, gen)), 0o644)
+	pledged := filepath.Join(t.TempDir(), "netgo-pledged")
+	if err := build(exec.Command("go", "build", "-buildvcs=false", "-overlay", overlay, "-o", pledged, "./testdata/netgo"), "CGO_ENABLED=0"); err != nil {
+		t.Fatalf("the Go code does not build: %v\n%s", err, src)
+	}
+	plain := (&learnProg{argv: []string{prog}, dir: dir}).exec(t, nil)
+	self := (&learnProg{argv: []string{pledged, secret}, dir: dir}).exec(t, nil)
+	want := plain.stdout + "read " + secret + ": open " + secret + ": permission denied\n"
+	if self.code != 0 || self.stdout != want {
+		t.Errorf("the program pledged by the learned Go code:\n%s\nwant stdout %q\ncode:\n%s", self, want, src)
+	}
+}
+
+// libpledgeDir is where libpledge's sources are: LANDPLEDGE_LIBPLEDGE, or
+// the repository's libpledge/.
+func libpledgeDir() string {
+	if d := os.Getenv("LANDPLEDGE_LIBPLEDGE"); d != "" {
+		return d
+	}
+	d, _ := filepath.Abs("../../libpledge")
+	return d
+}
+
+// A C program using libpledge: learned from outside, then built with the
+// learned policy as C code, which must pledge it as the command would;
+// that build, a program pledging itself with libpledge, is learned and
+// rerun under the command like the others.
+func TestLearnLibpledge(t *testing.T) {
+	requireLearn(t, "gcc", "make")
+	lib := libpledgeDir()
+	if _, err := os.Stat(filepath.Join(lib, "pledge.h")); err != nil {
+		t.Skipf("libpledge (the C library, pledge.h) is being written on another branch and is not in this tree (%v): "+
+			"once it is, this test builds the learned C code with it (LANDPLEDGE_LIBPLEDGE=DIR points it at a copy)", err)
+	}
+	tmp := t.TempDir()
+	if out, err := exec.Command("make", "-C", lib, "BUILD="+filepath.Join(tmp, "build"), filepath.Join(tmp, "build", "libpledge.a")).CombinedOutput(); err != nil {
+		t.Fatalf("building libpledge: %v\n%s", err, out)
+	}
+	plain := filepath.Join(tmp, "learnc")
+	if err := build(exec.Command("gcc", "-O1", "-o", plain, "testdata/learnc.c")); err != nil {
+		t.Fatal(err)
+	}
+	dir, secret := world(t, map[string]string{"in.txt": "one\ntwo\n"})
+	in := filepath.Join(dir, "in.txt")
+	l := learnIt(t, &learnProg{argv: []string{plain, in}, dir: dir})
+	_, code, ok := strings.Cut(l.run.stderr, "\nas C (libpledge, <pledge.h>):\n")
+	if !ok {
+		t.Fatalf("no C code in the report:\n%s", l.run.stderr)
+	}
+	os.WriteFile(filepath.Join(tmp, "learned.h"), []byte(code), 0o644)
+	pledged := filepath.Join(tmp, "learnc-pledged")
+	if err := build(exec.Command("gcc", "-O1", "-DLEARNED", "-I", tmp, "-I", lib, "-o", pledged, "testdata/learnc.c",
+		filepath.Join(tmp, "build", "libpledge.a"))); err != nil {
+		t.Fatalf("the C code does not build: %v\n%s", err, code)
+	}
+	self := (&learnProg{argv: []string{pledged, in, secret}, dir: dir}).exec(t, nil)
+	if want := "2 lines\nread " + secret + ": Permission denied\n"; self.code != 0 || self.stdout != want {
+		t.Errorf("the program pledged by the learned C code:\n%s\nwant stdout %q\ncode:\n%s", self, want, code)
+	}
+	checkLearned(t, &learnProg{argv: []string{pledged, in}, dir: dir}, secret)
+}
+
 // Paths opened only to find they do not exist are reported apart, as
 // comments, and not unveiled; the rerun gets ENOENT as before.
 func TestLearnProbes(t *testing.T) {
