@@ -323,11 +323,19 @@ func shellWords(argv []string) string {
 	return strings.Join(q, " ")
 }
 
-// needsToUnveils are the command's automatic unveils as policy unveils.
+// needsToUnveils are the command's automatic unveils as policy unveils,
+// one per path (the programs exec'd share their loader and libc).
 func needsToUnveils(needs []ldso.Need) []learn.Unveil {
-	out := make([]learn.Unveil, 0, len(needs))
+	var out []learn.Unveil
+	at := map[string]int{}
 	for _, n := range needs {
-		out = append(out, learn.Unveil{Perm: n.Perm, Path: ldso.RealPath(n.Path)})
+		path := ldso.RealPath(n.Path)
+		if i, ok := at[path]; ok {
+			out[i].Perm = unionPerm(out[i].Perm, n.Perm)
+			continue
+		}
+		at[path] = len(out)
+		out = append(out, learn.Unveil{Perm: n.Perm, Path: path})
 	}
 	return out
 }

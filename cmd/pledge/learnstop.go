@@ -141,13 +141,25 @@ func (l *learner) open(st *supervise.Stop, p *lproc, name string) supervise.Deci
 		alts = l.alts(st)
 	}
 	who := l.who(st, p)
-	path, ok := l.argPath(st, dirfd, arg)
-	if flags&unix.O_PATH != 0 || !ok {
+	if flags&unix.O_PATH != 0 {
 		// An O_PATH descriptor opens nothing Landlock checks.
 		l.rec.Call(learn.Call{Who: who, Name: name, Desc: desc(st, name), Alts: alts})
 		return allowCall
 	}
-	existed := flags&unix.O_CREAT != 0 && exists(path)
+	// The path is read at the entry only when it is needed there, to see
+	// whether O_CREAT will make the file; otherwise the kernel's own path
+	// of the new descriptor says it at the exit (the argument is read then
+	// only when the open failed: the thread is still stopped, its working
+	// directory and dirfd as they were).
+	path, existed := "", false
+	if flags&unix.O_CREAT != 0 {
+		var ok bool
+		if path, ok = l.argPath(st, dirfd, arg); !ok {
+			l.rec.Call(learn.Call{Who: who, Name: name, Desc: desc(st, name), Alts: alts})
+			return allowCall
+		}
+		existed = exists(path)
+	}
 	d := desc(st, name)
 	starting := st.Starting && read
 	at := func(pid int, rval int64) supervise.Decision {
@@ -156,9 +168,12 @@ func (l *learner) open(st *supervise.Stop, p *lproc, name string) supervise.Deci
 		case starting && (rval < 0 || p.image.Holds(fdLink(pid, rval))):
 			return allowCall // the loader's search and its own files: the window's
 		case rval < 0:
+			if path == "" {
+				path, _ = l.argPath(st, dirfd, arg)
+			}
 			ev.Err, ev.Path = syscall.Errno(-rval), resolveAll(path)
 		default:
-			ev.Path, ev.Created = opened(pid, rval, path)
+			ev.Path, ev.Created = opened(pid, rval)
 			ev.Created = ev.Created || (flags&unix.O_CREAT != 0 && !existed)
 		}
 		if ev.Path == "" {
@@ -188,15 +203,12 @@ func fdLink(pid int, fd int64) string {
 }
 
 // opened is the kernel's path of descriptor fd of pid, "" when it is not
-// a file of a path (a pipe, a socket), and whether it is already gone
-// (O_TMPFILE): made by the run, so its directory is what the policy
-// names. fallback is used when the link cannot be read.
-func opened(pid int, fd int64, fallback string) (string, bool) {
+// a file of a path (a pipe, a socket) or cannot be read, and whether it is
+// already gone (O_TMPFILE): made by the run, so its directory is what the
+// policy names.
+func opened(pid int, fd int64) (string, bool) {
 	k, err := os.Readlink(fdLink(pid, fd))
-	switch {
-	case err != nil:
-		return fallback, false
-	case !strings.HasPrefix(k, "/"):
+	if err != nil || !strings.HasPrefix(k, "/") {
 		return "", false
 	}
 	if k, ok := strings.CutSuffix(k, " (deleted)"); ok {
@@ -301,6 +313,9 @@ func (l *learner) pathOp(st *supervise.Stop, p *lproc, name string) supervise.De
 // probe fallback instead (EACCES, after which glibc reads the file anyway).
 func (l *learner) stat(st *supervise.Stop, p *lproc, name string) supervise.Decision {
 	q := l.call(st, p, name)
+	if !q.FallbackOpen() {
+		return allowCall // a stat of another file has ruled it out already
+	}
 	arg := 0
 	if name == "newfstatat" || name == "statx" {
 		arg = 1

@@ -19,6 +19,7 @@ package learn
 
 import (
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 
@@ -69,6 +70,11 @@ type Req struct {
 	// harmless; a fallback choice is acceptable only when that is zero.
 	calls int
 }
+
+// FallbackOpen reports whether the fallback choices may still do: no
+// earlier instance of r ruled them out (the caller can then skip finding
+// out for this one).
+func (r *Req) FallbackOpen() bool { return r.calls <= 1 }
 
 // Fallback says whether the fallback choices (an errno instead of the
 // call, promise.Alt.Errno) would do for one instance of r: the program
@@ -188,17 +194,24 @@ func (r *Recorder) need(who Who, key string, desc func() string, choices []Choic
 	return q
 }
 
-// choicesKey identifies a list of choices.
+// choicesKey identifies a list of choices (it is built at every call a
+// run makes: numbers, not names).
 func choicesKey(cs []Choice) string {
-	var b strings.Builder
+	b := make([]byte, 0, 32*len(cs))
 	for _, c := range cs {
-		b.WriteString(c.Need.String() + "/" + c.Unless.String() + "/" + c.Errno.Error() + ":")
+		b = strconv.AppendUint(b, uint64(c.Need), 16)
+		b = append(b, '/')
+		b = strconv.AppendUint(b, uint64(c.Unless), 16)
+		b = append(b, '/')
+		b = strconv.AppendUint(b, uint64(c.Errno), 10)
 		for _, a := range c.Unveil {
-			b.WriteString(a.Perm.String() + "=" + a.Path + ";")
+			b = append(b, ';')
+			b = strconv.AppendUint(b, uint64(a.Perm), 16)
+			b = append(b, a.Path...)
 		}
-		b.WriteByte('|')
+		b = append(b, '|')
 	}
-	return b.String()
+	return string(b)
 }
 
 // Program records a program of the tree (the command's program, each

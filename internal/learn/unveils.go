@@ -2,6 +2,7 @@ package learn
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"strings"
@@ -137,43 +138,40 @@ func depth(p string) int {
 }
 
 // collapse unveils a directory instead of its entries where it has
-// Threshold of them or more, deepest directories first, until nothing
-// changes.
+// Threshold of them or more: every entry below the shallowest such
+// directory above it moves there. Collapsing a directory does not change
+// what its ancestors hold (it was one of their entries already, as a
+// directory with entries below), so the directories are found once.
 func collapse(set unveilSet) []string {
-	var notes []string
-	for {
-		counts := map[string]map[string]bool{}
-		for p := range set {
-			for c := p; depth(c) > minCollapseDepth; c = parentDir(c) {
-				d := parentDir(c)
-				if counts[d] == nil {
-					counts[d] = map[string]bool{}
-				}
-				counts[d][c] = true
+	kids := map[string]map[string]bool{}
+	for p := range set {
+		for c := p; depth(c) > minCollapseDepth; c = parentDir(c) {
+			d := parentDir(c)
+			if kids[d] == nil {
+				kids[d] = map[string]bool{}
 			}
+			kids[d][c] = true
 		}
-		var dirs []string
-		for d, kids := range counts {
-			if len(kids) >= Threshold {
-				dirs = append(dirs, d)
-			}
-		}
-		if len(dirs) == 0 {
-			return notes
-		}
-		slices.SortFunc(dirs, func(a, b string) int { return depth(b) - depth(a) })
-		d := dirs[0]
-		n := len(counts[d])
-		var perm unveil.Perm
-		for p, pp := range set {
-			if under(p, d) {
-				perm |= pp
-				delete(set, p)
-			}
-		}
-		set.add(d, perm)
-		notes = append(notes, fmt.Sprintf("%s: %d entries (%d or more in one directory): the directory, %s", d, n, Threshold, perm))
 	}
+	merged := map[string]unveil.Perm{}
+	for p, perm := range set {
+		top := ""
+		for d := p; depth(d) >= minCollapseDepth; d = parentDir(d) {
+			if len(kids[d]) >= Threshold {
+				top = d
+			}
+		}
+		if top != "" {
+			merged[top] |= perm
+			delete(set, p)
+		}
+	}
+	var notes []string
+	for _, d := range slices.Sorted(maps.Keys(merged)) {
+		set.add(d, merged[d])
+		notes = append(notes, fmt.Sprintf("%s: %d entries (%d or more in one directory): the directory, %s", d, len(kids[d]), Threshold, set[d]))
+	}
+	return notes
 }
 
 // prune drops entries that the most specific entry above them already
