@@ -233,23 +233,27 @@ func (q *Req) chosen(p promise.Set) (Choice, bool) {
 
 // why finds, for each promise of p not in base, a requirement that needs
 // it: one that p without it does not satisfy. A smallest set has one for
-// each.
-// A call the promise grants is better evidence than one whose fallback
-// (an errno) it allows: the fallbacks come second.
+// each. The best evidence comes first: a path the promise lets the
+// program use (what a porter recognises), then any call it grants, then
+// one whose fallback (an errno) it allows.
 func why(reqs []*Req, p, base promise.Set) map[promise.Set]*Req {
+	rank := func(c Choice) int {
+		switch {
+		case c.Errno != 0:
+			return 2
+		case len(c.Unveil) == 0:
+			return 1
+		}
+		return 0
+	}
 	out := map[promise.Set]*Req{}
+	best := map[promise.Set]int{}
 	for n := p &^ base; n != 0; n &= n - 1 {
 		q := n & -n
-		for _, fallback := range []bool{false, true} {
-			for _, r := range reqs {
-				c, ok := r.chosen(p)
-				if ok && (c.Errno != 0) == fallback && !r.satisfied(p&^q) {
-					out[q] = r
-					break
-				}
-			}
-			if out[q] != nil {
-				break
+		for _, r := range reqs {
+			c, ok := r.chosen(p)
+			if _, seen := out[q]; ok && !r.satisfied(p&^q) && (!seen || rank(c) < best[q]) {
+				out[q], best[q] = r, rank(c)
 			}
 		}
 	}
