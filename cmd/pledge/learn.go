@@ -21,7 +21,10 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/landpledge/landpledge/internal/ldso"
 	"github.com/landpledge/landpledge/internal/learn"
@@ -53,7 +56,7 @@ func learnRun(c *config, have map[string]error) int {
 		return exNotFound
 	}
 	env := os.Environ()
-	l := newLearner(c, env, have["unveil"] == nil)
+	l := newLearner(c, prog, env, have["unveil"] == nil)
 	if !l.layered && !c.Quiet {
 		warn("the kernel lacks Landlock (%v): the policy is learned for a command without a path layer", have["unveil"])
 	}
@@ -72,7 +75,7 @@ func learnRun(c *config, have map[string]error) int {
 	if ws.Signaled() {
 		code = 128 + int(ws.Signal())
 	}
-	if err := l.report(prog, env); err != nil {
+	if err := l.report(); err != nil {
 		warn("%v", err)
 		return exCannotRun
 	}
@@ -113,6 +116,16 @@ type learner struct {
 	// stops counts the seccomp stops, exits the calls also stopped at
 	// their exit: what learning cost in ptrace stops.
 	stops, exits int
+	// filter and auto are computed while the program execs (start):
+	// the learn filter for any pid, and what the command unveils by
+	// itself for the program.
+	filter func() (*seccomp.ParamProgram, error)
+	auto   func() []learn.Unveil
+	// loaders are what the command would unveil by itself for each
+	// program exec'd, if the policy unveils it with 'x' (execNeeds),
+	// computed in the background from its exec on.
+	loaders map[string]func() ([]learn.Unveil, error)
+	env     []string
 }
 
 // lproc is what the learner keeps of one process (supervise Data).
@@ -132,13 +145,42 @@ type sockUse struct {
 	failed, used bool
 }
 
-func newLearner(c *config, env []string, layered bool) *learner {
-	l := &learner{c: c, arch: seccomp.Native(), layered: layered, images: &sandbox.Resolver{Env: env}, procs: map[int]*lproc{}}
+func newLearner(c *config, prog string, env []string, layered bool) *learner {
+	l := &learner{c: c, arch: seccomp.Native(), layered: layered, images: &sandbox.Resolver{Env: env}, procs: map[int]*lproc{},
+		loaders: map[string]func() ([]learn.Unveil, error){}, env: env}
+	l.filter = background(func() (*seccomp.ParamProgram, error) {
+		return seccomp.CompileParam(func(pid uint32) (*seccomp.Filter, error) {
+			return promise.LearnFilter(l.arch, seccomp.ActTrace(learnTraceTag), int(pid))
+		})
+	})
+	auto := background(func() ([]learn.Unveil, error) {
+		needs, _ := autoUnveil(prog, env)
+		return needsToUnveils(needs), nil
+	})
+	l.auto = func() []learn.Unveil { a, _ := auto(); return a }
 	if layered {
 		l.named = resolvedNamed()
 	}
 	l.rec = learn.New(learn.Config{Named: l.named})
 	return l
+}
+
+// background starts fn on a goroutine of its own and returns a function
+// that waits for its result: work that overlaps the program's exec.
+func background[T any](fn func() (T, error)) func() (T, error) {
+	type result struct {
+		v   T
+		err error
+	}
+	c := make(chan result, 1)
+	go func() {
+		v, err := fn()
+		c <- result{v, err}
+	}()
+	return sync.OnceValues(func() (T, error) {
+		r := <-c
+		return r.v, r.err
+	})
 }
 
 // resolvedNamed are the promise table's named paths as the kernel will
@@ -174,15 +216,11 @@ func (l *learner) setup(pid int) (any, error) {
 	if err := checkNoNewPrivileges(pid); err != nil {
 		return nil, err
 	}
-	f, err := promise.LearnFilter(l.arch, seccomp.ActTrace(learnTraceTag), pid)
+	pp, err := l.filter()
 	if err != nil {
 		return nil, err
 	}
-	prog, err := f.Compile()
-	if err != nil {
-		return nil, err
-	}
-	if err := sandbox.Inject(pid, sandboxFor(l.c, nil, prog, 0)); err != nil {
+	if err := sandbox.Inject(pid, sandboxFor(l.c, nil, pp.Program(uint32(pid)), 0)); err != nil {
 		return nil, err
 	}
 	l.main = pid
@@ -204,6 +242,9 @@ func (l *learner) exec(pid int, d any) (any, error) {
 	l.procs[pid] = p
 	exe := exeOf(pid)
 	l.rec.Program(exe)
+	if _, ok := l.loaders[exe]; !ok && exe != "" {
+		l.loaders[exe] = background(func() ([]learn.Unveil, error) { return execUnveils([]string{exe}, l.env), nil })
+	}
 	if old != nil && old.lastExec != "" && exe != "" && exe != ldso.RealPath(old.lastExec) {
 		l.rec.Path(learn.PathEvent{Who: learn.Who{Comm: p.comm, Pid: pid}, Op: learn.OpExec, Path: exe,
 			Desc: func() string { return "the interpreter of " + old.lastExec }})
@@ -244,8 +285,8 @@ func (l *learner) finish() {
 			s.settle()
 		}
 	}
-	if n := tracedLeft(); n > 0 {
-		l.rec.Incomplete(fmt.Sprintf("%d descendant(s) still running when the program exited were killed, as the command kills them", n))
+	if tracedLeft() {
+		l.rec.Incomplete("descendants still running when the program exited were killed, as the command kills them")
 	}
 }
 
@@ -257,41 +298,40 @@ func (s *sockUse) settle() {
 	}
 }
 
-// tracedLeft counts the live processes this process still traces.
-func tracedLeft() int {
-	ents, err := os.ReadDir("/proc")
-	if err != nil {
-		return 0
-	}
-	self := strconv.Itoa(os.Getpid())
-	n := 0
-	for _, e := range ents {
-		if _, err := strconv.Atoi(e.Name()); err != nil {
-			continue
+// tracedLeft reports whether some tracee is still alive once the program
+// has exited: a tracee is a child of its tracer for wait(2), so wait4
+// reaps those that have exited and finds the others, without scanning
+// /proc.
+func tracedLeft() bool {
+	for {
+		var ws unix.WaitStatus
+		pid, err := unix.Wait4(-1, &ws, unix.WNOHANG|unix.WALL, nil)
+		switch {
+		case err == unix.EINTR:
+		case err != nil:
+			return false // ECHILD: none left
+		case pid == 0:
+			return true // alive, running
+		case !ws.Exited() && !ws.Signaled():
+			return true // alive, stopped
 		}
-		st, err := supervise.ProcStatus(e.Name())
-		if err == nil && st["TracerPid"] == self && !strings.HasPrefix(st["State"], "Z") && st["Tgid"] == e.Name() {
-			n++
-		}
 	}
-	return n
 }
 
 // report solves the policy and prints it (stderr, unless -q) and writes
 // it to -o's file.
-func (l *learner) report(prog string, env []string) error {
+func (l *learner) report() error {
 	start, _ := promise.Parse(l.c.Promises)
 	var startUnveils []learn.Unveil
 	for _, u := range l.c.Unveils {
 		startUnveils = append(startUnveils, learn.Unveil{Perm: u.Perm, Path: ldso.RealPath(u.Path)})
 	}
-	auto, _ := autoUnveil(prog, env)
 	var library []learn.Unveil
 	pol := l.rec.Solve(learn.SolveOptions{
 		Stops: l.stops, Exits: l.exits,
-		Start: start, StartUnveils: startUnveils, Auto: needsToUnveils(auto), Stat: statNow,
+		Start: start, StartUnveils: startUnveils, Auto: l.auto(), Stat: statNow,
 		AutoFor: func(programs []string) []learn.Unveil {
-			library = execUnveils(programs, env)
+			library = l.loadersOf(programs)
 			return library
 		},
 	})
@@ -338,6 +378,26 @@ func needsToUnveils(needs []ldso.Need) []learn.Unveil {
 		out = append(out, learn.Unveil{Perm: n.Perm, Path: path})
 	}
 	return out
+}
+
+// loadersOf are what the command unveils by itself for programs, the
+// ones exec'd from the background work their exec started.
+func (l *learner) loadersOf(programs []string) []learn.Unveil {
+	var needs []ldso.Need
+	for _, p := range programs {
+		us, _ := l.loadersFor(p)
+		for _, u := range us {
+			needs = append(needs, ldso.Need{Path: u.Path, Perm: u.Perm})
+		}
+	}
+	return needsToUnveils(needs)
+}
+
+func (l *learner) loadersFor(p string) ([]learn.Unveil, error) {
+	if f, ok := l.loaders[p]; ok {
+		return f()
+	}
+	return execUnveils([]string{p}, l.env), nil
 }
 
 // execUnveils are what the command unveils by itself for the programs a
