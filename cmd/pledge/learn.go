@@ -242,9 +242,7 @@ func (l *learner) exec(pid int, d any) (any, error) {
 	l.procs[pid] = p
 	exe := exeOf(pid)
 	l.rec.Program(exe)
-	if _, ok := l.loaders[exe]; !ok && exe != "" {
-		l.loaders[exe] = background(func() ([]learn.Unveil, error) { return execUnveils([]string{exe}, l.env), nil })
-	}
+
 	if old != nil && old.lastExec != "" && exe != "" && exe != ldso.RealPath(old.lastExec) {
 		l.rec.Path(learn.PathEvent{Who: learn.Who{Comm: p.comm, Pid: pid}, Op: learn.OpExec, Path: exe,
 			Desc: func() string { return "the interpreter of " + old.lastExec }})

@@ -141,6 +141,15 @@ func (l *learner) open(st *supervise.Stop, p *lproc, name string) supervise.Deci
 		alts = l.alts(st)
 	}
 	who := l.who(st, p)
+	starting := st.Starting && read
+	if starting {
+		// While an image starts, its loader's reads of its own files and
+		// its failed searches need nothing: when the path already says so,
+		// the call runs without a second stop.
+		if path, ok := l.argPath(st, dirfd, arg); ok && (p.image.Holds(path) || !exists(path)) {
+			return allowCall
+		}
+	}
 	if flags&unix.O_PATH != 0 {
 		// An O_PATH descriptor opens nothing Landlock checks.
 		l.rec.Call(learn.Call{Who: who, Name: name, Desc: desc(st, name), Alts: alts})
@@ -161,7 +170,6 @@ func (l *learner) open(st *supervise.Stop, p *lproc, name string) supervise.Deci
 		existed = exists(path)
 	}
 	d := desc(st, name)
-	starting := st.Starting && read
 	at := func(pid int, rval int64) supervise.Decision {
 		ev := learn.PathEvent{Who: who, Desc: memo(d), Op: learn.OpOpen, Flags: flags, Dir: flags&unix.O_DIRECTORY != 0, Alts: alts}
 		switch {
