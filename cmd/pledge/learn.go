@@ -121,11 +121,7 @@ type learner struct {
 	// itself for the program.
 	filter func() (*seccomp.ParamProgram, error)
 	auto   func() []learn.Unveil
-	// loaders are what the command would unveil by itself for each
-	// program exec'd, if the policy unveils it with 'x' (execNeeds),
-	// computed in the background from its exec on.
-	loaders map[string]func() ([]learn.Unveil, error)
-	env     []string
+	env    []string
 }
 
 // lproc is what the learner keeps of one process (supervise Data).
@@ -146,8 +142,7 @@ type sockUse struct {
 }
 
 func newLearner(c *config, prog string, env []string, layered bool) *learner {
-	l := &learner{c: c, arch: seccomp.Native(), layered: layered, images: &sandbox.Resolver{Env: env}, procs: map[int]*lproc{},
-		loaders: map[string]func() ([]learn.Unveil, error){}, env: env}
+	l := &learner{c: c, arch: seccomp.Native(), layered: layered, images: &sandbox.Resolver{Env: env}, procs: map[int]*lproc{}, env: env}
 	l.filter = background(func() (*seccomp.ParamProgram, error) {
 		return seccomp.CompileParam(func(pid uint32) (*seccomp.Filter, error) {
 			return promise.LearnFilter(l.arch, seccomp.ActTrace(learnTraceTag), int(pid))
@@ -329,7 +324,7 @@ func (l *learner) report() error {
 		Stops: l.stops, Exits: l.exits,
 		Start: start, StartUnveils: startUnveils, Auto: l.auto(), Stat: statNow,
 		AutoFor: func(programs []string) []learn.Unveil {
-			library = l.loadersOf(programs)
+			library = execUnveils(programs, l.env)
 			return library
 		},
 	})
@@ -376,26 +371,6 @@ func needsToUnveils(needs []ldso.Need) []learn.Unveil {
 		out = append(out, learn.Unveil{Perm: n.Perm, Path: path})
 	}
 	return out
-}
-
-// loadersOf are what the command unveils by itself for programs, the
-// ones exec'd from the background work their exec started.
-func (l *learner) loadersOf(programs []string) []learn.Unveil {
-	var needs []ldso.Need
-	for _, p := range programs {
-		us, _ := l.loadersFor(p)
-		for _, u := range us {
-			needs = append(needs, ldso.Need{Path: u.Path, Perm: u.Perm})
-		}
-	}
-	return needsToUnveils(needs)
-}
-
-func (l *learner) loadersFor(p string) ([]learn.Unveil, error) {
-	if f, ok := l.loaders[p]; ok {
-		return f()
-	}
-	return execUnveils([]string{p}, l.env), nil
 }
 
 // execUnveils are what the command unveils by itself for the programs a
