@@ -21,7 +21,8 @@ import (
 // /dev/null`, interleaved, so that the load of a shared machine weighs on
 // the three alike. It reports the median wall time of each (ms) and the
 // ptrace stops each took: learn's own count (its report), strace's two per
-// syscall (strace -f -c, run once). docs/command.md has the figures.
+// syscall (strace -f -c, run once); and, for scale, the program run under
+// the learned policy (pledged-ms). docs/command.md has the figures.
 //
 //	go test -run '^$' -bench LearnCost -benchtime 20x ./cmd/pledge
 func BenchmarkLearnCost(b *testing.B) {
@@ -33,17 +34,20 @@ func BenchmarkLearnCost(b *testing.B) {
 	}
 	for _, w := range learnWorkloads(b) {
 		b.Run(w.name, func(b *testing.B) {
-			variants := [][]string{nil, {bin.pledge, "--learn", "-q", "--"}, {"strace", "-f", "-o", os.DevNull, "--"}}
+			policy := filepath.Join(b.TempDir(), "policy")
+			stops := learnStops(b, w, policy)
+			variants := [][]string{nil, {bin.pledge, "--learn", "-q", "--"}, {"strace", "-f", "-o", os.DevNull, "--"},
+				{bin.pledge, "--policy", policy, "--"}}
 			times := make([][]time.Duration, len(variants))
 			for i := 0; i < b.N; i++ {
 				for v, pre := range variants {
 					times[v] = append(times[v], timeRun(b, w, pre))
 				}
 			}
-			for v, name := range []string{"plain-ms", "learn-ms", "strace-ms"} {
+			for v, name := range []string{"plain-ms", "learn-ms", "strace-ms", "pledged-ms"} {
 				b.ReportMetric(median(times[v]).Seconds()*1000, name)
 			}
-			b.ReportMetric(float64(learnStops(b, w)), "learn-stops")
+			b.ReportMetric(float64(stops), "learn-stops")
 			b.ReportMetric(float64(2*straceCalls(b, w)), "strace-stops")
 			b.ReportMetric(0, "ns/op") // the iteration runs all three: its mean means nothing
 		})
@@ -110,12 +114,13 @@ func median(ds []time.Duration) time.Duration {
 
 var learnStopsLine = regexp.MustCompile(`observing took (\d+) stops`)
 
-// learnStops is the stops one learning run of w took, from its report.
-func learnStops(b *testing.B, w workload) int {
+// learnStops is the stops one learning run of w took, from its report;
+// it writes the policy learned to policy.
+func learnStops(b *testing.B, w workload, policy string) int {
 	if w.reset != nil {
 		w.reset()
 	}
-	cmd := exec.Command(bin.pledge, append([]string{"--learn", "--"}, w.argv...)...)
+	cmd := exec.Command(bin.pledge, append([]string{"--learn", "-o", policy, "--"}, w.argv...)...)
 	var stderr strings.Builder
 	cmd.Dir, cmd.Stdout, cmd.Stderr = w.dir, io.Discard, &stderr
 	if err := cmd.Run(); err != nil {

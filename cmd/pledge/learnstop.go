@@ -4,6 +4,7 @@ package main
 
 import (
 	"encoding/binary"
+	"errors"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -155,6 +156,12 @@ func (l *learner) open(st *supervise.Stop, p *lproc, name string) supervise.Deci
 		l.rec.Call(learn.Call{Who: who, Name: name, Desc: desc(st, name), Alts: alts})
 		return allowCall
 	}
+	if read {
+		if ev, ok := l.readAtEntry(st, who, dirfd, arg, flags); ok {
+			l.rec.Path(ev)
+			return allowCall
+		}
+	}
 	// The path is read at the entry only when it is needed there, to see
 	// whether O_CREAT will make the file; otherwise the kernel's own path
 	// of the new descriptor says it at the exit (the argument is read then
@@ -192,6 +199,37 @@ func (l *learner) open(st *supervise.Stop, p *lproc, name string) supervise.Deci
 		return allowCall
 	}
 	return supervise.Decision{Verdict: supervise.Allow, AtExit: at}
+}
+
+// readAtEntry records an open that only reads from what the filesystem
+// says while the thread is stopped at its entry: the file the path
+// resolves to, or why it does not resolve (ENOENT: a probe). Such an open
+// changes nothing, so nothing can change its answer but another process
+// in the moment between this stop and the kernel's lookup; it saves the
+// exit stop, the cost of most opens. Paths under /proc keep the exit stop:
+// their magic links (/proc/PID/fd/N, /dev/fd) resolve only in the kernel.
+// ok is false when the exit stop must decide.
+func (l *learner) readAtEntry(st *supervise.Stop, who learn.Who, dirfd int32, arg int, flags uint64) (learn.PathEvent, bool) {
+	path, ok := l.argPath(st, dirfd, arg)
+	if !ok || path == "/proc" || strings.HasPrefix(path, "/proc/") {
+		return learn.PathEvent{}, false
+	}
+	ev := learn.PathEvent{Who: who, Desc: memo(desc(st, promise.SyscallName(l.arch, uint32(st.Info.Nr)))), Op: learn.OpOpen, Flags: flags}
+	real, err := filepath.EvalSymlinks(path)
+	var fi os.FileInfo
+	if err == nil {
+		fi, err = os.Stat(real)
+	}
+	if err != nil {
+		var errno syscall.Errno
+		if !errors.As(err, &errno) {
+			errno = syscall.ELOOP // EvalSymlinks' "too many links"
+		}
+		ev.Err, ev.Path = errno, resolveAll(path)
+		return ev, errno != syscall.EACCES
+	}
+	ev.Path, ev.Dir = real, fi.IsDir()
+	return ev, !strings.HasPrefix(real, "/proc/")
 }
 
 // memo calls d at most once.
