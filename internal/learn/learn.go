@@ -231,11 +231,13 @@ func (r *Recorder) Incomplete(why string) {
 
 // probeErrnos are the failures that come before any permission check: the
 // path lookup itself failed, as it will under the policy, whatever the veil
-// says (Landlock never hides that a name does not exist).
+// says (Landlock never hides that a name does not exist). Only errnos every
+// syscall package names: this package builds wherever the command's flags
+// do (--policy), Windows included.
 var probeErrnos = map[syscall.Errno]bool{
 	syscall.ENOENT: true, syscall.ENOTDIR: true, syscall.ELOOP: true, syscall.ENAMETOOLONG: true,
 	syscall.EEXIST: true, syscall.EISDIR: true, syscall.ENXIO: true, syscall.ENODEV: true,
-	syscall.EROFS: true, syscall.ETXTBSY: true, syscall.ENOTEMPTY: true, syscall.EXDEV: true,
+	syscall.EROFS: true, syscall.ENOTEMPTY: true, syscall.EXDEV: true,
 	syscall.EINVAL: true,
 }
 
