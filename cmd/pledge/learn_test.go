@@ -526,3 +526,15 @@ func TestLearnUsage(t *testing.T) {
 	r.wantOutcome(t, "socket", "EPERM")
 	r.wantLine(t, `pledge: chelper\[\d+\] socket\(AF_INET, SOCK_STREAM\) needs promise "inet"`)
 }
+
+// The rerun repeats the learning run's other flags.
+func TestRerunFlags(t *testing.T) {
+	c, err := parseArgs([]string{"--learn", "-N", "-n", "-u", "65534", "-O", "64", "-F", "1m", "-C", "5", "--", "true"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := strings.Join(rerunFlags(c), " ")
+	if want := "-N -n -u 65534 -O 64 -F 1048576 -C 5"; got != want {
+		t.Errorf("rerun flags %q, want %q", got, want)
+	}
+}
