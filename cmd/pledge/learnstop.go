@@ -120,85 +120,115 @@ func (l *learner) call(st *supervise.Stop, p *lproc, name string) *learn.Req {
 // oTmpfile is __O_TMPFILE (O_TMPFILE without O_DIRECTORY).
 const oTmpfile = 0x400000
 
-// open records an open at its exit: the kernel's path of the file it
-// opened (or the argument resolved, when it failed), whether O_CREAT made
-// it. A plain read needs no promise of its own (every pledge lets it
-// through for the path layer or the loader window to decide), and while
-// an image starts, its loader's reads of the image's own files need
-// nothing at all.
+// open records an open: a plain read at its entry (readAtEntry), any
+// other at its exit (openCall.exit). A plain read needs no promise of its
+// own (every pledge lets it through for the path layer or the loader
+// window to decide), and while an image starts, its loader's reads of the
+// image's own files need nothing at all.
 func (l *learner) open(st *supervise.Stop, p *lproc, name string) supervise.Decision {
-	a := st.Info.Args
-	dirfd, arg, flags := int32(unix.AT_FDCWD), 0, a[1]
-	switch name {
-	case "openat":
-		dirfd, arg, flags = int32(a[0]), 1, a[2]
-	case "creat":
-		flags = unix.O_CREAT | unix.O_WRONLY | unix.O_TRUNC
-	}
-	flags &= 0xffffffff
-	read := flags&(unix.O_ACCMODE|unix.O_CREAT|unix.O_TRUNC|oTmpfile|unix.O_PATH) == unix.O_RDONLY
-	var alts []promise.Alt
-	if !read {
-		alts = l.alts(st)
-	}
-	who := l.who(st, p)
-	starting := st.Starting && read
-	if starting {
+	o := l.openOf(st, p, name)
+	switch {
+	case o.starting && o.loaderOwn():
 		// While an image starts, its loader's reads of its own files and
 		// its failed searches need nothing: when the path already says so,
 		// the call runs without a second stop.
-		if path, ok := l.argPath(st, dirfd, arg); ok && (p.image.Holds(path) || !exists(path)) {
-			return allowCall
-		}
-	}
-	if flags&unix.O_PATH != 0 {
-		// An O_PATH descriptor opens nothing Landlock checks.
-		l.rec.Call(learn.Call{Who: who, Name: name, Desc: desc(st, name), Alts: alts})
 		return allowCall
-	}
-	if read {
-		if ev, ok := l.readAtEntry(st, who, dirfd, arg, flags); ok {
+	case o.flags&unix.O_PATH != 0:
+		// An O_PATH descriptor opens nothing Landlock checks.
+		o.callOnly(o.desc)
+		return allowCall
+	case o.read:
+		if ev, ok := l.readAtEntry(st, o.who, o.dirfd, o.arg, o.flags); ok {
 			l.rec.Path(ev)
 			return allowCall
 		}
-	}
-	// The path is read at the entry only when it is needed there, to see
-	// whether O_CREAT will make the file; otherwise the kernel's own path
-	// of the new descriptor says it at the exit (the argument is read then
-	// only when the open failed: the thread is still stopped, its working
-	// directory and dirfd as they were).
-	path, existed := "", false
-	if flags&unix.O_CREAT != 0 {
+	case o.flags&unix.O_CREAT != 0:
+		// Whether O_CREAT will make the file is known only now.
 		var ok bool
-		if path, ok = l.argPath(st, dirfd, arg); !ok {
-			l.rec.Call(learn.Call{Who: who, Name: name, Desc: desc(st, name), Alts: alts})
+		if o.path, ok = l.argPath(st, o.dirfd, o.arg); !ok {
+			o.callOnly(o.desc)
 			return allowCall
 		}
-		existed = exists(path)
+		o.existed = exists(o.path)
 	}
-	d := desc(st, name)
-	at := func(pid int, rval int64) supervise.Decision {
-		ev := learn.PathEvent{Who: who, Desc: memo(d), Op: learn.OpOpen, Flags: flags, Dir: flags&unix.O_DIRECTORY != 0, Alts: alts}
-		switch {
-		case starting && (rval < 0 || p.image.Holds(fdLink(pid, rval))):
-			return allowCall // the loader's search and its own files: the window's
-		case rval < 0:
-			if path == "" {
-				path, _ = l.argPath(st, dirfd, arg)
-			}
-			ev.Err, ev.Path = syscall.Errno(-rval), resolveAll(path)
-		default:
-			ev.Path, ev.Created = opened(pid, rval)
-			ev.Created = ev.Created || (flags&unix.O_CREAT != 0 && !existed)
+	return supervise.Decision{Verdict: supervise.Allow, AtExit: o.exit}
+}
+
+// openCall is one open being learned, from its entry to its exit.
+type openCall struct {
+	l        *learner
+	st       *supervise.Stop
+	p        *lproc
+	who      learn.Who
+	name     string
+	desc     func() string
+	dirfd    int32
+	arg      int
+	flags    uint64
+	alts     []promise.Alt // nil for a plain read
+	read     bool          // it only reads
+	starting bool          // a read while its image starts
+	path     string        // its argument, when read at the entry
+	existed  bool          // with O_CREAT: whether the file was there
+}
+
+// openOf reads an open's arguments: the dirfd, path and flags arguments of
+// open, openat or creat.
+func (l *learner) openOf(st *supervise.Stop, p *lproc, name string) *openCall {
+	a := st.Info.Args
+	o := &openCall{l: l, st: st, p: p, who: l.who(st, p), name: name, desc: memo(desc(st, name)),
+		dirfd: unix.AT_FDCWD, flags: a[1]}
+	switch name {
+	case "openat":
+		o.dirfd, o.arg, o.flags = int32(a[0]), 1, a[2]
+	case "creat":
+		o.flags = unix.O_CREAT | unix.O_WRONLY | unix.O_TRUNC
+	}
+	o.flags &= 0xffffffff
+	o.read = o.flags&(unix.O_ACCMODE|unix.O_CREAT|unix.O_TRUNC|oTmpfile|unix.O_PATH) == unix.O_RDONLY
+	o.starting = st.Starting && o.read
+	if !o.read {
+		o.alts = l.alts(st)
+	}
+	return o
+}
+
+// loaderOwn reports whether the open's path is one of its starting
+// image's own files, or does not exist.
+func (o *openCall) loaderOwn() bool {
+	path, ok := o.l.argPath(o.st, o.dirfd, o.arg)
+	return ok && (o.p.image.Holds(path) || !exists(path))
+}
+
+// callOnly records the open's flags' requirement without a path.
+func (o *openCall) callOnly(d func() string) {
+	o.l.rec.Call(learn.Call{Who: o.who, Name: o.name, Desc: d, Alts: o.alts})
+}
+
+// exit records the open at its exit: the kernel's path of the file it
+// opened and whether O_CREAT made it, or the argument resolved when it
+// failed (read now if it was not at the entry: the thread is still
+// stopped, its working directory and dirfd as they were).
+func (o *openCall) exit(pid int, rval int64) supervise.Decision {
+	ev := learn.PathEvent{Who: o.who, Desc: o.desc, Op: learn.OpOpen, Flags: o.flags, Dir: o.flags&unix.O_DIRECTORY != 0, Alts: o.alts}
+	switch {
+	case o.starting && (rval < 0 || o.p.image.Holds(fdLink(pid, rval))):
+		return allowCall // the loader's search and its own files: the window's
+	case rval < 0:
+		if o.path == "" {
+			o.path, _ = o.l.argPath(o.st, o.dirfd, o.arg)
 		}
-		if ev.Path == "" {
-			l.rec.Call(learn.Call{Who: who, Name: name, Desc: ev.Desc, Alts: alts})
-			return allowCall
-		}
-		l.rec.Path(ev)
+		ev.Err, ev.Path = syscall.Errno(-rval), resolveAll(o.path)
+	default:
+		ev.Path, ev.Created = opened(pid, rval)
+		ev.Created = ev.Created || (o.flags&unix.O_CREAT != 0 && !o.existed)
+	}
+	if ev.Path == "" {
+		o.callOnly(o.desc)
 		return allowCall
 	}
-	return supervise.Decision{Verdict: supervise.Allow, AtExit: at}
+	o.l.rec.Path(ev)
+	return allowCall
 }
 
 // readAtEntry records an open that only reads from what the filesystem
