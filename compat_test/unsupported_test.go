@@ -62,6 +62,7 @@ func TestUnsupportedPlatform(t *testing.T) {
 			{"--verbose -T unveil", 1, "pledge: -T unveil: " + none + "\n"},
 			// The errno text is js's own.
 			{"-p bogus /bin/true", 64, "pledge: bad promises \"bogus\": promise \"bogus\": Invalid argument\n(pledge -h for help)\n"},
+			{"--learn /bin/true", 126, "pledge: --learn needs the Linux supervisor; not on js/wasm\n"},
 			{"--best-effort -u 0 /bin/true", 126, "pledge: -u cannot be applied on js/wasm; refusing to run\n"},
 			{"--best-effort -C 1 /bin/true", 126, "pledge: -C/-M/-O/-P/-F cannot be applied on js/wasm; refusing to run\n"},
 			// Run anyway; js has no processes to start.

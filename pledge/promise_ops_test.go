@@ -93,7 +93,10 @@ var (
 		_, _, _, _, err := unix.Recvmsg(e.pair[1], make([]byte, 1), oob, 0)
 		return err
 	}
-	opWinsz op = func(e *opEnv) error { _, err := unix.IoctlGetWinsize(e.pty, unix.TIOCGWINSZ); return err }
+	// Setting the window size is tty's (reading it is stdio's: musl's isatty).
+	opWinsz op = func(e *opEnv) error {
+		return unix.IoctlSetWinsize(e.pty, unix.TIOCSWINSZ, &unix.Winsize{Row: 24, Col: 80})
+	}
 	opSTI   op = func(e *opEnv) error { return ioctlOp(e.pty, unix.TIOCSTI, uintptr(unsafe.Pointer(&[]byte("x")[0]))) }
 	opSetpg op = func(*opEnv) error { return unix.Setpgid(0, 0) }
 	opSetid op = func(*opEnv) error { return unix.Setresuid(-1, -1, -1) }

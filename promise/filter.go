@@ -32,7 +32,8 @@ var sysnums = map[string]map[string]uint32{
 //   - the always-ENOSYS list (clone3, openat2, io_uring, removed calls);
 //   - with opts.Loader, the loader operations;
 //   - the fallbacks (EACCES for opens OpenBSD may allow by path, ENOSYS
-//     for pidfd_open) where the violation would kill;
+//     for pidfd_open) where the violation would kill, and the probes
+//     among them where a supervisor traces violations;
 //   - with a violation action that lets calls run (LOG, TRACE,
 //     USER_NOTIF), EPERM for the never list, and foreign ABIs killed;
 //   - Default: the violation action; Unknown (numbers above arch.MaxNr,
@@ -84,9 +85,10 @@ func BuildFilter(arch seccomp.Arch, p Set, opts FilterOptions) (*seccomp.Filter,
 			b.add(r, opts.Loader)
 		}
 	}
-	if isKill(violation) {
+	traced := violation&unix.SECCOMP_RET_ACTION_FULL == seccomp.ActTrace(0)
+	if isKill(violation) || traced {
 		for _, f := range fallbacks {
-			if p.Has(f.need) && f.mode.applies(opts.PathLayer) {
+			if p.Has(f.need) && f.mode.applies(opts.PathLayer) && (f.probe || !traced) {
 				b.add(f.rule, seccomp.ActErrno(f.errno))
 			}
 		}

@@ -414,7 +414,7 @@ func TestForeignArchAndNumbers(t *testing.T) {
 }
 
 // TestViolationOptions: an explicit violation action replaces the kill and
-// the fallbacks; a permissive one (LOG) still refuses the never list and
+// the fallbacks (a trace keeps the probes'); a permissive one (LOG) still refuses the never list and
 // foreign ABIs; Loader answers the start-up operations.
 func TestViolationOptions(t *testing.T) {
 	for _, a := range testArchs {
@@ -442,6 +442,12 @@ func TestViolationOptions(t *testing.T) {
 			{"stdio", FilterOptions{Violation: seccomp.ActTrap}, d("socket", unix.AF_INET), seccomp.ActTrap},
 			{"stdio", FilterOptions{Violation: seccomp.ActTrap}, d("openat", 3, 0, unix.O_RDONLY), seccomp.ActTrap},
 			{"stdio", FilterOptions{Violation: seccomp.ActTrap}, d("ptrace"), seccomp.ActTrap},
+			// A supervisor tracing violations (the pledge command) reports
+			// them, but the probes get their fallback as under the kill.
+			{"stdio getpw", FilterOptions{Violation: seccomp.ActTrace(1)}, d("socket", unix.AF_UNIX, unix.SOCK_STREAM), eacces},
+			{"stdio", FilterOptions{Violation: seccomp.ActTrace(1)}, d("socket", unix.AF_UNIX, unix.SOCK_STREAM), seccomp.ActTrace(1)},
+			{"stdio", FilterOptions{Violation: seccomp.ActTrace(1)}, d("pidfd_open", 1, 0), actENOSYS},
+			{"stdio", FilterOptions{Violation: seccomp.ActTrace(1)}, d("openat", 3, 0, unix.O_RDONLY), seccomp.ActTrace(1)},
 			{"stdio error", FilterOptions{Violation: eperm}, d("socket", unix.AF_INET), eperm},
 			{"stdio", FilterOptions{Loader: notif}, d("openat", 3, 0, unix.O_RDONLY|unix.O_CLOEXEC), notif},
 			{"stdio", FilterOptions{Loader: notif}, d("openat", 3, 0, unix.O_WRONLY), eacces},

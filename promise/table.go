@@ -724,28 +724,32 @@ func init() {
 // fallback is an answer other than the violation for a call no rule
 // allowed: an errno where killing would break programs for a call OpenBSD
 // allows by path (which seccomp cannot see) or that libraries probe. It
-// replaces only a kill; an explicit FilterOptions.Violation (errno, trap,
-// log) is kept.
+// replaces a kill; an explicit FilterOptions.Violation (errno, trap, log)
+// is kept. A probe (a call libc or the Go runtime makes on its own and
+// falls back from, not one the program asked for) also replaces a
+// supervisor's trace (the pledge command): the program degrades as it
+// would under the kill, without a violation line nor, under -k, a death.
 type fallback struct {
 	need  Set
 	rule  sysRule
 	errno syscall.Errno
 	mode  layerMode
+	probe bool
 }
 
 var fallbacks = []fallback{
-	{0, sysRule{name: "openat", doc: "OpenBSD allows some paths without rpath/wpath/cpath"}, unix.EACCES, noLayer},
-	{0, sysRule{name: "open", doc: "OpenBSD allows some paths without rpath/wpath/cpath"}, unix.EACCES, noLayer},
-	{0, sysRule{name: "creat", doc: "OpenBSD allows some paths without rpath/wpath/cpath"}, unix.EACCES, noLayer},
+	{0, sysRule{name: "openat", doc: "OpenBSD allows some paths without rpath/wpath/cpath"}, unix.EACCES, noLayer, false},
+	{0, sysRule{name: "open", doc: "OpenBSD allows some paths without rpath/wpath/cpath"}, unix.EACCES, noLayer, false},
+	{0, sysRule{name: "creat", doc: "OpenBSD allows some paths without rpath/wpath/cpath"}, unix.EACCES, noLayer, false},
 	// With a path layer the named paths get their own rules; what is left
 	// without O_CREAT is a read the layer does not decide (rpath missing
 	// under "exec") or a truncation without wpath: EACCES, as a veil would
 	// answer. A creating open the promises do not allow is a violation.
-	{0, sysRule{name: "openat", conds: []cond{masked32(2, unix.O_CREAT|oTmpfile, 0)}, doc: "without O_CREAT: reads the path layer leaves to rpath, truncation without wpath"}, unix.EACCES, withLayer},
-	{0, sysRule{name: "open", conds: []cond{masked32(1, unix.O_CREAT|oTmpfile, 0)}, doc: "without O_CREAT: reads the path layer leaves to rpath, truncation without wpath"}, unix.EACCES, withLayer},
-	{0, sysRule{name: "pidfd_open", doc: "Go's os package probes pidfd support"}, unix.ENOSYS, anyLayer},
-	{Getpw, sysRule{name: "socket", conds: []cond{eq32(0, unix.AF_UNIX)}, doc: "AF_UNIX: nscd and systemd-userdb clients fall back to /etc files"}, unix.EACCES, anyLayer},
-	{DNS, sysRule{name: "socket", conds: []cond{eq32(0, unix.AF_UNIX)}, doc: "AF_UNIX: glibc's getaddrinfo asks nscd first, then reads /etc/hosts and asks DNS"}, unix.EACCES, anyLayer},
+	{0, sysRule{name: "openat", conds: []cond{masked32(2, unix.O_CREAT|oTmpfile, 0)}, doc: "without O_CREAT: reads the path layer leaves to rpath, truncation without wpath"}, unix.EACCES, withLayer, false},
+	{0, sysRule{name: "open", conds: []cond{masked32(1, unix.O_CREAT|oTmpfile, 0)}, doc: "without O_CREAT: reads the path layer leaves to rpath, truncation without wpath"}, unix.EACCES, withLayer, false},
+	{0, sysRule{name: "pidfd_open", doc: "Go's os package probes pidfd support"}, unix.ENOSYS, anyLayer, true},
+	{Getpw, sysRule{name: "socket", conds: []cond{eq32(0, unix.AF_UNIX)}, doc: "AF_UNIX: nscd and systemd-userdb clients fall back to /etc files"}, unix.EACCES, anyLayer, true},
+	{DNS, sysRule{name: "socket", conds: []cond{eq32(0, unix.AF_UNIX)}, doc: "AF_UNIX: glibc's getaddrinfo asks nscd first, then reads /etc/hosts and asks DNS"}, unix.EACCES, anyLayer, true},
 }
 
 func init() {
@@ -757,7 +761,7 @@ func init() {
 	// defaults and the files it opens (by name, with a path layer).
 	for _, p := range []Set{Getpw, DNS} {
 		for _, name := range []string{"stat", "lstat", "newfstatat", "statx"} {
-			fallbacks = append(fallbacks, fallback{p, sysRule{name: name, doc: "glibc stats nsswitch.conf and resolv.conf before reading them"}, unix.EACCES, anyLayer})
+			fallbacks = append(fallbacks, fallback{p, sysRule{name: name, doc: "glibc stats nsswitch.conf and resolv.conf before reading them"}, unix.EACCES, anyLayer, true})
 		}
 	}
 }

@@ -398,11 +398,14 @@ func renderPromisesDoc() []byte {
 		}
 	}
 	b.WriteString("\n## Answered with an errno instead of the kill\n\n")
-	b.WriteString("When no promise allows the call and the violation action is a kill (not under `error` or an explicit errno):\n\n| syscall | when | errno | why |\n|---|---|---|---|\n")
+	b.WriteString("When no promise allows the call and the violation action is a kill (not under `error` or an explicit errno). The probes (calls libc or the Go runtime makes on its own, and falls back from) are answered so under the `pledge` command too, whose supervisor reports every other violation:\n\n| syscall | when | errno | why |\n|---|---|---|---|\n")
 	for _, f := range fallbacks {
 		when := "always"
 		if f.need != 0 {
 			when = "with `" + f.need.String() + "`"
+		}
+		if f.probe {
+			when += " (a probe)"
 		}
 		fmt.Fprintf(&b, "| `%s` | %s | %s | %s |\n", f.rule.name, when, unix.ErrnoName(f.errno), mdEscape(f.rule.doc))
 	}

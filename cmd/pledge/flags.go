@@ -47,6 +47,7 @@ type config struct {
 	Test       string   // -T
 	Help       bool     // -h
 	Argv       []string // the program and its arguments
+	learnFlags          // --learn, -o, --policy (learnflags.go)
 }
 
 // usageError is a bad command line: exit 64 with the message.
@@ -90,6 +91,9 @@ var flags = []flagSpec{
 	{'h', "help", "", "print this help", func(c *config, _ *[]string, _ string) error { c.Help = true; return nil }},
 	{0, "verbose", "", "print what is unveiled automatically and why, and start-up denials", func(c *config, _ *[]string, _ string) error { c.Verbose = true; return nil }},
 	{0, "best-effort", "", "run even when the kernel lacks Landlock or seccomp", func(c *config, _ *[]string, _ string) error { c.BestEffort = true; return nil }},
+	{0, "learn", "", "run the program once, denying nothing, and print the smallest policy it needs", func(c *config, _ *[]string, _ string) error { c.Learn = true; return nil }},
+	{'o', "output", "FILE", "with --learn: also write the policy to FILE", func(c *config, _ *[]string, v string) error { c.Output = v; return nil }},
+	{0, "policy", "FILE", "take the promises and unveils from a policy FILE (--learn -o writes one)", func(c *config, _ *[]string, v string) error { c.Policy = v; return nil }},
 }
 
 func findFlag(short byte, long string) *flagSpec {
@@ -169,9 +173,9 @@ func parseArgs(args []string) (*config, error) {
 	if len(c.Argv) == 0 {
 		return nil, usagef("no program given")
 	}
-	ps := defaultPromises
-	if promises != nil {
-		ps = strings.Join(promises, " ")
+	ps, err := c.promiseString(promises)
+	if err != nil {
+		return nil, err
 	}
 	p, err := pledge.ParsePromises(ps)
 	if err != nil {

@@ -72,6 +72,9 @@ func run(args []string) int {
 			warn("kernel lacks %s (%v); running without it (--best-effort)", f, have[f])
 		}
 	}
+	if c.Learn {
+		return learnRun(c, have) // learn.go
+	}
 	return supervised(c, have)
 }
 

@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"runtime"
 	"slices"
 
 	"golang.org/x/sys/unix"
@@ -70,6 +71,12 @@ func run(args []string) int {
 			return 1
 		}
 		return 0
+	}
+	if c.Learn {
+		// Learning watches every call through the Linux supervisor
+		// (ptrace and seccomp); nothing here can.
+		warn("--learn needs the Linux supervisor; not on %s/%s", runtime.GOOS, runtime.GOARCH)
+		return exCannotRun
 	}
 	code, err := runNative(c)
 	warn("%v", err)

@@ -69,6 +69,12 @@ func run(args []string) int {
 		}
 		return 1
 	}
+	if c.Learn {
+		// Learning watches every call through the Linux supervisor
+		// (ptrace and seccomp); nothing here can.
+		warn("--learn needs the Linux supervisor; not on %s/%s", runtime.GOOS, runtime.GOARCH)
+		return exCannotRun
+	}
 	if !c.BestEffort {
 		warn("%v; refusing to run unsandboxed (--best-effort runs anyway)", errNoSandbox)
 		return exCannotRun

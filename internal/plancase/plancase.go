@@ -1,3 +1,5 @@
+//go:build linux
+
 // Package plancase reads the unveil plan cases of unveil/testdata/plans,
 // which both unveil's TestMakePlan and libpledge's C planner test run:
 // one case per file, one statement per line, "#" starting a comment:
