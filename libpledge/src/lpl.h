@@ -58,6 +58,7 @@ struct lpl_filter_opts {
 	uint32_t violation; /* 0: kill, or ERRNO(ENOSYS) under "error" */
 	uint32_t loader;    /* 0: none */
 	uint32_t pid;       /* the "to itself" conditions' pid */
+	uint32_t pathlayer; /* a path layer is in force (FilterOptions.PathLayer) */
 };
 
 int lpl_build_filter(struct lpl_filter *out, const struct lpl_table *t,

@@ -10,7 +10,10 @@
 // syscall rules with numbers and argument conditions resolved for that
 // architecture, in the order BuildFilter adds them: per syscall number
 // the always-ENOSYS rule, the grants in table order, the loader rules,
-// the fallbacks and the never rule. zcommon.h holds what does not depend
+// the fallbacks and the never rule, each grant and fallback with the
+// layer mode that says whether it holds in a filter built with a path
+// layer, without one, or either way (promise.ViewGrant.AppliesTo).
+// zcommon.h holds what does not depend
 // on the architecture: promise names, seccomp actions, the environment
 // switches, errno names, and the unveil/Landlock tables.
 package ctable
@@ -44,6 +47,32 @@ const (
 var kindNames = map[int]string{kindEnosys: "LPL_ENOSYS", kindGrant: "LPL_GRANT", kindLoader: "LPL_LOADER",
 	kindFallback: "LPL_FALLBACK", kindNever: "LPL_NEVER"}
 
+// Layer modes, as src/filter.c reads them: a rule holds in a filter built
+// with a path layer (promise.FilterOptions.PathLayer), without one, or
+// either way.
+const (
+	layerAny  = 0
+	layerWith = 1
+	layerNo   = 2
+)
+
+var layerNames = map[int]string{layerAny: "LPL_LAYER_ANY", layerWith: "LPL_LAYER_WITH", layerNo: "LPL_LAYER_NO"}
+
+// layerMode is the mode of a row whose AppliesTo answers with and without
+// a layer; a row that holds in neither is a table error.
+func layerMode(applies func(pathLayer bool) bool) (int, error) {
+	with, without := applies(true), applies(false)
+	switch {
+	case with && without:
+		return layerAny, nil
+	case with:
+		return layerWith, nil
+	case without:
+		return layerNo, nil
+	}
+	return 0, fmt.Errorf("ctable: a row of the promise table holds neither with nor without a path layer")
+}
+
 // Archs are the architectures a table is generated for.
 var Archs = []seccomp.Arch{seccomp.AMD64, seccomp.ARM64}
 
@@ -74,6 +103,7 @@ type rule struct {
 	need   promise.Set
 	unless promise.Set
 	errno  syscall.Errno
+	layer  int // layerAny, layerWith, layerNo
 	conds  []promise.ViewCond
 	phase  int // kind order, then index in the table: BuildFilter's order
 	index  int
@@ -83,39 +113,38 @@ func archTable(a seccomp.Arch) ([]byte, error) {
 	v := promise.Table()
 	var rules []rule
 	n := 0
-	add := func(name string, kind int, need, unless promise.Set, errno syscall.Errno, conds []promise.ViewCond) {
+	add := func(name string, kind int, need, unless promise.Set, errno syscall.Errno, layer int, conds []promise.ViewCond) {
 		n++
 		nr, ok := promise.SyscallNumber(a, name)
 		if !ok || nr > a.MaxNr {
 			return // BuildFilter skips it too
 		}
-		rules = append(rules, rule{nr: nr, name: name, kind: kind, need: need, unless: unless, errno: errno, conds: conds, phase: kind, index: n})
+		rules = append(rules, rule{nr: nr, name: name, kind: kind, need: need, unless: unless, errno: errno, layer: layer, conds: conds, phase: kind, index: n})
 	}
 	for _, name := range v.Enosys {
-		add(name, kindEnosys, 0, 0, 0, nil)
+		add(name, kindEnosys, 0, 0, 0, layerAny, nil)
 	}
-	// libpledge stacks no path layer yet: its filters are the Go side's
-	// without one (FilterOptions.PathLayer false), so the rows that hold
-	// only with a layer are left out.
 	for _, g := range v.Grants {
-		if !g.AppliesTo(false) {
-			continue
+		layer, err := layerMode(g.AppliesTo)
+		if err != nil {
+			return nil, err
 		}
 		for _, r := range g.Rules {
-			add(r.Syscall, kindGrant, g.Need, g.Unless, 0, r.Conds)
+			add(r.Syscall, kindGrant, g.Need, g.Unless, 0, layer, r.Conds)
 		}
 	}
 	for _, r := range v.Loader {
-		add(r.Syscall, kindLoader, 0, 0, 0, r.Conds)
+		add(r.Syscall, kindLoader, 0, 0, 0, layerAny, r.Conds)
 	}
 	for _, f := range v.Fallbacks {
-		if !f.AppliesTo(false) {
-			continue
+		layer, err := layerMode(f.AppliesTo)
+		if err != nil {
+			return nil, err
 		}
-		add(f.Rule.Syscall, kindFallback, f.Need, 0, f.Errno, f.Rule.Conds)
+		add(f.Rule.Syscall, kindFallback, f.Need, 0, f.Errno, layer, f.Rule.Conds)
 	}
 	for _, name := range v.Never {
-		add(name, kindNever, 0, 0, 0, nil)
+		add(name, kindNever, 0, 0, 0, layerAny, nil)
 	}
 	sort.SliceStable(rules, func(i, j int) bool {
 		if rules[i].nr != rules[j].nr {
@@ -161,9 +190,14 @@ func archTable(a seccomp.Arch) ([]byte, error) {
 	if nconds > 0xffff || len(rules) > 0xffff {
 		return nil, fmt.Errorf("ctable: %s: %d rules, %d conditions: too many for the C layout", a.Name, len(rules), nconds)
 	}
+	for _, r := range rules {
+		if len(r.conds) > 0xff || r.errno > 0xff {
+			return nil, fmt.Errorf("ctable: %s: %s: %d conditions, errno %d: too many for the C layout", a.Name, r.name, len(r.conds), r.errno)
+		}
+	}
 
 	fmt.Fprintf(&b, "/* Rules by syscall number, each number's in BuildFilter's order:\n")
-	fmt.Fprintf(&b, " * nr, kind, nconds, cond, errno, need, unless. */\n")
+	fmt.Fprintf(&b, " * nr, kind, layer mode, nconds, errno, cond, need, unless. */\n")
 	fmt.Fprintf(&b, "static const struct lpl_rule lpl_%s_rules[] = {\n", a.Name)
 	for i, r := range rules {
 		what := r.name
@@ -185,8 +219,14 @@ func archTable(a seccomp.Arch) ([]byte, error) {
 		case kindLoader:
 			what += ": loader"
 		}
-		fmt.Fprintf(&b, "\t{%d, %s, %d, %d, %d, 0x%xu, 0x%xu}, /* %s */\n",
-			r.nr, kindNames[r.kind], len(r.conds), offs[i], int(r.errno), uint64(r.need), uint64(r.unless), what)
+		switch r.layer {
+		case layerWith:
+			what += ", with a path layer"
+		case layerNo:
+			what += ", without a path layer"
+		}
+		fmt.Fprintf(&b, "\t{%d, %s, %s, %d, %d, %d, 0x%xu, 0x%xu}, /* %s */\n",
+			r.nr, kindNames[r.kind], layerNames[r.layer], len(r.conds), int(r.errno), offs[i], uint64(r.need), uint64(r.unless), what)
 	}
 	b.WriteString("};\n\n")
 	fmt.Fprintf(&b, "static const struct lpl_table lpl_table_%s = {\n", a.Name)
