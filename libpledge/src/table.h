@@ -68,6 +68,13 @@ struct lpl_abi {
 	uint32_t restrict_flags;
 };
 
+/* A named path (promise.NamedPath): lpl_named_files[file], allowed with
+ * the promises of need (0: any pledge), with these Landlock rights. */
+struct lpl_named {
+	uint8_t file;
+	uint64_t need, rights;
+};
+
 struct lpl_right_name {
 	uint64_t right;
 	const char *name;

@@ -92,7 +92,11 @@ func Files() (map[string][]byte, error) {
 		}
 		files["ztable_"+a.Name+".h"] = b
 	}
-	files["zcommon.h"] = common()
+	c, err := common()
+	if err != nil {
+		return nil, err
+	}
+	files["zcommon.h"] = c
 	return files, nil
 }
 
@@ -243,7 +247,7 @@ func setDoc(s promise.Set) string {
 	return s.String()
 }
 
-func common() []byte {
+func common() ([]byte, error) {
 	var b bytes.Buffer
 	fmt.Fprintf(&b, header, "package promise, unveil, landlock, pledge and internal/sandbox")
 	b.WriteString("\n#ifndef LPL_ZCOMMON_H\n#define LPL_ZCOMMON_H\n\n")
@@ -341,6 +345,117 @@ func common() []byte {
 	}
 	b.WriteString("\t{0, 0},\n};\n")
 
+	if err := pathLayers(&b); err != nil {
+		return nil, err
+	}
+
 	b.WriteString("\n#endif /* LPL_ZCOMMON_H */\n")
-	return b.Bytes()
+	return b.Bytes(), nil
+}
+
+// pathLayers writes the path layer tables (promise/paths.go,
+// internal/sandbox/pathlayer.go): what a pledge's layer handles, per
+// promise, and the named paths with their Landlock rights.
+func pathLayers(b *bytes.Buffer) error {
+	names := promise.Names()
+	none := sandbox.LayerHandled(0, landlock.MaxKnownABI)
+	by := make([]uint64, len(names))
+	for i := range names {
+		by[i] = sandbox.LayerHandled(promise.Set(1)<<i, landlock.MaxKnownABI)
+	}
+	if err := checkLayerHandled(none, by); err != nil {
+		return err
+	}
+	b.WriteString("\n/* Path layers (promise.PathLayerHandles, sandbox.LayerHandled). The\n")
+	b.WriteString(" * Landlock rights the layer of promises p handles on ABI abi are\n")
+	b.WriteString(" * LPL_LAYER_HANDLED_NONE, narrowed by lpl_layer_handled_by[i] for each\n")
+	b.WriteString(" * promise i of p, within lpl_abis[abi].fs; none: no layer. */\n")
+	fmt.Fprintf(b, "#define LPL_LAYER_HANDLED_NONE 0x%xull\n", none)
+	b.WriteString("static const uint64_t lpl_layer_handled_by[LPL_NPROMISES] = {\n")
+	for i, n := range names {
+		fmt.Fprintf(b, "\t0x%xull, /* %s */\n", by[i], n)
+	}
+	b.WriteString("};\n")
+
+	all := promise.AllNamedPaths()
+	var files []string
+	fileOf := map[string]int{}
+	for _, np := range all {
+		if _, ok := fileOf[np.Path]; !ok {
+			fileOf[np.Path] = len(files)
+			files = append(files, np.Path)
+		}
+	}
+	if len(files) > 0xff {
+		return fmt.Errorf("ctable: %d named files: too many for the C layout", len(files))
+	}
+	b.WriteString("\n/* OpenBSD's named paths (promise.AllNamedPaths): the files, each once,\n")
+	b.WriteString(" * in table order, and each entry: its file, the promises it needs (0: any\n")
+	b.WriteString(" * pledge) and its Landlock rights (sandbox.LandlockRights of its access;\n")
+	b.WriteString(" * a rule keeps those within the layer's handled rights, and only the\n")
+	b.WriteString(" * file rights, LPL_ACCESS_FS_FILE, on a non-directory). */\n")
+	fmt.Fprintf(b, "#define LPL_NNAMED_FILES %d\n", len(files))
+	fmt.Fprintf(b, "#define LPL_NNAMED %d\n", len(all))
+	b.WriteString("static const char *const lpl_named_files[LPL_NNAMED_FILES] = {\n")
+	for i, f := range files {
+		fmt.Fprintf(b, "\t\"%s\", /* %d */\n", f, i)
+	}
+	b.WriteString("};\n")
+	b.WriteString("static const struct lpl_named lpl_named[LPL_NNAMED] = {\n")
+	for _, np := range all {
+		what := np.Path + ": " + np.Access.String()
+		if np.Tree {
+			what += " (tree)"
+		}
+		if np.Need != 0 {
+			what += " with " + np.Need.String()
+		}
+		fmt.Fprintf(b, "\t{%d, 0x%xull, 0x%xull}, /* %s */\n", fileOf[np.Path], uint64(np.Need), sandbox.LandlockRights(np.Access), what)
+	}
+	b.WriteString("};\n")
+	return nil
+}
+
+// checkLayerHandled makes sure that the per-promise table says what
+// sandbox.LayerHandled says: for every combination of the promises that
+// narrow a layer, with each of a few sets of the others, on every ABI.
+func checkLayerHandled(none uint64, by []uint64) error {
+	var narrowing []promise.Set
+	for i, h := range by {
+		if h != none {
+			narrowing = append(narrowing, promise.Set(1)<<i)
+		}
+	}
+	if len(narrowing) > 12 {
+		return fmt.Errorf("ctable: %d promises narrow a path layer: too many to check", len(narrowing))
+	}
+	var those promise.Set
+	for _, p := range narrowing {
+		those |= p
+	}
+	others := []promise.Set{0, promise.All &^ those, (promise.All &^ those) & 0x5555555555, (promise.All &^ those) & 0xaaaaaaaaaa}
+	for combo := 0; combo < 1<<len(narrowing); combo++ {
+		var p promise.Set
+		for k, bit := range narrowing {
+			if combo&(1<<k) != 0 {
+				p |= bit
+			}
+		}
+		for _, o := range others {
+			q := p | o
+			want := none
+			for i, h := range by {
+				if q.Has(promise.Set(1) << i) {
+					want &= h
+				}
+			}
+			for abi := 0; abi <= landlock.MaxKnownABI; abi++ {
+				if got := sandbox.LayerHandled(q, abi); got != want&landlock.HandledAccessFS(abi) {
+					return fmt.Errorf("ctable: the path layer of %q on ABI %d handles %#x, not %#x as the per-promise table says: it cannot be a table by promise",
+						q.String(), abi, got, want&landlock.HandledAccessFS(abi))
+				}
+			}
+		}
+	}
+	return nil
 }
