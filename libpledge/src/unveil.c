@@ -167,10 +167,30 @@ out:
 	return err;
 }
 
-/* lpl_veil_commit is unveil.State.Commit. why gets the reason of a
- * failure. */
+/* enforce enforces the veil: its rules and extra, handling every right of
+ * ABI abi and scoping abstract unix sockets. */
+static int
+enforce(struct lpl_arena *a, const struct lpl_lrule *rules, size_t n, const struct lpl_lrule *extra,
+    size_t nextra, int abi, char *why, size_t whylen)
+{
+	struct lpl_lrule *all = lpl_alloc(a, (n + nextra + 1) * sizeof *all);
+	if (!all)
+		return -ENOMEM;
+	if (n)
+		memcpy(all, rules, n * sizeof *all);
+	if (nextra)
+		memcpy(all + n, extra, nextra * sizeof *all);
+	struct lpl_layer l = {lpl_abis[abi].fs, LPL_SCOPE_ABSTRACT_UNIX_SOCKET, all, n + nextra};
+	int err = lpl_enforce(&l, abi, why, whylen);
+	/* Other threads it cannot reach: OpenBSD's answer for what the
+	 * promises do not allow. */
+	return err == LPL_UNREACHED ? -EPERM : err;
+}
+
+/* lpl_veil_commit is unveil.State.Commit: extra are rules added to the
+ * veil's, within its handled rights. why gets the reason of a failure. */
 int
-lpl_veil_commit(char *why, size_t whylen)
+lpl_veil_commit(const struct lpl_lrule *extra, size_t nextra, char *why, size_t whylen)
 {
 	V.locked = 1;
 	if (V.enforced || V.n == 0)
@@ -233,7 +253,12 @@ lpl_veil_commit(char *why, size_t whylen)
 		goto out;
 	}
 
-	err = lpl_enforce_layer(&a, plan.rules, plan.nrules, abi, why, whylen);
+	struct lpl_lrule *opened;
+	size_t nopened;
+	err = lpl_open_rules(&a, plan.rules, plan.nrules, handled, &opened, &nopened, why, whylen);
+	if (err == 0)
+		err = enforce(&a, opened, nopened, extra, nextra, abi, why, whylen);
+	lpl_close_rules(opened, nopened);
 	if (err == 0) {
 		/* Enforced and locked: the entries are not needed any more,
 		 * and the memory they took beyond the static buffer is given
@@ -254,7 +279,7 @@ unveil(const char *path, const char *permissions)
 	lpl_lock();
 	if (path == 0 && permissions == 0) {
 		char why[512] = "";
-		err = lpl_veil_commit(why, sizeof why);
+		err = lpl_veil_commit(0, 0, why, sizeof why);
 		if (err && why[0])
 			lpl_warn("libpledge: unveil(NULL, NULL): %s", why);
 	} else {
