@@ -174,10 +174,14 @@ int lpl_veil_commit(const struct lpl_lrule *extra, size_t nextra, char *why, siz
 int lpl_veil_enforced(void);
 int lpl_veil_locked(void);
 
-/* Path layers (pathlayer.c). */
+/* Path layers (pathlayer.c). access[] has one entry per named file
+ * (LPL_NNAMED_FILES, zcommon.h). */
+void lpl_named_open(uint64_t promises);
+void lpl_named_access(uint64_t promises, uint64_t handled, uint64_t access[]);
+uint64_t lpl_layer_handled(uint64_t promises, int abi);
 size_t lpl_named_extra(uint64_t promises, struct lpl_lrule *out);
 int lpl_path_layer(uint64_t promises, char *why, size_t whylen);
-int lpl_path_state(int *layers, int *err, const char **why);
+void lpl_path_state(int *layers, int *err, const char **why);
 
 /* The process's pledge state, as far as unveil.c needs it (pledge.c). */
 uint64_t lpl_current_promises(int *pledged);

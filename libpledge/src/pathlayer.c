@@ -39,14 +39,13 @@ static struct {
 	int have_last;
 	struct key last; /* the last layer stacked */
 	int layers;      /* path layers stacked */
-	int layer;       /* the last pledge's filter has a path layer */
-	int err;         /* why not: an errno, with the message */
+	int err;         /* why the last pledge has none: an errno, with the message */
 	char why[512];
 } N;
 
-/* named_open opens the named files of p, once. */
-static void
-named_open(uint64_t p)
+/* lpl_named_open opens the named files of p, once (sandbox.OpenNamed). */
+void
+lpl_named_open(uint64_t p)
 {
 	if (N.opened)
 		return;
@@ -70,26 +69,37 @@ named_open(uint64_t p)
 	}
 }
 
-/* named_rules are the named paths of p that were opened, as rules within
- * handled, only file rights on a non-directory, one per file
- * (NamedFiles.Rules); k->access gets each file's. */
-static size_t
-named_rules(uint64_t p, uint64_t handled, struct lpl_lrule *out, struct key *k)
+/* lpl_named_access gives, per named file, the access of its rule for
+ * promises p within handled (NamedFiles.Rules): the rights of the entries
+ * p may use, only file rights on a non-directory, 0 for a file that was
+ * not opened. */
+void
+lpl_named_access(uint64_t p, uint64_t handled, uint64_t access[])
 {
-	uint64_t access[LPL_NNAMED_FILES] = {0};
+	memset(access, 0, LPL_NNAMED_FILES * sizeof access[0]);
 	for (int i = 0; i < LPL_NNAMED; i++) {
 		const struct lpl_named *np = &lpl_named[i];
 		if ((p & np->need) == np->need)
 			access[np->file] |= np->rights & handled;
 	}
+	for (int i = 0; i < LPL_NNAMED_FILES; i++) {
+		if (!N.opened || N.fd[i] < 0)
+			access[i] = 0;
+		else if (!N.dir[i])
+			access[i] &= LPL_ACCESS_FS_FILE;
+	}
+}
+
+/* rules_of are the rules of the named files' access. */
+static size_t
+rules_of(const uint64_t access[], struct lpl_lrule *out)
+{
 	size_t n = 0;
 	for (int i = 0; i < LPL_NNAMED_FILES; i++) {
-		uint64_t a = N.dir[i] ? access[i] : access[i] & LPL_ACCESS_FS_FILE;
-		if (!N.opened || N.fd[i] < 0 || a == 0)
-			continue;
-		k->access[i] = a;
-		out[n].fd = N.fd[i];
-		out[n++].access = a;
+		if (access[i] != 0) {
+			out[n].fd = N.fd[i];
+			out[n++].access = access[i];
+		}
 	}
 	return n;
 }
@@ -101,14 +111,15 @@ lpl_named_extra(uint64_t p, struct lpl_lrule *out)
 {
 	if (lpl_landlock_abi() < 1)
 		return 0;
-	named_open(p);
-	struct key k;
-	return named_rules(p, ~(uint64_t)0, out, &k);
+	lpl_named_open(p);
+	uint64_t access[LPL_NNAMED_FILES];
+	lpl_named_access(p, ~(uint64_t)0, access);
+	return rules_of(access, out);
 }
 
-/* layer_handled is sandbox.LayerHandled(p, abi). */
-static uint64_t
-layer_handled(uint64_t p, int abi)
+/* lpl_layer_handled is sandbox.LayerHandled(p, abi). */
+uint64_t
+lpl_layer_handled(uint64_t p, int abi)
 {
 	uint64_t h = LPL_LAYER_HANDLED_NONE;
 	for (int i = 0; i < LPL_NPROMISES; i++) {
@@ -124,7 +135,6 @@ layer_handled(uint64_t p, int abi)
 static int
 decided(int layer, int e)
 {
-	N.layer = layer;
 	N.err = e;
 	if (e == 0)
 		N.why[0] = 0;
@@ -149,16 +159,16 @@ lpl_path_layer(uint64_t p, char *why, size_t whylen)
 	}
 	if (abi > LPL_LANDLOCK_MAX_ABI)
 		abi = LPL_LANDLOCK_MAX_ABI;
-	named_open(p);
+	lpl_named_open(p);
 	struct key k;
-	memset(&k, 0, sizeof k);
-	k.handled = layer_handled(p, abi);
+	k.handled = lpl_layer_handled(p, abi);
 	if (k.handled == 0)
 		return decided(1, 0); /* p allows everything by path */
-	struct lpl_lrule rules[LPL_NNAMED_FILES];
-	struct lpl_layer l = {k.handled, 0, rules, named_rules(p, k.handled, rules, &k)};
+	lpl_named_access(p, k.handled, k.access);
 	if (N.have_last && memcmp(&k, &N.last, sizeof k) == 0)
 		return decided(1, 0);
+	struct lpl_lrule rules[LPL_NNAMED_FILES];
+	struct lpl_layer l = {k.handled, 0, rules, rules_of(k.access, rules)};
 	N.why[0] = 0;
 	int err = lpl_enforce(&l, abi, N.why, sizeof N.why);
 	if (err == LPL_UNREACHED)
@@ -176,13 +186,12 @@ lpl_path_layer(uint64_t p, char *why, size_t whylen)
 	return decided(1, 0);
 }
 
-/* lpl_path_state: whether the last pledge's filter has a path layer, the
- * path layers stacked, and why not (errno and message). */
-int
+/* lpl_path_state: the path layers stacked, and why the last pledge has
+ * none (an errno, 0 when it has one, and the message). */
+void
 lpl_path_state(int *layers, int *err, const char **why)
 {
 	*layers = N.layers;
 	*err = N.err;
 	*why = N.why;
-	return N.layer;
 }

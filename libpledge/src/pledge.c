@@ -56,6 +56,7 @@ static struct {
 	int exec_set;
 	uint64_t execpromises;
 	int filters;
+	int path_layer; /* a path layer decides the promises' opens */
 	int exec_errno;
 	int forked; /* a child forked from the process that started the supervisor */
 	/* The full filter the current promises compile to: later pledges
@@ -459,6 +460,7 @@ do_pledge(const char *promises, const char *execpromises)
 		}
 		P.pledged = 1;
 		P.promises = want;
+		P.path_layer = layered;
 	} else {
 		if (sup_unreachable() && (!P.pledged || (P.promises & LPL_P_EXEC)) &&
 		    (!P.sup_exec_sent || exec != P.sup_exec.promises || violation != P.sup_exec.violation)) {
@@ -520,12 +522,13 @@ landpledge_state(struct landpledge_state *st)
 	st->veil_enforced = lpl_veil_enforced();
 	st->not_enforced_errno = P.not_enforced_errno;
 	memcpy(st->not_enforced, P.not_enforced, sizeof st->not_enforced);
-	if (P.pledged) {
-		const char *why;
-		st->path_layer = lpl_path_state(&st->layers, &st->path_errno, &why);
-		lpl_msg(st->path_err, sizeof st->path_err, "%s", st->path_errno ? why : "");
-	}
+	const char *why;
+	lpl_path_state(&st->layers, &st->path_errno, &why);
 	st->layers += lpl_veil_enforced();
+	st->path_layer = P.path_layer;
+	if (!P.pledged)
+		st->path_errno = 0;
+	lpl_msg(st->path_err, sizeof st->path_err, "%s", st->path_errno ? why : "");
 	lpl_unlock();
 	return 0;
 }
