@@ -108,6 +108,7 @@ static const char *const lpl_promise_names[LPL_NPROMISES] = {
 #define LPL_ENV_LOG "LANDPLEDGE_LOG"
 #define LPL_ENV_ERRNO "LANDPLEDGE_ERRNO"
 #define LPL_ENV_BEST_EFFORT "LANDPLEDGE_BEST_EFFORT"
+#define LPL_ENV_UNVEIL_STRICT "LANDPLEDGE_UNVEIL_STRICT"
 #define LPL_ENV_EXEC_SUPERVISOR "LANDPLEDGE_EXEC_SUPERVISOR"
 
 /* Errno names LANDPLEDGE_ERRNO accepts, case-insensitively (x/sys's

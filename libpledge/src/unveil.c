@@ -9,7 +9,10 @@
  * empty path or a bad letter, EFAULT for one NULL argument, ENOENT or
  * ENOTDIR for a missing directory on the way, ENOSYS without Landlock
  * unless LANDPLEDGE_BEST_EFFORT=1. There is no limit on the number of
- * entries (OpenBSD: E2BIG beyond 128).
+ * entries (OpenBSD: E2BIG beyond 128). An unveil after a pledge that kept
+ * "unveil" is not enforced until the commit: the first one says so on
+ * stderr, and with LANDPLEDGE_UNVEIL_STRICT=1 each fails with EPERM
+ * (pledge.pendingAfterPledge).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -51,9 +54,35 @@ lpl_best_effort(void)
 int lpl_veil_enforced(void) { return V.enforced; }
 int lpl_veil_locked(void) { return V.locked; }
 
+/* pending_after_pledge: an unveil after a pledge, which nothing commits
+ * unless the program calls unveil(NULL, NULL) or pledges again: said
+ * once, or EPERM under LANDPLEDGE_UNVEIL_STRICT=1. */
+static int
+pending_after_pledge(const char *path, const char *permissions)
+{
+	static int warned;
+	int pledged = 0;
+	lpl_current_promises(&pledged);
+	if (!pledged || V.locked)
+		return 0;
+	const char *strict = getenv(LPL_ENV_UNVEIL_STRICT);
+	if (strict && strcmp(strict, "1") == 0)
+		return -EPERM;
+	if (!warned) {
+		warned = 1;
+		lpl_warn("libpledge: unveil(\"%s\", \"%s\") after a pledge is not enforced until unveil(NULL, NULL) "
+		    "or a pledge without \"unveil\": Linux cannot add to an enforced Landlock domain (%s=1 makes this an error)",
+		    path ? path : "(null)", permissions ? permissions : "(null)", LPL_ENV_UNVEIL_STRICT);
+	}
+	return 0;
+}
+
 static int
 do_unveil(const char *path, const char *permissions)
 {
+	int err = pending_after_pledge(path, permissions);
+	if (err)
+		return err;
 	if (V.locked)
 		return -EPERM;
 	if (permissions == 0)
@@ -74,7 +103,7 @@ do_unveil(const char *path, const char *permissions)
 	if (abi < 1 && !lpl_best_effort())
 		return -ENOSYS;
 	static char resolved[PATHBUF];
-	int err = lpl_resolve(path, resolved, sizeof resolved);
+	err = lpl_resolve(path, resolved, sizeof resolved);
 	if (err)
 		return err;
 	if (V.arena.buf == 0)

@@ -297,6 +297,7 @@ func common() ([]byte, error) {
 	fmt.Fprintf(&b, "#define LPL_ENV_LOG \"%s\"\n", pledge.EnvLog)
 	fmt.Fprintf(&b, "#define LPL_ENV_ERRNO \"%s\"\n", pledge.EnvErrno)
 	fmt.Fprintf(&b, "#define LPL_ENV_BEST_EFFORT \"%s\"\n", pledge.EnvBestEffort)
+	fmt.Fprintf(&b, "#define LPL_ENV_UNVEIL_STRICT \"%s\"\n", pledge.EnvUnveilStrict)
 	fmt.Fprintf(&b, "#define LPL_ENV_EXEC_SUPERVISOR \"%s\"\n", sandbox.EnvExecSupervisor)
 
 	b.WriteString("\n/* Errno names LANDPLEDGE_ERRNO accepts, case-insensitively (x/sys's\n")
