@@ -347,24 +347,17 @@ restrict_tid(int tid, void *ctx)
  * and kept (close-on-exec): see the top of this file. */
 static struct {
 	int fd, pid;
-} T = {-1, 0};
-
-/* may: the filters in force allow the calls of one of these promises. */
-static int
-may(uint64_t promises)
-{
-	int pledged = 0;
-	uint64_t cur = lpl_current_promises(&pledged);
-	return !pledged || (cur & promises) != 0;
-}
+	struct lpl_fileid id;
+} T = {-1, 0, {0, 0}};
 
 /* task_dir returns the descriptor of /proc/self/task, opening it if this
- * process has none yet. */
+ * process has none yet (or the program closed ours). */
 static int
 task_dir(char *why, size_t whylen)
 {
-	if (T.fd >= 0 && may(LPL_P_STDIO) && T.pid != (int)lpl_sys0(SYS_getpid))
-		lpl_task_dir_forget(); /* forked without fork handlers */
+	if (T.fd >= 0 && (!lpl_same_file(T.fd, &T.id) ||
+	    (lpl_allowed(LPL_P_STDIO) && T.pid != (int)lpl_sys0(SYS_getpid))))
+		T.fd = -1; /* not ours any more, or forked without fork handlers */
 	if (T.fd >= 0)
 		return T.fd;
 	long fd = lpl_sys4(SYS_openat, AT_FDCWD, "/proc/self/task", O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
@@ -372,8 +365,14 @@ task_dir(char *why, size_t whylen)
 		lpl_msg(why, whylen, "listing the threads (/proc/self/task): %s", strerror((int)-fd));
 		return (int)fd;
 	}
+	int err = lpl_file_id((int)fd, &T.id);
+	if (err) {
+		lpl_close(fd);
+		lpl_msg(why, whylen, "fstat /proc/self/task: %s", strerror(-err));
+		return err;
+	}
 	T.fd = (int)fd;
-	T.pid = may(LPL_P_STDIO) ? (int)lpl_sys0(SYS_getpid) : 0;
+	T.pid = lpl_allowed(LPL_P_STDIO) ? (int)lpl_sys0(SYS_getpid) : 0;
 	return T.fd;
 }
 
@@ -386,11 +385,13 @@ lpl_task_dir_open(int abi)
 		task_dir(0, 0);
 }
 
-/* lpl_task_dir_forget: a forked child lists its own threads. */
+/* lpl_task_dir_forget: a forked child lists its own threads. The
+ * descriptor is closed only if it is still ours. */
 void
 lpl_task_dir_forget(void)
 {
-	lpl_close(T.fd);
+	if (T.fd >= 0 && lpl_same_file(T.fd, &T.id))
+		lpl_close(T.fd);
 	T.fd = -1;
 	T.pid = 0;
 }
@@ -404,8 +405,8 @@ count_threads(char *why, size_t whylen)
 {
 	/* stdio allows newfstatat with AT_EMPTY_PATH, which stats a
 	 * non-empty path as it is; rpath and unveil any stat. */
-	int flags = may(LPL_P_STDIO) ? AT_EMPTY_PATH : 0;
-	if (!flags && !may(LPL_P_RPATH | LPL_P_UNVEIL)) {
+	int flags = lpl_allowed(LPL_P_STDIO) ? AT_EMPTY_PATH : 0;
+	if (!flags && !lpl_allowed(LPL_P_RPATH | LPL_P_UNVEIL)) {
 		lpl_msg(why, whylen, "the filters in force do not let it stat /proc/self/task "
 		    "(\"stdio\", \"rpath\" or \"unveil\" is needed) to count its threads");
 		return LPL_UNREACHED;

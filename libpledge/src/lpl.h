@@ -218,6 +218,17 @@ void lpl_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * would be violations; a commit leaks its close-on-exec descriptors. */
 int lpl_stdio_denied(void);
 void lpl_close(long fd);
+/* lpl_allowed: the filters in force allow the calls of one of these
+ * promises (none is loaded, or the promises in force hold one). */
+int lpl_allowed(uint64_t promises);
+
+/* The identity of an open file, to tell a descriptor of ours from one the
+ * program reused its number for after closing ours (sys.c). */
+struct lpl_fileid {
+	uint64_t dev, ino;
+};
+int lpl_file_id(int fd, struct lpl_fileid *id);
+int lpl_same_file(int fd, const struct lpl_fileid *id);
 
 /* The one lock of the library (pledge.c). */
 void lpl_lock(void);

@@ -36,6 +36,7 @@ static struct {
 	int opened; /* the named files were opened */
 	int fd[LPL_NNAMED_FILES];
 	uint8_t dir[LPL_NNAMED_FILES];
+	struct lpl_fileid id[LPL_NNAMED_FILES];
 	int have_last;
 	struct key last; /* the last layer stacked */
 	int layers;      /* path layers stacked */
@@ -66,13 +67,16 @@ lpl_named_open(uint64_t p)
 		}
 		N.fd[np->file] = (int)fd;
 		N.dir[np->file] = S_ISDIR(st.st_mode);
+		N.id[np->file].dev = st.st_dev;
+		N.id[np->file].ino = st.st_ino;
 	}
 }
 
 /* lpl_named_access gives, per named file, the access of its rule for
  * promises p within handled (NamedFiles.Rules): the rights of the entries
  * p may use, only file rights on a non-directory, 0 for a file that was
- * not opened. */
+ * not opened, or whose descriptor the program closed (a rule on whatever
+ * it reused the number for would grant the wrong file). */
 void
 lpl_named_access(uint64_t p, uint64_t handled, uint64_t access[])
 {
@@ -83,7 +87,7 @@ lpl_named_access(uint64_t p, uint64_t handled, uint64_t access[])
 			access[np->file] |= np->rights & handled;
 	}
 	for (int i = 0; i < LPL_NNAMED_FILES; i++) {
-		if (!N.opened || N.fd[i] < 0)
+		if (!N.opened || access[i] == 0 || !lpl_same_file(N.fd[i], &N.id[i]))
 			access[i] = 0;
 		else if (!N.dir[i])
 			access[i] &= LPL_ACCESS_FS_FILE;

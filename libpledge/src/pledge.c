@@ -134,7 +134,13 @@ lpl_current_promises(int *pledged)
 int
 lpl_stdio_denied(void)
 {
-	return P.pledged && !(P.promises & LPL_P_STDIO);
+	return !lpl_allowed(LPL_P_STDIO);
+}
+
+int
+lpl_allowed(uint64_t promises)
+{
+	return !P.pledged || (P.promises & promises) != 0;
 }
 
 void

@@ -1341,6 +1341,12 @@ e_no_landlock(void)
 		printf("FAIL: abi %d enforced %d locked %d\n", st.landlock_abi, st.veil_enforced, st.veil_locked);
 		failures++;
 	}
+	/* No path layer: the flags decide opens, and the state says why. */
+	if (st.path_layer || st.layers || st.path_errno != ENOSYS || !strstr(st.path_err, "no Landlock")) {
+		printf("FAIL: path_layer %d layers %d path_errno %s (%s)\n", st.path_layer, st.layers, errname(st.path_errno), st.path_err);
+		failures++;
+	}
+	CHECK_FD(open("/dev/null", O_WRONLY), "EACCES"); /* no wpath: the flags */
 	CHECK_FD(open(file2, O_RDONLY), "ok");
 	_exit(failures ? 1 : 0);
 }
@@ -1595,6 +1601,26 @@ pl_unreached(void)
 	_exit(failures ? 1 : 0);
 }
 
+/* A program that closes every descriptor after a pledge (closefrom)
+ * closes the library's named files too: a later layer must not put their
+ * rights on whatever the numbers were reused for (here a directory of
+ * the fixture): it goes without them. */
+static void
+pl_named_fds_closed(void)
+{
+	touch(path(dir1, "f"));
+	CHECK(pledge("stdio rpath", NULL), "ok");
+	CHECK(syscall(SYS_close_range, 3, ~0u, 0), "ok");
+	for (int i = 0; i < 32; i++)
+		open(dir1, O_RDONLY | O_DIRECTORY);
+	CHECK(pledge("stdio", NULL), "ok");
+	want_layers(__LINE__, 1, 2);
+	CHECK_FD(open(path(dir1, "f"), O_RDONLY), "EACCES");
+	CHECK_DIR(dir1, "EACCES");
+	CHECK_FD(open("/dev/null", O_WRONLY), "EACCES"); /* its rule went with it */
+	_exit(failures ? 1 : 0);
+}
+
 /* TestNamedPathsBypassVeil: the named paths of the pledge that commits the
  * veil work although the veil does not name them; everything else keeps
  * the veil's rules. With unveil(NULL, NULL) before the pledge they do not
@@ -1749,6 +1775,7 @@ static const struct rcase cases[] = {
     {"paths/stacking-threads", pl_stacking_threads, "exit 0"},
     {"paths/later-layer-one-thread", pl_later_one_thread, "exit 0"},
     {"paths/unreached-threads", pl_unreached, "exit 0"},
+    {"paths/named-fds-closed", pl_named_fds_closed, "exit 0"},
     {"paths/bypass-veil", pl_bypass_veil_pledge, "exit 0"},
     {"paths/bypass-veil-block-first", pl_bypass_veil_block_first, "exit 0"},
     {"paths/unveil-after-pledge", pl_unveil_after, "exit 0"},
