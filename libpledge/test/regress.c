@@ -1570,6 +1570,23 @@ pl_stacking_threads(void)
 	pl_stacking();
 }
 
+/* The same under the exec supervisor, which traces every thread: the
+ * layers' signal 33 reaches them through it. */
+static void
+pl_stacking_supervised(void)
+{
+	pthread_t t;
+	pthread_create(&t, 0, idle_thread, 0);
+	CHECK(pledge("stdio rpath wpath proc exec", NULL), "ok");
+	want_layers(__LINE__, 1, 1);
+	supervised(1);
+	CHECK(pledge("stdio rpath proc exec", NULL), "ok");
+	want_layers(__LINE__, 1, 2);
+	CHECK_FD(open(file1, O_WRONLY), "EACCES");
+	CHECK_FD(open(file1, O_RDONLY), "ok");
+	_exit(failures ? 1 : 0);
+}
+
 /* Under "stdio" alone the library can count its threads (a stat) but not
  * list them (getdents64 is rpath's): one thread, and a later layer is
  * stacked; two, and the flags decide the later pledge's opens, which the
@@ -1773,6 +1790,7 @@ static const struct rcase cases[] = {
     {"paths/tmppath", pl_tmppath, "exit 0"},
     {"paths/stacking", pl_stacking, "exit 0"},
     {"paths/stacking-threads", pl_stacking_threads, "exit 0"},
+    {"paths/stacking-threads-supervised", pl_stacking_supervised, "exit 0"},
     {"paths/later-layer-one-thread", pl_later_one_thread, "exit 0"},
     {"paths/unreached-threads", pl_unreached, "exit 0"},
     {"paths/named-fds-closed", pl_named_fds_closed, "exit 0"},
