@@ -55,10 +55,10 @@ func LandlockRights(a promise.PathAccess) uint64 {
 	return r
 }
 
-// layerHandled is what a path layer handles: the rights of what p does not
+// LayerHandled is what a path layer handles: the rights of what p does not
 // allow everywhere, those a path layer decides (never TRUNCATE nor
-// IOCTL_DEV) and ABI abi knows.
-func layerHandled(p promise.Set, abi int) uint64 {
+// IOCTL_DEV) and ABI abi knows. libpledge's generated tables hold it.
+func LayerHandled(p promise.Set, abi int) uint64 {
 	h := LandlockRights(promise.PathLayerHandles(p)) &^ (landlock.AccessFSTruncate | landlock.AccessFSIoctlDev)
 	return h & landlock.HandledAccessFS(abi)
 }
@@ -70,7 +70,7 @@ func layerHandled(p promise.Set, abi int) uint64 {
 // files). It is nil when it would handle nothing (p allows everything by
 // path). Its rules' descriptors are named's and keep's.
 func PathLayer(p promise.Set, abi int, named *NamedFiles, keep ...landlock.PathRule) *landlock.Domain {
-	handled := layerHandled(p, abi)
+	handled := LayerHandled(p, abi)
 	if handled == 0 {
 		return nil
 	}
@@ -168,7 +168,7 @@ func LayerKey(d *landlock.Domain) string {
 // left empty are dropped; every descriptor stays its owner's (the veil's,
 // named's), to close.
 func StripPromiseRights(d *landlock.Domain, p promise.Set, abi int, named *NamedFiles, keep func(path string) bool) {
-	strip := layerHandled(p, abi)
+	strip := LayerHandled(p, abi)
 	var rules []landlock.PathRule
 	for _, r := range d.Rules {
 		if !keep(r.Path) {
