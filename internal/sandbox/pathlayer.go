@@ -90,12 +90,17 @@ func PathLayer(p promise.Set, abi int, named *NamedFiles, keep ...landlock.PathR
 type NamedFiles struct {
 	fds  map[string]int
 	dirs map[string]bool
+	// ids are the files the descriptors were opened on: the program may
+	// close one of the library's descriptors and get its number for
+	// another file, which a later layer must not then grant a named
+	// path's rights.
+	ids map[string]fileID
 }
 
 // OpenNamed opens the named paths of p (promise.NamedPaths) O_PATH and
 // close-on-exec. The descriptors stay open until Close.
 func OpenNamed(p promise.Set) *NamedFiles {
-	n := &NamedFiles{fds: map[string]int{}, dirs: map[string]bool{}}
+	n := &NamedFiles{fds: map[string]int{}, dirs: map[string]bool{}, ids: map[string]fileID{}}
 	for _, np := range promise.NamedPaths(p) {
 		if _, ok := n.fds[np.Path]; ok {
 			continue
@@ -109,7 +114,7 @@ func OpenNamed(p promise.Set) *NamedFiles {
 			unix.Close(fd)
 			continue
 		}
-		n.fds[np.Path], n.dirs[np.Path] = fd, st.Mode&unix.S_IFMT == unix.S_IFDIR
+		n.fds[np.Path], n.dirs[np.Path], n.ids[np.Path] = fd, st.Mode&unix.S_IFMT == unix.S_IFDIR, idOf(&st)
 	}
 	return n
 }
@@ -124,7 +129,10 @@ func (n *NamedFiles) Close() {
 
 // Rules are the named paths of p that n holds, as rules with their rights
 // masked to handled, to a file's rights on a non-directory, and merged
-// per path. The descriptors remain n's.
+// per path. A descriptor that no longer refers to the file it was opened
+// on (the program closed it and its number was reused) gives no rule:
+// the named path is then denied, never another file granted. The
+// descriptors remain n's.
 func (n *NamedFiles) Rules(p promise.Set, handled uint64) []landlock.PathRule {
 	var rules []landlock.PathRule
 	for _, np := range promise.NamedPaths(p) {
@@ -133,7 +141,7 @@ func (n *NamedFiles) Rules(p promise.Set, handled uint64) []landlock.PathRule {
 		if !n.dirs[np.Path] {
 			access &= landlock.AccessFSFile
 		}
-		if !ok || access == 0 {
+		if !ok || access == 0 || !n.still(np.Path) {
 			continue
 		}
 		if i := slices.IndexFunc(rules, func(r landlock.PathRule) bool { return r.Path == np.Path }); i >= 0 {
@@ -143,6 +151,13 @@ func (n *NamedFiles) Rules(p promise.Set, handled uint64) []landlock.PathRule {
 		rules = append(rules, landlock.PathRule{Fd: fd, Access: access, Path: np.Path})
 	}
 	return rules
+}
+
+// still reports whether n's descriptor of path is still on the file it
+// was opened on.
+func (n *NamedFiles) still(path string) bool {
+	var st unix.Stat_t
+	return unix.Fstat(n.fds[path], &st) == nil && idOf(&st) == n.ids[path]
 }
 
 // LayerKey identifies what a path layer enforces (its handled rights and
