@@ -92,13 +92,14 @@ func BenchmarkUnveilCommit(b *testing.B) {
 }
 
 // BenchmarkFilterSize reports the instructions of the C and Go filters of
-// a few promise sets (they are the same program).
+// a few promise sets (they are the same program), as pledge() loads them
+// with Landlock: with a path layer.
 func BenchmarkFilterSize(b *testing.B) {
 	for _, s := range []string{"", "stdio", "stdio rpath", "stdio rpath wpath cpath inet dns proc exec"} {
 		b.Run(strings.ReplaceAll(s, " ", "_"), func(b *testing.B) {
 			p, _ := promise.Parse(s)
-			res := cFiltersB(b, []cRequest{{"default", seccomp.Native(), 0, 0, []promise.Set{p}}})
-			f, err := promise.BuildFilter(seccomp.Native(), p, promise.FilterOptions{Pid: testPid})
+			res := cFiltersB(b, []cRequest{{"default", seccomp.Native(), 0, 0, []promise.Set{p}, []bool{true}}})
+			f, err := promise.BuildFilter(seccomp.Native(), p, promise.FilterOptions{Pid: testPid, PathLayer: true})
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -121,8 +122,12 @@ func cFiltersB(b *testing.B, reqs []cRequest) [][]seccomp.Program {
 	var in bytes.Buffer
 	for _, r := range reqs {
 		in.WriteString(r.arch.Name + " 0 0 4242")
-		for _, s := range r.chain {
-			in.WriteString(" " + strconv.FormatUint(uint64(s), 16))
+		for k, s := range r.chain {
+			l := "/0"
+			if r.layer(k) {
+				l = "/1"
+			}
+			in.WriteString(" " + strconv.FormatUint(uint64(s), 16) + l)
 		}
 		in.WriteString("\n")
 	}

@@ -52,6 +52,34 @@ type cRequest struct {
 	violation seccomp.Action
 	loader    seccomp.Action
 	chain     []promise.Set
+	// layers says, per set of the chain, whether its filter is built with
+	// a path layer (promise.FilterOptions.PathLayer); nil: none is.
+	layers []bool
+}
+
+// layer reports whether the k-th filter of r's chain has a path layer.
+func (r cRequest) layer(k int) bool { return r.layers != nil && r.layers[k] }
+
+// layerModes are the path layer choices of a request's chain: none, one
+// for every filter, and one for the first only (the later pledges' layers
+// could not be stacked, so their opens are decided by flags), and the
+// reverse (the first had none to stack).
+var layerModes = []struct {
+	name   string
+	layers func(n int) []bool
+}{
+	{"", func(int) []bool { return nil }},
+	{"+layer", func(n int) []bool { return repeat(n, func(int) bool { return true }) }},
+	{"+layer-first", func(n int) []bool { return repeat(n, func(k int) bool { return k == 0 }) }},
+	{"+layer-later", func(n int) []bool { return repeat(n, func(k int) bool { return k > 0 }) }},
+}
+
+func repeat(n int, f func(k int) bool) []bool {
+	b := make([]bool, n)
+	for k := range b {
+		b[k] = f(k)
+	}
+	return b
 }
 
 func cFilters(t *testing.T, reqs []cRequest) [][]seccomp.Program {
@@ -72,8 +100,12 @@ func cFilters(t *testing.T, reqs []cRequest) [][]seccomp.Program {
 		w := bufio.NewWriter(in)
 		for _, r := range reqs {
 			fmt.Fprintf(w, "%s %x %x %d", r.arch.Name, uint32(r.violation), uint32(r.loader), testPid)
-			for _, s := range r.chain {
-				fmt.Fprintf(w, " %x", uint64(s))
+			for k, s := range r.chain {
+				l := 0
+				if r.layer(k) {
+					l = 1
+				}
+				fmt.Fprintf(w, " %x/%d", uint64(s), l)
 			}
 			w.WriteString("\n")
 		}
@@ -130,10 +162,11 @@ func parseProg(line string) (seccomp.Program, error) {
 	return p, nil
 }
 
-// goFilter is what package pledge loads for p.
-func goFilter(t *testing.T, arch seccomp.Arch, p promise.Set, violation, loader seccomp.Action) (*seccomp.Filter, seccomp.Program) {
+// goFilter is what package pledge loads for p, with a path layer or
+// without.
+func goFilter(t *testing.T, arch seccomp.Arch, p promise.Set, violation, loader seccomp.Action, pathLayer bool) (*seccomp.Filter, seccomp.Program) {
 	t.Helper()
-	f, err := promise.BuildFilter(arch, p, promise.FilterOptions{Violation: violation, Loader: loader, Pid: testPid})
+	f, err := promise.BuildFilter(arch, p, promise.FilterOptions{Violation: violation, Loader: loader, Pid: testPid, PathLayer: pathLayer})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -374,7 +407,9 @@ func setName(s promise.Set) string {
 
 // TestFilterDifferential compares single promises (and the empty set),
 // 500 random sets and 100 reduce-only sequences, on both architectures,
-// under every option set pledge() uses.
+// under every option set pledge() uses, each with and without a path
+// layer (chains also with one for the first filter only, and for the
+// later ones only).
 func TestFilterDifferential(t *testing.T) {
 	var singles []promise.Set
 	singles = append(singles, 0)
@@ -387,11 +422,15 @@ func TestFilterDifferential(t *testing.T) {
 	var reqs []cRequest
 	for _, arch := range []seccomp.Arch{seccomp.AMD64, seccomp.ARM64} {
 		for _, o := range filterOpts {
-			for _, s := range sets {
-				reqs = append(reqs, cRequest{o.name, arch, o.violation, o.loader, []promise.Set{s}})
-			}
-			for _, c := range chains {
-				reqs = append(reqs, cRequest{o.name, arch, o.violation, o.loader, c})
+			for _, m := range layerModes {
+				if m.name == "" || m.name == "+layer" {
+					for _, s := range sets {
+						reqs = append(reqs, cRequest{o.name + m.name, arch, o.violation, o.loader, []promise.Set{s}, m.layers(1)})
+					}
+				}
+				for _, c := range chains {
+					reqs = append(reqs, cRequest{o.name + m.name, arch, o.violation, o.loader, c, m.layers(len(c))})
+				}
 			}
 		}
 	}
@@ -416,7 +455,7 @@ func TestFilterDifferential(t *testing.T) {
 				var goProgs []seccomp.Program
 				same := len(cProgs) == len(r.chain)
 				for k, s := range r.chain {
-					_, p := goFilter(t, r.arch, s, r.violation, r.loader)
+					_, p := goFilter(t, r.arch, s, r.violation, r.loader, r.layer(k))
 					goProgs = append(goProgs, p)
 					if same && k == 0 {
 						same = progsEqual(p, cProgs[0])
@@ -485,24 +524,27 @@ func TestConstantAllow(t *testing.T) {
 	var reqs []cRequest
 	for _, s := range sets {
 		p, _ := promise.Parse(s)
-		reqs = append(reqs, cRequest{"default", seccomp.Native(), 0, 0, []promise.Set{p}})
+		for _, layer := range []bool{false, true} {
+			reqs = append(reqs, cRequest{"default", seccomp.Native(), 0, 0, []promise.Set{p}, []bool{layer}})
+		}
 	}
 	res := cFilters(t, reqs)
 	for i, r := range reqs {
-		_, goProg := goFilter(t, r.arch, r.chain[0], 0, 0)
+		_, goProg := goFilter(t, r.arch, r.chain[0], 0, 0, r.layer(0))
 		cProg := res[i][0]
+		name := fmt.Sprintf("%q (path layer %v)", r.chain[0].String(), r.layer(0))
 		cs, gs := cProg.Stats(r.arch), goProg.Stats(r.arch)
 		if cs.ConstAllow != gs.ConstAllow || cs.Insns > seccomp.MaxInsns {
-			t.Errorf("%q: C %+v, Go %+v", sets[i], cs, gs)
+			t.Errorf("%s: C %+v, Go %+v", name, cs, gs)
 		}
 		for nr := uint32(0); nr <= r.arch.MaxNr; nr++ {
 			ga, gok := goProg.ConstantAction(r.arch, nr)
 			ca, cok := cProg.ConstantAction(r.arch, nr)
 			if gok && ga == seccomp.ActAllow && (!cok || ca != seccomp.ActAllow) {
-				t.Errorf("%q: nr %d is a constant ALLOW in Go, not in C", sets[i], nr)
+				t.Errorf("%s: nr %d is a constant ALLOW in Go, not in C", name, nr)
 			}
 		}
-		t.Logf("%q: %d instructions, %d constant ALLOWs, mean dispatch %.1f (Go: %d, %d, %.1f)",
-			sets[i], cs.Insns, cs.ConstAllow, cs.MeanDispatch, gs.Insns, gs.ConstAllow, gs.MeanDispatch)
+		t.Logf("%s: %d instructions, %d constant ALLOWs, mean dispatch %.1f (Go: %d, %d, %.1f)",
+			name, cs.Insns, cs.ConstAllow, cs.MeanDispatch, gs.Insns, gs.ConstAllow, gs.MeanDispatch)
 	}
 }

@@ -42,6 +42,15 @@ struct landpledge_state {
 	int veil_enforced;       /* a Landlock domain was applied */
 	int not_enforced_errno;  /* the last pledge()'s ENOTSUP: the cause's errno */
 	char not_enforced[768];  /* and what was dropped and why, "" otherwise */
+	int path_layer;          /* a Landlock path layer decides the last pledge's
+	                          * opens by path: the named paths open by name */
+	int path_errno;          /* why not (the opens are decided by their flags):
+	                          * ENOSYS without Landlock, EPERM for threads the
+	                          * filters in force cannot reach... 0 otherwise */
+	char path_err[512];      /* and the message, "" otherwise */
+	int layers;              /* Landlock layers the library stacked: the veil
+	                          * and the path layers (the kernel allows 16 in
+	                          * all, inherited ones included) */
 };
 
 /* landpledge_state fills *st; it returns 0. It makes no system call. */

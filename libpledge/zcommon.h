@@ -108,6 +108,7 @@ static const char *const lpl_promise_names[LPL_NPROMISES] = {
 #define LPL_ENV_LOG "LANDPLEDGE_LOG"
 #define LPL_ENV_ERRNO "LANDPLEDGE_ERRNO"
 #define LPL_ENV_BEST_EFFORT "LANDPLEDGE_BEST_EFFORT"
+#define LPL_ENV_UNVEIL_STRICT "LANDPLEDGE_UNVEIL_STRICT"
 #define LPL_ENV_EXEC_SUPERVISOR "LANDPLEDGE_EXEC_SUPERVISOR"
 
 /* Errno names LANDPLEDGE_ERRNO accepts, case-insensitively (x/sys's
@@ -303,6 +304,91 @@ static const struct lpl_right_name lpl_right_names[] = {
 	{0x8000ull, "IOCTL_DEV"},
 	{0x10000ull, "RESOLVE_UNIX"},
 	{0, 0},
+};
+
+/* Path layers (promise.PathLayerHandles, sandbox.LayerHandled). The
+ * Landlock rights the layer of promises p handles on ABI abi are
+ * LPL_LAYER_HANDLED_NONE, narrowed by lpl_layer_handled_by[i] for each
+ * promise i of p, within lpl_abis[abi].fs; none: no layer. */
+#define LPL_LAYER_HANDLED_NONE 0x3ffeull
+static const uint64_t lpl_layer_handled_by[LPL_NPROMISES] = {
+	0x3ffeull, /* stdio */
+	0x3ff2ull, /* rpath */
+	0x3ffcull, /* wpath */
+	0xe4eull, /* cpath */
+	0x33beull, /* dpath */
+	0x3ffeull, /* tmppath */
+	0x3ffeull, /* inet */
+	0x3ffeull, /* mcast */
+	0x3ffeull, /* fattr */
+	0x3ffeull, /* chown */
+	0x3ffeull, /* flock */
+	0x3dfeull, /* unix */
+	0x3ffeull, /* dns */
+	0x3ffeull, /* getpw */
+	0x3ffeull, /* sendfd */
+	0x3ffeull, /* recvfd */
+	0x3ffeull, /* tape */
+	0x3ffeull, /* tty */
+	0x3ffeull, /* proc */
+	0x3ff2ull, /* exec */
+	0x3ffeull, /* prot_exec */
+	0x3ffeull, /* settime */
+	0x3ffeull, /* ps */
+	0x3ffeull, /* vminfo */
+	0x3ffeull, /* id */
+	0x3ffeull, /* pf */
+	0x3ffeull, /* route */
+	0x3ffeull, /* wroute */
+	0x3ffeull, /* audio */
+	0x3ffeull, /* video */
+	0x3ffeull, /* bpf */
+	0x3ffeull, /* unveil */
+	0x3ffeull, /* error */
+	0x3ffeull, /* disklabel */
+	0x3ffeull, /* drm */
+	0x3ffeull, /* vmm */
+};
+
+/* OpenBSD's named paths (promise.AllNamedPaths): the files, each once,
+ * in table order, and each entry: its file, the promises it needs (0: any
+ * pledge) and its Landlock rights (sandbox.LandlockRights of its access;
+ * a rule keeps those within the layer's handled rights, and only the
+ * file rights, LPL_ACCESS_FS_FILE, on a non-directory). */
+#define LPL_NNAMED_FILES 14
+#define LPL_NNAMED 15
+static const char *const lpl_named_files[LPL_NNAMED_FILES] = {
+	"/dev/null", /* 0 */
+	"/etc/localtime", /* 1 */
+	"/usr/share/zoneinfo", /* 2 */
+	"/dev/tty", /* 3 */
+	"/etc/passwd", /* 4 */
+	"/etc/group", /* 5 */
+	"/etc/nsswitch.conf", /* 6 */
+	"/etc/resolv.conf", /* 7 */
+	"/etc/hosts", /* 8 */
+	"/etc/services", /* 9 */
+	"/etc/protocols", /* 10 */
+	"/etc/gai.conf", /* 11 */
+	"/etc/host.conf", /* 12 */
+	"/tmp", /* 13 */
+};
+static const struct lpl_named lpl_named[LPL_NNAMED] = {
+	{0, 0x0ull, 0xc006ull}, /* /dev/null: read,write */
+	{1, 0x0ull, 0x4ull}, /* /etc/localtime: read */
+	{2, 0x0ull, 0xcull}, /* /usr/share/zoneinfo: read,list (tree) */
+	{3, 0x20000ull, 0xc006ull}, /* /dev/tty: read,write with tty */
+	{4, 0x2000ull, 0x4ull}, /* /etc/passwd: read with getpw */
+	{5, 0x2000ull, 0x4ull}, /* /etc/group: read with getpw */
+	{6, 0x2000ull, 0x4ull}, /* /etc/nsswitch.conf: read with getpw */
+	{7, 0x1000ull, 0x4ull}, /* /etc/resolv.conf: read with dns */
+	{8, 0x1000ull, 0x4ull}, /* /etc/hosts: read with dns */
+	{9, 0x1000ull, 0x4ull}, /* /etc/services: read with dns */
+	{10, 0x1000ull, 0x4ull}, /* /etc/protocols: read with dns */
+	{6, 0x1000ull, 0x4ull}, /* /etc/nsswitch.conf: read with dns */
+	{11, 0x1000ull, 0x4ull}, /* /etc/gai.conf: read with dns */
+	{12, 0x1000ull, 0x4ull}, /* /etc/host.conf: read with dns */
+	{13, 0x20ull, 0xc126ull}, /* /tmp: read,write,create,unlink (tree) with tmppath */
 };
 
 #endif /* LPL_ZCOMMON_H */

@@ -26,859 +26,890 @@ static const struct lpl_cond lpl_amd64_conds[] = {
 	{2, 1, 7, 0, 0xe00u, 0x0u}, /* 9: open arg2/32&0xe00 == 0x0 */
 	{1, 1, 7, 0, 0x3u, 0x0u}, /* 10: open arg1/32&0x3 == 0x0 */
 	{2, 1, 7, 0, 0xe00u, 0x0u}, /* 11: open arg2/32&0xe00 == 0x0 */
-	{1, 1, 7, 0, 0x400243u, 0x0u}, /* 12: open arg1/32&0x400243 == 0x0 */
-	{2, 2, 7, 0, 0x4u, 0x0u}, /* 13: mmap arg2/64&0x4 == 0x0 */
-	{2, 2, 7, 0, 0x4u, 0x0u}, /* 14: mprotect arg2/64&0x4 == 0x0 */
-	{1, 1, 1, 0, 0x0u, 0x541bu}, /* 15: ioctl arg1/32 == 0x541b */
-	{1, 1, 1, 0, 0x0u, 0x5421u}, /* 16: ioctl arg1/32 == 0x5421 */
-	{1, 1, 1, 0, 0x0u, 0x5451u}, /* 17: ioctl arg1/32 == 0x5451 */
-	{1, 1, 1, 0, 0x0u, 0x5450u}, /* 18: ioctl arg1/32 == 0x5450 */
-	{1, 1, 1, 0, 0x0u, 0x5401u}, /* 19: ioctl arg1/32 == 0x5401 */
-	{1, 1, 1, 0, 0x0u, 0x802c542au}, /* 20: ioctl arg1/32 == 0x802c542a */
-	{1, 1, 1, 0, 0x0u, 0x5413u}, /* 21: ioctl arg1/32 == 0x5413 */
-	{1, 1, 1, 0, 0x0u, 0x5402u}, /* 22: ioctl arg1/32 == 0x5402 */
-	{1, 1, 1, 0, 0x0u, 0x5403u}, /* 23: ioctl arg1/32 == 0x5403 */
-	{1, 1, 1, 0, 0x0u, 0x5404u}, /* 24: ioctl arg1/32 == 0x5404 */
-	{1, 1, 1, 0, 0x0u, 0x402c542bu}, /* 25: ioctl arg1/32 == 0x402c542b */
-	{1, 1, 1, 0, 0x0u, 0x402c542cu}, /* 26: ioctl arg1/32 == 0x402c542c */
-	{1, 1, 1, 0, 0x0u, 0x402c542du}, /* 27: ioctl arg1/32 == 0x402c542d */
-	{1, 1, 1, 0, 0x0u, 0x5409u}, /* 28: ioctl arg1/32 == 0x5409 */
-	{1, 1, 1, 0, 0x0u, 0x540au}, /* 29: ioctl arg1/32 == 0x540a */
-	{1, 1, 1, 0, 0x0u, 0x540bu}, /* 30: ioctl arg1/32 == 0x540b */
-	{1, 1, 1, 0, 0x0u, 0x5411u}, /* 31: ioctl arg1/32 == 0x5411 */
-	{1, 1, 1, 0, 0x0u, 0x5413u}, /* 32: ioctl arg1/32 == 0x5413 */
-	{1, 1, 1, 0, 0x0u, 0x5414u}, /* 33: ioctl arg1/32 == 0x5414 */
-	{1, 1, 1, 0, 0x0u, 0x540fu}, /* 34: ioctl arg1/32 == 0x540f */
-	{1, 1, 1, 0, 0x0u, 0x5410u}, /* 35: ioctl arg1/32 == 0x5410 */
-	{1, 1, 1, 0, 0x0u, 0x5429u}, /* 36: ioctl arg1/32 == 0x5429 */
-	{1, 1, 1, 0, 0x0u, 0x80045430u}, /* 37: ioctl arg1/32 == 0x80045430 */
-	{1, 1, 1, 0, 0x0u, 0x40045431u}, /* 38: ioctl arg1/32 == 0x40045431 */
-	{1, 1, 1, 0, 0x0u, 0x5441u}, /* 39: ioctl arg1/32 == 0x5441 */
-	{0, 1, 1, 0, 0x0u, 0x2u}, /* 40: socket arg0/32 == 0x2 */
-	{1, 1, 7, 0, 0xfu, 0x1u}, /* 41: socket arg1/32&0xf == 0x1 */
-	{0, 1, 1, 0, 0x0u, 0x2u}, /* 42: socket arg0/32 == 0x2 */
-	{1, 1, 7, 0, 0xfu, 0x2u}, /* 43: socket arg1/32&0xf == 0x2 */
-	{0, 1, 1, 0, 0x0u, 0xau}, /* 44: socket arg0/32 == 0xa */
-	{1, 1, 7, 0, 0xfu, 0x1u}, /* 45: socket arg1/32&0xf == 0x1 */
-	{0, 1, 1, 0, 0x0u, 0xau}, /* 46: socket arg0/32 == 0xa */
-	{1, 1, 7, 0, 0xfu, 0x2u}, /* 47: socket arg1/32&0xf == 0x2 */
-	{0, 1, 1, 0, 0x0u, 0x1u}, /* 48: socket arg0/32 == 0x1 */
+	{1, 1, 7, 0, 0x600243u, 0x0u}, /* 12: open arg1/32&0x600243 == 0x0 */
+	{1, 1, 7, 0, 0x600243u, 0x1u}, /* 13: open arg1/32&0x600243 == 0x1 */
+	{1, 1, 7, 0, 0x600243u, 0x2u}, /* 14: open arg1/32&0x600243 == 0x2 */
+	{1, 1, 7, 0, 0x200u, 0x0u}, /* 15: open arg1/32&0x200 == 0x0 */
+	{2, 1, 7, 0, 0xe00u, 0x0u}, /* 16: open arg2/32&0xe00 == 0x0 */
+	{1, 1, 7, 0, 0x200u, 0x0u}, /* 17: open arg1/32&0x200 == 0x0 */
+	{2, 1, 7, 0, 0xe00u, 0x0u}, /* 18: open arg2/32&0xe00 == 0x0 */
+	{1, 1, 7, 0, 0x400243u, 0x0u}, /* 19: open arg1/32&0x400243 == 0x0 */
+	{1, 1, 7, 0, 0x400040u, 0x0u}, /* 20: open arg1/32&0x400040 == 0x0 */
+	{2, 2, 7, 0, 0x4u, 0x0u}, /* 21: mmap arg2/64&0x4 == 0x0 */
+	{2, 2, 7, 0, 0x4u, 0x0u}, /* 22: mprotect arg2/64&0x4 == 0x0 */
+	{1, 1, 1, 0, 0x0u, 0x541bu}, /* 23: ioctl arg1/32 == 0x541b */
+	{1, 1, 1, 0, 0x0u, 0x5421u}, /* 24: ioctl arg1/32 == 0x5421 */
+	{1, 1, 1, 0, 0x0u, 0x5451u}, /* 25: ioctl arg1/32 == 0x5451 */
+	{1, 1, 1, 0, 0x0u, 0x5450u}, /* 26: ioctl arg1/32 == 0x5450 */
+	{1, 1, 1, 0, 0x0u, 0x5401u}, /* 27: ioctl arg1/32 == 0x5401 */
+	{1, 1, 1, 0, 0x0u, 0x802c542au}, /* 28: ioctl arg1/32 == 0x802c542a */
+	{1, 1, 1, 0, 0x0u, 0x5413u}, /* 29: ioctl arg1/32 == 0x5413 */
+	{1, 1, 1, 0, 0x0u, 0x5402u}, /* 30: ioctl arg1/32 == 0x5402 */
+	{1, 1, 1, 0, 0x0u, 0x5403u}, /* 31: ioctl arg1/32 == 0x5403 */
+	{1, 1, 1, 0, 0x0u, 0x5404u}, /* 32: ioctl arg1/32 == 0x5404 */
+	{1, 1, 1, 0, 0x0u, 0x402c542bu}, /* 33: ioctl arg1/32 == 0x402c542b */
+	{1, 1, 1, 0, 0x0u, 0x402c542cu}, /* 34: ioctl arg1/32 == 0x402c542c */
+	{1, 1, 1, 0, 0x0u, 0x402c542du}, /* 35: ioctl arg1/32 == 0x402c542d */
+	{1, 1, 1, 0, 0x0u, 0x5409u}, /* 36: ioctl arg1/32 == 0x5409 */
+	{1, 1, 1, 0, 0x0u, 0x540au}, /* 37: ioctl arg1/32 == 0x540a */
+	{1, 1, 1, 0, 0x0u, 0x540bu}, /* 38: ioctl arg1/32 == 0x540b */
+	{1, 1, 1, 0, 0x0u, 0x5411u}, /* 39: ioctl arg1/32 == 0x5411 */
+	{1, 1, 1, 0, 0x0u, 0x5413u}, /* 40: ioctl arg1/32 == 0x5413 */
+	{1, 1, 1, 0, 0x0u, 0x5414u}, /* 41: ioctl arg1/32 == 0x5414 */
+	{1, 1, 1, 0, 0x0u, 0x540fu}, /* 42: ioctl arg1/32 == 0x540f */
+	{1, 1, 1, 0, 0x0u, 0x5410u}, /* 43: ioctl arg1/32 == 0x5410 */
+	{1, 1, 1, 0, 0x0u, 0x5429u}, /* 44: ioctl arg1/32 == 0x5429 */
+	{1, 1, 1, 0, 0x0u, 0x80045430u}, /* 45: ioctl arg1/32 == 0x80045430 */
+	{1, 1, 1, 0, 0x0u, 0x40045431u}, /* 46: ioctl arg1/32 == 0x40045431 */
+	{1, 1, 1, 0, 0x0u, 0x5441u}, /* 47: ioctl arg1/32 == 0x5441 */
+	{0, 1, 1, 0, 0x0u, 0x2u}, /* 48: socket arg0/32 == 0x2 */
 	{1, 1, 7, 0, 0xfu, 0x1u}, /* 49: socket arg1/32&0xf == 0x1 */
-	{0, 1, 1, 0, 0x0u, 0x1u}, /* 50: socket arg0/32 == 0x1 */
+	{0, 1, 1, 0, 0x0u, 0x2u}, /* 50: socket arg0/32 == 0x2 */
 	{1, 1, 7, 0, 0xfu, 0x2u}, /* 51: socket arg1/32&0xf == 0x2 */
-	{0, 1, 1, 0, 0x0u, 0x1u}, /* 52: socket arg0/32 == 0x1 */
-	{1, 1, 7, 0, 0xfu, 0x5u}, /* 53: socket arg1/32&0xf == 0x5 */
-	{0, 1, 1, 0, 0x0u, 0x2u}, /* 54: socket arg0/32 == 0x2 */
-	{1, 1, 7, 0, 0xfu, 0x1u}, /* 55: socket arg1/32&0xf == 0x1 */
-	{0, 1, 1, 0, 0x0u, 0x2u}, /* 56: socket arg0/32 == 0x2 */
-	{1, 1, 7, 0, 0xfu, 0x2u}, /* 57: socket arg1/32&0xf == 0x2 */
-	{0, 1, 1, 0, 0x0u, 0xau}, /* 58: socket arg0/32 == 0xa */
-	{1, 1, 7, 0, 0xfu, 0x1u}, /* 59: socket arg1/32&0xf == 0x1 */
-	{0, 1, 1, 0, 0x0u, 0xau}, /* 60: socket arg0/32 == 0xa */
-	{1, 1, 7, 0, 0xfu, 0x2u}, /* 61: socket arg1/32&0xf == 0x2 */
-	{0, 1, 1, 0, 0x0u, 0x10u}, /* 62: socket arg0/32 == 0x10 */
-	{1, 1, 7, 0, 0xfu, 0x3u}, /* 63: socket arg1/32&0xf == 0x3 */
-	{2, 1, 1, 0, 0x0u, 0x0u}, /* 64: socket arg2/32 == 0x0 */
-	{0, 1, 1, 0, 0x0u, 0x10u}, /* 65: socket arg0/32 == 0x10 */
-	{1, 1, 7, 0, 0xfu, 0x2u}, /* 66: socket arg1/32&0xf == 0x2 */
-	{2, 1, 1, 0, 0x0u, 0x0u}, /* 67: socket arg2/32 == 0x0 */
-	{0, 1, 1, 0, 0x0u, 0x10u}, /* 68: socket arg0/32 == 0x10 */
-	{1, 1, 7, 0, 0xfu, 0x3u}, /* 69: socket arg1/32&0xf == 0x3 */
-	{2, 1, 1, 0, 0x0u, 0x0u}, /* 70: socket arg2/32 == 0x0 */
-	{0, 1, 1, 0, 0x0u, 0x10u}, /* 71: socket arg0/32 == 0x10 */
-	{1, 1, 7, 0, 0xfu, 0x2u}, /* 72: socket arg1/32&0xf == 0x2 */
-	{2, 1, 1, 0, 0x0u, 0x0u}, /* 73: socket arg2/32 == 0x0 */
-	{0, 1, 1, 0, 0x0u, 0x1u}, /* 74: socket arg0/32 == 0x1 */
-	{0, 1, 1, 0, 0x0u, 0x1u}, /* 75: socket arg0/32 == 0x1 */
-	{4, 2, 1, 0, 0x0u, 0x0u}, /* 76: sendto arg4/64 == 0x0 */
-	{0, 1, 1, 0, 0x0u, 0x1u}, /* 77: socketpair arg0/32 == 0x1 */
-	{1, 1, 7, 0, 0xfu, 0x1u}, /* 78: socketpair arg1/32&0xf == 0x1 */
-	{0, 1, 1, 0, 0x0u, 0x1u}, /* 79: socketpair arg0/32 == 0x1 */
-	{1, 1, 7, 0, 0xfu, 0x5u}, /* 80: socketpair arg1/32&0xf == 0x5 */
-	{0, 1, 1, 0, 0x0u, 0x1u}, /* 81: socketpair arg0/32 == 0x1 */
-	{1, 1, 7, 0, 0xfu, 0x1u}, /* 82: socketpair arg1/32&0xf == 0x1 */
-	{0, 1, 1, 0, 0x0u, 0x1u}, /* 83: socketpair arg0/32 == 0x1 */
-	{1, 1, 7, 0, 0xfu, 0x2u}, /* 84: socketpair arg1/32&0xf == 0x2 */
+	{0, 1, 1, 0, 0x0u, 0xau}, /* 52: socket arg0/32 == 0xa */
+	{1, 1, 7, 0, 0xfu, 0x1u}, /* 53: socket arg1/32&0xf == 0x1 */
+	{0, 1, 1, 0, 0x0u, 0xau}, /* 54: socket arg0/32 == 0xa */
+	{1, 1, 7, 0, 0xfu, 0x2u}, /* 55: socket arg1/32&0xf == 0x2 */
+	{0, 1, 1, 0, 0x0u, 0x1u}, /* 56: socket arg0/32 == 0x1 */
+	{1, 1, 7, 0, 0xfu, 0x1u}, /* 57: socket arg1/32&0xf == 0x1 */
+	{0, 1, 1, 0, 0x0u, 0x1u}, /* 58: socket arg0/32 == 0x1 */
+	{1, 1, 7, 0, 0xfu, 0x2u}, /* 59: socket arg1/32&0xf == 0x2 */
+	{0, 1, 1, 0, 0x0u, 0x1u}, /* 60: socket arg0/32 == 0x1 */
+	{1, 1, 7, 0, 0xfu, 0x5u}, /* 61: socket arg1/32&0xf == 0x5 */
+	{0, 1, 1, 0, 0x0u, 0x2u}, /* 62: socket arg0/32 == 0x2 */
+	{1, 1, 7, 0, 0xfu, 0x1u}, /* 63: socket arg1/32&0xf == 0x1 */
+	{0, 1, 1, 0, 0x0u, 0x2u}, /* 64: socket arg0/32 == 0x2 */
+	{1, 1, 7, 0, 0xfu, 0x2u}, /* 65: socket arg1/32&0xf == 0x2 */
+	{0, 1, 1, 0, 0x0u, 0xau}, /* 66: socket arg0/32 == 0xa */
+	{1, 1, 7, 0, 0xfu, 0x1u}, /* 67: socket arg1/32&0xf == 0x1 */
+	{0, 1, 1, 0, 0x0u, 0xau}, /* 68: socket arg0/32 == 0xa */
+	{1, 1, 7, 0, 0xfu, 0x2u}, /* 69: socket arg1/32&0xf == 0x2 */
+	{0, 1, 1, 0, 0x0u, 0x10u}, /* 70: socket arg0/32 == 0x10 */
+	{1, 1, 7, 0, 0xfu, 0x3u}, /* 71: socket arg1/32&0xf == 0x3 */
+	{2, 1, 1, 0, 0x0u, 0x0u}, /* 72: socket arg2/32 == 0x0 */
+	{0, 1, 1, 0, 0x0u, 0x10u}, /* 73: socket arg0/32 == 0x10 */
+	{1, 1, 7, 0, 0xfu, 0x2u}, /* 74: socket arg1/32&0xf == 0x2 */
+	{2, 1, 1, 0, 0x0u, 0x0u}, /* 75: socket arg2/32 == 0x0 */
+	{0, 1, 1, 0, 0x0u, 0x10u}, /* 76: socket arg0/32 == 0x10 */
+	{1, 1, 7, 0, 0xfu, 0x3u}, /* 77: socket arg1/32&0xf == 0x3 */
+	{2, 1, 1, 0, 0x0u, 0x0u}, /* 78: socket arg2/32 == 0x0 */
+	{0, 1, 1, 0, 0x0u, 0x10u}, /* 79: socket arg0/32 == 0x10 */
+	{1, 1, 7, 0, 0xfu, 0x2u}, /* 80: socket arg1/32&0xf == 0x2 */
+	{2, 1, 1, 0, 0x0u, 0x0u}, /* 81: socket arg2/32 == 0x0 */
+	{0, 1, 1, 0, 0x0u, 0x1u}, /* 82: socket arg0/32 == 0x1 */
+	{0, 1, 1, 0, 0x0u, 0x1u}, /* 83: socket arg0/32 == 0x1 */
+	{4, 2, 1, 0, 0x0u, 0x0u}, /* 84: sendto arg4/64 == 0x0 */
 	{0, 1, 1, 0, 0x0u, 0x1u}, /* 85: socketpair arg0/32 == 0x1 */
-	{1, 1, 7, 0, 0xfu, 0x5u}, /* 86: socketpair arg1/32&0xf == 0x5 */
-	{1, 1, 1, 0, 0x0u, 0x1u}, /* 87: setsockopt arg1/32 == 0x1 */
-	{2, 1, 6, 0, 0x0u, 0x2u}, /* 88: setsockopt arg2/32 >= 0x2 */
-	{2, 1, 4, 0, 0x0u, 0x15u}, /* 89: setsockopt arg2/32 <= 0x15 */
-	{1, 1, 1, 0, 0x0u, 0x1u}, /* 90: setsockopt arg1/32 == 0x1 */
-	{2, 1, 6, 0, 0x0u, 0x42u}, /* 91: setsockopt arg2/32 >= 0x42 */
-	{2, 1, 4, 0, 0x0u, 0x43u}, /* 92: setsockopt arg2/32 <= 0x43 */
-	{1, 1, 1, 0, 0x0u, 0x1u}, /* 93: setsockopt arg1/32 == 0x1 */
-	{2, 1, 1, 0, 0x0u, 0x1du}, /* 94: setsockopt arg2/32 == 0x1d */
+	{1, 1, 7, 0, 0xfu, 0x1u}, /* 86: socketpair arg1/32&0xf == 0x1 */
+	{0, 1, 1, 0, 0x0u, 0x1u}, /* 87: socketpair arg0/32 == 0x1 */
+	{1, 1, 7, 0, 0xfu, 0x5u}, /* 88: socketpair arg1/32&0xf == 0x5 */
+	{0, 1, 1, 0, 0x0u, 0x1u}, /* 89: socketpair arg0/32 == 0x1 */
+	{1, 1, 7, 0, 0xfu, 0x1u}, /* 90: socketpair arg1/32&0xf == 0x1 */
+	{0, 1, 1, 0, 0x0u, 0x1u}, /* 91: socketpair arg0/32 == 0x1 */
+	{1, 1, 7, 0, 0xfu, 0x2u}, /* 92: socketpair arg1/32&0xf == 0x2 */
+	{0, 1, 1, 0, 0x0u, 0x1u}, /* 93: socketpair arg0/32 == 0x1 */
+	{1, 1, 7, 0, 0xfu, 0x5u}, /* 94: socketpair arg1/32&0xf == 0x5 */
 	{1, 1, 1, 0, 0x0u, 0x1u}, /* 95: setsockopt arg1/32 == 0x1 */
-	{2, 1, 1, 0, 0x0u, 0x22u}, /* 96: setsockopt arg2/32 == 0x22 */
-	{1, 1, 1, 0, 0x0u, 0x1u}, /* 97: setsockopt arg1/32 == 0x1 */
-	{2, 1, 1, 0, 0x0u, 0x23u}, /* 98: setsockopt arg2/32 == 0x23 */
-	{1, 1, 1, 0, 0x0u, 0x6u}, /* 99: setsockopt arg1/32 == 0x6 */
-	{2, 1, 6, 0, 0x0u, 0x1u}, /* 100: setsockopt arg2/32 >= 0x1 */
-	{2, 1, 4, 0, 0x0u, 0x1eu}, /* 101: setsockopt arg2/32 <= 0x1e */
-	{1, 1, 1, 0, 0x0u, 0x0u}, /* 102: setsockopt arg1/32 == 0x0 */
-	{2, 1, 6, 0, 0x0u, 0x1u}, /* 103: setsockopt arg2/32 >= 0x1 */
-	{2, 1, 4, 0, 0x0u, 0xfu}, /* 104: setsockopt arg2/32 <= 0xf */
-	{1, 1, 1, 0, 0x0u, 0x0u}, /* 105: setsockopt arg1/32 == 0x0 */
-	{2, 1, 1, 0, 0x0u, 0x18u}, /* 106: setsockopt arg2/32 == 0x18 */
-	{1, 1, 1, 0, 0x0u, 0x29u}, /* 107: setsockopt arg1/32 == 0x29 */
-	{2, 1, 6, 0, 0x0u, 0x17u}, /* 108: setsockopt arg2/32 >= 0x17 */
-	{2, 1, 4, 0, 0x0u, 0x1au}, /* 109: setsockopt arg2/32 <= 0x1a */
-	{1, 1, 1, 0, 0x0u, 0x29u}, /* 110: setsockopt arg1/32 == 0x29 */
-	{2, 1, 1, 0, 0x0u, 0x10u}, /* 111: setsockopt arg2/32 == 0x10 */
-	{1, 1, 1, 0, 0x0u, 0x29u}, /* 112: setsockopt arg1/32 == 0x29 */
-	{2, 1, 1, 0, 0x0u, 0x31u}, /* 113: setsockopt arg2/32 == 0x31 */
-	{1, 1, 1, 0, 0x0u, 0x29u}, /* 114: setsockopt arg1/32 == 0x29 */
-	{2, 1, 1, 0, 0x0u, 0x43u}, /* 115: setsockopt arg2/32 == 0x43 */
-	{1, 1, 1, 0, 0x0u, 0x0u}, /* 116: setsockopt arg1/32 == 0x0 */
-	{2, 1, 6, 0, 0x0u, 0x20u}, /* 117: setsockopt arg2/32 >= 0x20 */
-	{2, 1, 4, 0, 0x0u, 0x31u}, /* 118: setsockopt arg2/32 <= 0x31 */
-	{1, 1, 1, 0, 0x0u, 0x29u}, /* 119: setsockopt arg1/32 == 0x29 */
-	{2, 1, 6, 0, 0x0u, 0x11u}, /* 120: setsockopt arg2/32 >= 0x11 */
-	{2, 1, 4, 0, 0x0u, 0x15u}, /* 121: setsockopt arg2/32 <= 0x15 */
+	{2, 1, 6, 0, 0x0u, 0x2u}, /* 96: setsockopt arg2/32 >= 0x2 */
+	{2, 1, 4, 0, 0x0u, 0x15u}, /* 97: setsockopt arg2/32 <= 0x15 */
+	{1, 1, 1, 0, 0x0u, 0x1u}, /* 98: setsockopt arg1/32 == 0x1 */
+	{2, 1, 6, 0, 0x0u, 0x42u}, /* 99: setsockopt arg2/32 >= 0x42 */
+	{2, 1, 4, 0, 0x0u, 0x43u}, /* 100: setsockopt arg2/32 <= 0x43 */
+	{1, 1, 1, 0, 0x0u, 0x1u}, /* 101: setsockopt arg1/32 == 0x1 */
+	{2, 1, 1, 0, 0x0u, 0x1du}, /* 102: setsockopt arg2/32 == 0x1d */
+	{1, 1, 1, 0, 0x0u, 0x1u}, /* 103: setsockopt arg1/32 == 0x1 */
+	{2, 1, 1, 0, 0x0u, 0x22u}, /* 104: setsockopt arg2/32 == 0x22 */
+	{1, 1, 1, 0, 0x0u, 0x1u}, /* 105: setsockopt arg1/32 == 0x1 */
+	{2, 1, 1, 0, 0x0u, 0x23u}, /* 106: setsockopt arg2/32 == 0x23 */
+	{1, 1, 1, 0, 0x0u, 0x6u}, /* 107: setsockopt arg1/32 == 0x6 */
+	{2, 1, 6, 0, 0x0u, 0x1u}, /* 108: setsockopt arg2/32 >= 0x1 */
+	{2, 1, 4, 0, 0x0u, 0x1eu}, /* 109: setsockopt arg2/32 <= 0x1e */
+	{1, 1, 1, 0, 0x0u, 0x0u}, /* 110: setsockopt arg1/32 == 0x0 */
+	{2, 1, 6, 0, 0x0u, 0x1u}, /* 111: setsockopt arg2/32 >= 0x1 */
+	{2, 1, 4, 0, 0x0u, 0xfu}, /* 112: setsockopt arg2/32 <= 0xf */
+	{1, 1, 1, 0, 0x0u, 0x0u}, /* 113: setsockopt arg1/32 == 0x0 */
+	{2, 1, 1, 0, 0x0u, 0x18u}, /* 114: setsockopt arg2/32 == 0x18 */
+	{1, 1, 1, 0, 0x0u, 0x29u}, /* 115: setsockopt arg1/32 == 0x29 */
+	{2, 1, 6, 0, 0x0u, 0x17u}, /* 116: setsockopt arg2/32 >= 0x17 */
+	{2, 1, 4, 0, 0x0u, 0x1au}, /* 117: setsockopt arg2/32 <= 0x1a */
+	{1, 1, 1, 0, 0x0u, 0x29u}, /* 118: setsockopt arg1/32 == 0x29 */
+	{2, 1, 1, 0, 0x0u, 0x10u}, /* 119: setsockopt arg2/32 == 0x10 */
+	{1, 1, 1, 0, 0x0u, 0x29u}, /* 120: setsockopt arg1/32 == 0x29 */
+	{2, 1, 1, 0, 0x0u, 0x31u}, /* 121: setsockopt arg2/32 == 0x31 */
 	{1, 1, 1, 0, 0x0u, 0x29u}, /* 122: setsockopt arg1/32 == 0x29 */
-	{2, 1, 6, 0, 0x0u, 0x2au}, /* 123: setsockopt arg2/32 >= 0x2a */
-	{2, 1, 4, 0, 0x0u, 0x30u}, /* 124: setsockopt arg2/32 <= 0x30 */
-	{1, 1, 1, 0, 0x0u, 0x1u}, /* 125: setsockopt arg1/32 == 0x1 */
-	{2, 1, 6, 0, 0x0u, 0x2u}, /* 126: setsockopt arg2/32 >= 0x2 */
-	{2, 1, 4, 0, 0x0u, 0x15u}, /* 127: setsockopt arg2/32 <= 0x15 */
-	{1, 1, 1, 0, 0x0u, 0x1u}, /* 128: setsockopt arg1/32 == 0x1 */
-	{2, 1, 6, 0, 0x0u, 0x42u}, /* 129: setsockopt arg2/32 >= 0x42 */
-	{2, 1, 4, 0, 0x0u, 0x43u}, /* 130: setsockopt arg2/32 <= 0x43 */
-	{1, 1, 1, 0, 0x0u, 0x1u}, /* 131: setsockopt arg1/32 == 0x1 */
-	{2, 1, 1, 0, 0x0u, 0x1du}, /* 132: setsockopt arg2/32 == 0x1d */
+	{2, 1, 1, 0, 0x0u, 0x43u}, /* 123: setsockopt arg2/32 == 0x43 */
+	{1, 1, 1, 0, 0x0u, 0x0u}, /* 124: setsockopt arg1/32 == 0x0 */
+	{2, 1, 6, 0, 0x0u, 0x20u}, /* 125: setsockopt arg2/32 >= 0x20 */
+	{2, 1, 4, 0, 0x0u, 0x31u}, /* 126: setsockopt arg2/32 <= 0x31 */
+	{1, 1, 1, 0, 0x0u, 0x29u}, /* 127: setsockopt arg1/32 == 0x29 */
+	{2, 1, 6, 0, 0x0u, 0x11u}, /* 128: setsockopt arg2/32 >= 0x11 */
+	{2, 1, 4, 0, 0x0u, 0x15u}, /* 129: setsockopt arg2/32 <= 0x15 */
+	{1, 1, 1, 0, 0x0u, 0x29u}, /* 130: setsockopt arg1/32 == 0x29 */
+	{2, 1, 6, 0, 0x0u, 0x2au}, /* 131: setsockopt arg2/32 >= 0x2a */
+	{2, 1, 4, 0, 0x0u, 0x30u}, /* 132: setsockopt arg2/32 <= 0x30 */
 	{1, 1, 1, 0, 0x0u, 0x1u}, /* 133: setsockopt arg1/32 == 0x1 */
-	{2, 1, 1, 0, 0x0u, 0x22u}, /* 134: setsockopt arg2/32 == 0x22 */
-	{1, 1, 1, 0, 0x0u, 0x1u}, /* 135: setsockopt arg1/32 == 0x1 */
-	{2, 1, 1, 0, 0x0u, 0x23u}, /* 136: setsockopt arg2/32 == 0x23 */
-	{1, 1, 1, 0, 0x0u, 0x1u}, /* 137: setsockopt arg1/32 == 0x1 */
-	{2, 1, 6, 0, 0x0u, 0x2u}, /* 138: setsockopt arg2/32 >= 0x2 */
-	{2, 1, 4, 0, 0x0u, 0x15u}, /* 139: setsockopt arg2/32 <= 0x15 */
-	{1, 1, 1, 0, 0x0u, 0x1u}, /* 140: setsockopt arg1/32 == 0x1 */
-	{2, 1, 6, 0, 0x0u, 0x42u}, /* 141: setsockopt arg2/32 >= 0x42 */
-	{2, 1, 4, 0, 0x0u, 0x43u}, /* 142: setsockopt arg2/32 <= 0x43 */
+	{2, 1, 6, 0, 0x0u, 0x2u}, /* 134: setsockopt arg2/32 >= 0x2 */
+	{2, 1, 4, 0, 0x0u, 0x15u}, /* 135: setsockopt arg2/32 <= 0x15 */
+	{1, 1, 1, 0, 0x0u, 0x1u}, /* 136: setsockopt arg1/32 == 0x1 */
+	{2, 1, 6, 0, 0x0u, 0x42u}, /* 137: setsockopt arg2/32 >= 0x42 */
+	{2, 1, 4, 0, 0x0u, 0x43u}, /* 138: setsockopt arg2/32 <= 0x43 */
+	{1, 1, 1, 0, 0x0u, 0x1u}, /* 139: setsockopt arg1/32 == 0x1 */
+	{2, 1, 1, 0, 0x0u, 0x1du}, /* 140: setsockopt arg2/32 == 0x1d */
+	{1, 1, 1, 0, 0x0u, 0x1u}, /* 141: setsockopt arg1/32 == 0x1 */
+	{2, 1, 1, 0, 0x0u, 0x22u}, /* 142: setsockopt arg2/32 == 0x22 */
 	{1, 1, 1, 0, 0x0u, 0x1u}, /* 143: setsockopt arg1/32 == 0x1 */
-	{2, 1, 1, 0, 0x0u, 0x1du}, /* 144: setsockopt arg2/32 == 0x1d */
+	{2, 1, 1, 0, 0x0u, 0x23u}, /* 144: setsockopt arg2/32 == 0x23 */
 	{1, 1, 1, 0, 0x0u, 0x1u}, /* 145: setsockopt arg1/32 == 0x1 */
-	{2, 1, 1, 0, 0x0u, 0x22u}, /* 146: setsockopt arg2/32 == 0x22 */
-	{1, 1, 1, 0, 0x0u, 0x1u}, /* 147: setsockopt arg1/32 == 0x1 */
-	{2, 1, 1, 0, 0x0u, 0x23u}, /* 148: setsockopt arg2/32 == 0x23 */
-	{1, 1, 1, 0, 0x0u, 0x6u}, /* 149: setsockopt arg1/32 == 0x6 */
-	{2, 1, 6, 0, 0x0u, 0x1u}, /* 150: setsockopt arg2/32 >= 0x1 */
-	{2, 1, 4, 0, 0x0u, 0x1eu}, /* 151: setsockopt arg2/32 <= 0x1e */
-	{1, 1, 1, 0, 0x0u, 0x0u}, /* 152: setsockopt arg1/32 == 0x0 */
-	{2, 1, 6, 0, 0x0u, 0x1u}, /* 153: setsockopt arg2/32 >= 0x1 */
-	{2, 1, 4, 0, 0x0u, 0xfu}, /* 154: setsockopt arg2/32 <= 0xf */
-	{1, 1, 1, 0, 0x0u, 0x0u}, /* 155: setsockopt arg1/32 == 0x0 */
-	{2, 1, 1, 0, 0x0u, 0x18u}, /* 156: setsockopt arg2/32 == 0x18 */
-	{1, 1, 1, 0, 0x0u, 0x29u}, /* 157: setsockopt arg1/32 == 0x29 */
-	{2, 1, 6, 0, 0x0u, 0x17u}, /* 158: setsockopt arg2/32 >= 0x17 */
-	{2, 1, 4, 0, 0x0u, 0x1au}, /* 159: setsockopt arg2/32 <= 0x1a */
-	{1, 1, 1, 0, 0x0u, 0x29u}, /* 160: setsockopt arg1/32 == 0x29 */
-	{2, 1, 1, 0, 0x0u, 0x10u}, /* 161: setsockopt arg2/32 == 0x10 */
-	{1, 1, 1, 0, 0x0u, 0x29u}, /* 162: setsockopt arg1/32 == 0x29 */
-	{2, 1, 1, 0, 0x0u, 0x31u}, /* 163: setsockopt arg2/32 == 0x31 */
-	{1, 1, 1, 0, 0x0u, 0x29u}, /* 164: setsockopt arg1/32 == 0x29 */
-	{2, 1, 1, 0, 0x0u, 0x43u}, /* 165: setsockopt arg2/32 == 0x43 */
-	{1, 1, 1, 0, 0x0u, 0x1u}, /* 166: getsockopt arg1/32 == 0x1 */
-	{1, 1, 1, 0, 0x0u, 0x0u}, /* 167: getsockopt arg1/32 == 0x0 */
-	{1, 1, 1, 0, 0x0u, 0x6u}, /* 168: getsockopt arg1/32 == 0x6 */
-	{1, 1, 1, 0, 0x0u, 0x11u}, /* 169: getsockopt arg1/32 == 0x11 */
-	{1, 1, 1, 0, 0x0u, 0x29u}, /* 170: getsockopt arg1/32 == 0x29 */
-	{1, 1, 1, 0, 0x0u, 0x0u}, /* 171: getsockopt arg1/32 == 0x0 */
-	{1, 1, 1, 0, 0x0u, 0x6u}, /* 172: getsockopt arg1/32 == 0x6 */
-	{1, 1, 1, 0, 0x0u, 0x11u}, /* 173: getsockopt arg1/32 == 0x11 */
-	{1, 1, 1, 0, 0x0u, 0x29u}, /* 174: getsockopt arg1/32 == 0x29 */
-	{0, 1, 7, 0, 0x7e83e000u, 0x10000u}, /* 175: clone arg0/32&0x7e83e000 == 0x10000 */
-	{0, 1, 7, 0, 0x7e820000u, 0x0u}, /* 176: clone arg0/32&0x7e820000 == 0x0 */
-	{0, 1, 1, 1, 0x0u, 0x0u}, /* 177: kill arg0/32 == 0x0 */
-	{0, 1, 1, 0, 0x0u, 0x0u}, /* 178: kill arg0/32 == 0x0 */
-	{1, 1, 4, 0, 0x0u, 0x4u}, /* 179: fcntl arg1/32 <= 0x4 */
-	{1, 1, 1, 0, 0x0u, 0x9u}, /* 180: fcntl arg1/32 == 0x9 */
-	{1, 1, 1, 0, 0x0u, 0xbu}, /* 181: fcntl arg1/32 == 0xb */
-	{1, 1, 1, 0, 0x0u, 0x10u}, /* 182: fcntl arg1/32 == 0x10 */
-	{1, 1, 6, 0, 0x0u, 0x406u}, /* 183: fcntl arg1/32 >= 0x406 */
-	{1, 1, 4, 0, 0x0u, 0x40au}, /* 184: fcntl arg1/32 <= 0x40a */
-	{1, 1, 1, 0, 0x0u, 0x402u}, /* 185: fcntl arg1/32 == 0x402 */
-	{1, 1, 6, 0, 0x0u, 0x5u}, /* 186: fcntl arg1/32 >= 0x5 */
-	{1, 1, 4, 0, 0x0u, 0x7u}, /* 187: fcntl arg1/32 <= 0x7 */
-	{1, 1, 6, 0, 0x0u, 0x24u}, /* 188: fcntl arg1/32 >= 0x24 */
-	{1, 1, 4, 0, 0x0u, 0x26u}, /* 189: fcntl arg1/32 <= 0x26 */
-	{1, 1, 6, 0, 0x0u, 0x400u}, /* 190: fcntl arg1/32 >= 0x400 */
-	{1, 1, 4, 0, 0x0u, 0x401u}, /* 191: fcntl arg1/32 <= 0x401 */
-	{1, 1, 1, 0, 0x0u, 0x8u}, /* 192: fcntl arg1/32 == 0x8 */
-	{1, 1, 1, 0, 0x0u, 0xau}, /* 193: fcntl arg1/32 == 0xa */
-	{1, 1, 1, 0, 0x0u, 0xfu}, /* 194: fcntl arg1/32 == 0xf */
-	{1, 1, 7, 0, 0xe00u, 0x0u}, /* 195: creat arg1/32&0xe00 == 0x0 */
-	{1, 1, 7, 0, 0xe00u, 0x0u}, /* 196: chmod arg1/32&0xe00 == 0x0 */
-	{1, 1, 7, 0, 0xe00u, 0x0u}, /* 197: fchmod arg1/32&0xe00 == 0x0 */
-	{1, 1, 1, 0, 0x0u, 0xffffffffu}, /* 198: chown arg1/32 == 0xffffffff */
-	{2, 1, 1, 0, 0x0u, 0xffffffffu}, /* 199: chown arg2/32 == 0xffffffff */
-	{1, 1, 1, 0, 0x0u, 0xffffffffu}, /* 200: fchown arg1/32 == 0xffffffff */
-	{2, 1, 1, 0, 0x0u, 0xffffffffu}, /* 201: fchown arg2/32 == 0xffffffff */
-	{1, 1, 1, 0, 0x0u, 0xffffffffu}, /* 202: lchown arg1/32 == 0xffffffff */
-	{2, 1, 1, 0, 0x0u, 0xffffffffu}, /* 203: lchown arg2/32 == 0xffffffff */
-	{0, 1, 1, 1, 0x0u, 0x0u}, /* 204: rt_sigqueueinfo arg0/32 == 0x0 */
-	{1, 1, 7, 0, 0xe00u, 0x0u}, /* 205: mknod arg1/32&0xe00 == 0x0 */
-	{0, 1, 1, 0, 0x0u, 0xffffffffu}, /* 206: personality arg0/32 == 0xffffffff */
-	{0, 1, 1, 0, 0x0u, 0x26u}, /* 207: prctl arg0/32 == 0x26 */
-	{0, 1, 1, 0, 0x0u, 0x27u}, /* 208: prctl arg0/32 == 0x27 */
-	{0, 1, 1, 0, 0x0u, 0x15u}, /* 209: prctl arg0/32 == 0x15 */
-	{0, 1, 1, 0, 0x0u, 0x16u}, /* 210: prctl arg0/32 == 0x16 */
-	{0, 1, 1, 0, 0x0u, 0x2u}, /* 211: prctl arg0/32 == 0x2 */
-	{0, 1, 1, 0, 0x0u, 0x3u}, /* 212: prctl arg0/32 == 0x3 */
-	{0, 1, 1, 0, 0x0u, 0x7u}, /* 213: prctl arg0/32 == 0x7 */
-	{0, 1, 1, 0, 0x0u, 0xfu}, /* 214: prctl arg0/32 == 0xf */
-	{0, 1, 1, 0, 0x0u, 0x10u}, /* 215: prctl arg0/32 == 0x10 */
-	{0, 1, 1, 0, 0x0u, 0x17u}, /* 216: prctl arg0/32 == 0x17 */
-	{0, 1, 1, 0, 0x0u, 0x1du}, /* 217: prctl arg0/32 == 0x1d */
-	{0, 1, 1, 0, 0x0u, 0x1eu}, /* 218: prctl arg0/32 == 0x1e */
-	{0, 1, 1, 0, 0x0u, 0x25u}, /* 219: prctl arg0/32 == 0x25 */
-	{0, 1, 1, 0, 0x0u, 0x2au}, /* 220: prctl arg0/32 == 0x2a */
-	{0, 1, 1, 0, 0x0u, 0x34u}, /* 221: prctl arg0/32 == 0x34 */
-	{0, 1, 1, 0, 0x0u, 0x35u}, /* 222: prctl arg0/32 == 0x35 */
-	{0, 1, 1, 0, 0x0u, 0x38u}, /* 223: prctl arg0/32 == 0x38 */
-	{0, 1, 1, 0, 0x0u, 0x4au}, /* 224: prctl arg0/32 == 0x4a */
-	{0, 1, 1, 0, 0x0u, 0x41555856u}, /* 225: prctl arg0/32 == 0x41555856 */
-	{0, 1, 1, 0, 0x0u, 0x53564d41u}, /* 226: prctl arg0/32 == 0x53564d41 */
-	{0, 1, 1, 0, 0x0u, 0x4u}, /* 227: prctl arg0/32 == 0x4 */
-	{1, 2, 1, 0, 0x0u, 0x0u}, /* 228: prctl arg1/64 == 0x0 */
-	{0, 1, 1, 0, 0x0u, 0x1u}, /* 229: prctl arg0/32 == 0x1 */
-	{0, 1, 1, 0, 0x0u, 0x24u}, /* 230: prctl arg0/32 == 0x24 */
-	{0, 1, 1, 0, 0x0u, 0x8u}, /* 231: prctl arg0/32 == 0x8 */
-	{0, 1, 1, 0, 0x0u, 0x18u}, /* 232: prctl arg0/32 == 0x18 */
-	{0, 1, 1, 0, 0x0u, 0x2fu}, /* 233: prctl arg0/32 == 0x2f */
-	{0, 1, 1, 0, 0x0u, 0x1bu}, /* 234: prctl arg0/32 == 0x1b */
-	{0, 1, 1, 0, 0x0u, 0x1cu}, /* 235: prctl arg0/32 == 0x1c */
-	{1, 1, 1, 0, 0x0u, 0x21u}, /* 236: tkill arg1/32 == 0x21 */
-	{0, 1, 1, 1, 0x0u, 0x0u}, /* 237: tgkill arg0/32 == 0x0 */
-	{2, 1, 7, 0, 0x400243u, 0x0u}, /* 238: openat arg2/32&0x400243 == 0x0 */
-	{2, 1, 7, 0, 0x400043u, 0x1u}, /* 239: openat arg2/32&0x400043 == 0x1 */
-	{2, 1, 7, 0, 0x400043u, 0x2u}, /* 240: openat arg2/32&0x400043 == 0x2 */
-	{2, 1, 7, 0, 0x400043u, 0x0u}, /* 241: openat arg2/32&0x400043 == 0x0 */
-	{2, 1, 7, 0, 0x203u, 0x0u}, /* 242: openat arg2/32&0x203 == 0x0 */
-	{3, 1, 7, 0, 0xe00u, 0x0u}, /* 243: openat arg3/32&0xe00 == 0x0 */
-	{2, 1, 7, 0, 0x3u, 0x1u}, /* 244: openat arg2/32&0x3 == 0x1 */
-	{3, 1, 7, 0, 0xe00u, 0x0u}, /* 245: openat arg3/32&0xe00 == 0x0 */
-	{2, 1, 7, 0, 0x3u, 0x2u}, /* 246: openat arg2/32&0x3 == 0x2 */
-	{3, 1, 7, 0, 0xe00u, 0x0u}, /* 247: openat arg3/32&0xe00 == 0x0 */
-	{2, 1, 7, 0, 0x3u, 0x0u}, /* 248: openat arg2/32&0x3 == 0x0 */
-	{3, 1, 7, 0, 0xe00u, 0x0u}, /* 249: openat arg3/32&0xe00 == 0x0 */
-	{2, 1, 7, 0, 0x200000u, 0x200000u}, /* 250: openat arg2/32&0x200000 == 0x200000 */
-	{2, 1, 7, 0, 0x410243u, 0x10000u}, /* 251: openat arg2/32&0x410243 == 0x10000 */
-	{2, 1, 7, 0, 0x400243u, 0x0u}, /* 252: openat arg2/32&0x400243 == 0x0 */
-	{2, 1, 7, 0, 0xe00u, 0x0u}, /* 253: mknodat arg2/32&0xe00 == 0x0 */
-	{2, 1, 1, 0, 0x0u, 0xffffffffu}, /* 254: fchownat arg2/32 == 0xffffffff */
-	{3, 1, 1, 0, 0x0u, 0xffffffffu}, /* 255: fchownat arg3/32 == 0xffffffff */
-	{3, 1, 7, 0, 0x1000u, 0x1000u}, /* 256: newfstatat arg3/32&0x1000 == 0x1000 */
-	{2, 1, 7, 0, 0xe00u, 0x0u}, /* 257: fchmodat arg2/32&0xe00 == 0x0 */
-	{0, 1, 1, 0, 0x0u, 0x0u}, /* 258: get_robust_list arg0/32 == 0x0 */
-	{0, 1, 1, 1, 0x0u, 0x0u}, /* 259: rt_tgsigqueueinfo arg0/32 == 0x0 */
-	{0, 1, 1, 0, 0x0u, 0x0u}, /* 260: prlimit64 arg0/32 == 0x0 */
-	{2, 2, 1, 0, 0x0u, 0x0u}, /* 261: prlimit64 arg2/64 == 0x0 */
-	{0, 1, 1, 1, 0x0u, 0x0u}, /* 262: prlimit64 arg0/32 == 0x0 */
-	{2, 2, 1, 0, 0x0u, 0x0u}, /* 263: prlimit64 arg2/64 == 0x0 */
-	{1, 1, 7, 0, 0x8u, 0x8u}, /* 264: memfd_create arg1/32&0x8 == 0x8 */
-	{2, 2, 7, 0, 0x4u, 0x0u}, /* 265: pkey_mprotect arg2/64&0x4 == 0x0 */
-	{2, 1, 7, 0, 0x1000u, 0x1000u}, /* 266: statx arg2/32&0x1000 == 0x1000 */
-	{2, 1, 7, 0, 0xe00u, 0x0u}, /* 267: fchmodat2 arg2/32&0xe00 == 0x0 */
+	{2, 1, 6, 0, 0x0u, 0x2u}, /* 146: setsockopt arg2/32 >= 0x2 */
+	{2, 1, 4, 0, 0x0u, 0x15u}, /* 147: setsockopt arg2/32 <= 0x15 */
+	{1, 1, 1, 0, 0x0u, 0x1u}, /* 148: setsockopt arg1/32 == 0x1 */
+	{2, 1, 6, 0, 0x0u, 0x42u}, /* 149: setsockopt arg2/32 >= 0x42 */
+	{2, 1, 4, 0, 0x0u, 0x43u}, /* 150: setsockopt arg2/32 <= 0x43 */
+	{1, 1, 1, 0, 0x0u, 0x1u}, /* 151: setsockopt arg1/32 == 0x1 */
+	{2, 1, 1, 0, 0x0u, 0x1du}, /* 152: setsockopt arg2/32 == 0x1d */
+	{1, 1, 1, 0, 0x0u, 0x1u}, /* 153: setsockopt arg1/32 == 0x1 */
+	{2, 1, 1, 0, 0x0u, 0x22u}, /* 154: setsockopt arg2/32 == 0x22 */
+	{1, 1, 1, 0, 0x0u, 0x1u}, /* 155: setsockopt arg1/32 == 0x1 */
+	{2, 1, 1, 0, 0x0u, 0x23u}, /* 156: setsockopt arg2/32 == 0x23 */
+	{1, 1, 1, 0, 0x0u, 0x6u}, /* 157: setsockopt arg1/32 == 0x6 */
+	{2, 1, 6, 0, 0x0u, 0x1u}, /* 158: setsockopt arg2/32 >= 0x1 */
+	{2, 1, 4, 0, 0x0u, 0x1eu}, /* 159: setsockopt arg2/32 <= 0x1e */
+	{1, 1, 1, 0, 0x0u, 0x0u}, /* 160: setsockopt arg1/32 == 0x0 */
+	{2, 1, 6, 0, 0x0u, 0x1u}, /* 161: setsockopt arg2/32 >= 0x1 */
+	{2, 1, 4, 0, 0x0u, 0xfu}, /* 162: setsockopt arg2/32 <= 0xf */
+	{1, 1, 1, 0, 0x0u, 0x0u}, /* 163: setsockopt arg1/32 == 0x0 */
+	{2, 1, 1, 0, 0x0u, 0x18u}, /* 164: setsockopt arg2/32 == 0x18 */
+	{1, 1, 1, 0, 0x0u, 0x29u}, /* 165: setsockopt arg1/32 == 0x29 */
+	{2, 1, 6, 0, 0x0u, 0x17u}, /* 166: setsockopt arg2/32 >= 0x17 */
+	{2, 1, 4, 0, 0x0u, 0x1au}, /* 167: setsockopt arg2/32 <= 0x1a */
+	{1, 1, 1, 0, 0x0u, 0x29u}, /* 168: setsockopt arg1/32 == 0x29 */
+	{2, 1, 1, 0, 0x0u, 0x10u}, /* 169: setsockopt arg2/32 == 0x10 */
+	{1, 1, 1, 0, 0x0u, 0x29u}, /* 170: setsockopt arg1/32 == 0x29 */
+	{2, 1, 1, 0, 0x0u, 0x31u}, /* 171: setsockopt arg2/32 == 0x31 */
+	{1, 1, 1, 0, 0x0u, 0x29u}, /* 172: setsockopt arg1/32 == 0x29 */
+	{2, 1, 1, 0, 0x0u, 0x43u}, /* 173: setsockopt arg2/32 == 0x43 */
+	{1, 1, 1, 0, 0x0u, 0x1u}, /* 174: getsockopt arg1/32 == 0x1 */
+	{1, 1, 1, 0, 0x0u, 0x0u}, /* 175: getsockopt arg1/32 == 0x0 */
+	{1, 1, 1, 0, 0x0u, 0x6u}, /* 176: getsockopt arg1/32 == 0x6 */
+	{1, 1, 1, 0, 0x0u, 0x11u}, /* 177: getsockopt arg1/32 == 0x11 */
+	{1, 1, 1, 0, 0x0u, 0x29u}, /* 178: getsockopt arg1/32 == 0x29 */
+	{1, 1, 1, 0, 0x0u, 0x0u}, /* 179: getsockopt arg1/32 == 0x0 */
+	{1, 1, 1, 0, 0x0u, 0x6u}, /* 180: getsockopt arg1/32 == 0x6 */
+	{1, 1, 1, 0, 0x0u, 0x11u}, /* 181: getsockopt arg1/32 == 0x11 */
+	{1, 1, 1, 0, 0x0u, 0x29u}, /* 182: getsockopt arg1/32 == 0x29 */
+	{0, 1, 7, 0, 0x7e83e000u, 0x10000u}, /* 183: clone arg0/32&0x7e83e000 == 0x10000 */
+	{0, 1, 7, 0, 0x7e820000u, 0x0u}, /* 184: clone arg0/32&0x7e820000 == 0x0 */
+	{0, 1, 1, 1, 0x0u, 0x0u}, /* 185: kill arg0/32 == 0x0 */
+	{0, 1, 1, 0, 0x0u, 0x0u}, /* 186: kill arg0/32 == 0x0 */
+	{1, 1, 4, 0, 0x0u, 0x4u}, /* 187: fcntl arg1/32 <= 0x4 */
+	{1, 1, 1, 0, 0x0u, 0x9u}, /* 188: fcntl arg1/32 == 0x9 */
+	{1, 1, 1, 0, 0x0u, 0xbu}, /* 189: fcntl arg1/32 == 0xb */
+	{1, 1, 1, 0, 0x0u, 0x10u}, /* 190: fcntl arg1/32 == 0x10 */
+	{1, 1, 6, 0, 0x0u, 0x406u}, /* 191: fcntl arg1/32 >= 0x406 */
+	{1, 1, 4, 0, 0x0u, 0x40au}, /* 192: fcntl arg1/32 <= 0x40a */
+	{1, 1, 1, 0, 0x0u, 0x402u}, /* 193: fcntl arg1/32 == 0x402 */
+	{1, 1, 6, 0, 0x0u, 0x5u}, /* 194: fcntl arg1/32 >= 0x5 */
+	{1, 1, 4, 0, 0x0u, 0x7u}, /* 195: fcntl arg1/32 <= 0x7 */
+	{1, 1, 6, 0, 0x0u, 0x24u}, /* 196: fcntl arg1/32 >= 0x24 */
+	{1, 1, 4, 0, 0x0u, 0x26u}, /* 197: fcntl arg1/32 <= 0x26 */
+	{1, 1, 6, 0, 0x0u, 0x400u}, /* 198: fcntl arg1/32 >= 0x400 */
+	{1, 1, 4, 0, 0x0u, 0x401u}, /* 199: fcntl arg1/32 <= 0x401 */
+	{1, 1, 1, 0, 0x0u, 0x8u}, /* 200: fcntl arg1/32 == 0x8 */
+	{1, 1, 1, 0, 0x0u, 0xau}, /* 201: fcntl arg1/32 == 0xa */
+	{1, 1, 1, 0, 0x0u, 0xfu}, /* 202: fcntl arg1/32 == 0xf */
+	{1, 1, 7, 0, 0xe00u, 0x0u}, /* 203: creat arg1/32&0xe00 == 0x0 */
+	{1, 1, 7, 0, 0xe00u, 0x0u}, /* 204: chmod arg1/32&0xe00 == 0x0 */
+	{1, 1, 7, 0, 0xe00u, 0x0u}, /* 205: fchmod arg1/32&0xe00 == 0x0 */
+	{1, 1, 1, 0, 0x0u, 0xffffffffu}, /* 206: chown arg1/32 == 0xffffffff */
+	{2, 1, 1, 0, 0x0u, 0xffffffffu}, /* 207: chown arg2/32 == 0xffffffff */
+	{1, 1, 1, 0, 0x0u, 0xffffffffu}, /* 208: fchown arg1/32 == 0xffffffff */
+	{2, 1, 1, 0, 0x0u, 0xffffffffu}, /* 209: fchown arg2/32 == 0xffffffff */
+	{1, 1, 1, 0, 0x0u, 0xffffffffu}, /* 210: lchown arg1/32 == 0xffffffff */
+	{2, 1, 1, 0, 0x0u, 0xffffffffu}, /* 211: lchown arg2/32 == 0xffffffff */
+	{0, 1, 1, 1, 0x0u, 0x0u}, /* 212: rt_sigqueueinfo arg0/32 == 0x0 */
+	{1, 1, 7, 0, 0xe00u, 0x0u}, /* 213: mknod arg1/32&0xe00 == 0x0 */
+	{0, 1, 1, 0, 0x0u, 0xffffffffu}, /* 214: personality arg0/32 == 0xffffffff */
+	{0, 1, 1, 0, 0x0u, 0x26u}, /* 215: prctl arg0/32 == 0x26 */
+	{0, 1, 1, 0, 0x0u, 0x27u}, /* 216: prctl arg0/32 == 0x27 */
+	{0, 1, 1, 0, 0x0u, 0x15u}, /* 217: prctl arg0/32 == 0x15 */
+	{0, 1, 1, 0, 0x0u, 0x16u}, /* 218: prctl arg0/32 == 0x16 */
+	{0, 1, 1, 0, 0x0u, 0x2u}, /* 219: prctl arg0/32 == 0x2 */
+	{0, 1, 1, 0, 0x0u, 0x3u}, /* 220: prctl arg0/32 == 0x3 */
+	{0, 1, 1, 0, 0x0u, 0x7u}, /* 221: prctl arg0/32 == 0x7 */
+	{0, 1, 1, 0, 0x0u, 0xfu}, /* 222: prctl arg0/32 == 0xf */
+	{0, 1, 1, 0, 0x0u, 0x10u}, /* 223: prctl arg0/32 == 0x10 */
+	{0, 1, 1, 0, 0x0u, 0x17u}, /* 224: prctl arg0/32 == 0x17 */
+	{0, 1, 1, 0, 0x0u, 0x1du}, /* 225: prctl arg0/32 == 0x1d */
+	{0, 1, 1, 0, 0x0u, 0x1eu}, /* 226: prctl arg0/32 == 0x1e */
+	{0, 1, 1, 0, 0x0u, 0x25u}, /* 227: prctl arg0/32 == 0x25 */
+	{0, 1, 1, 0, 0x0u, 0x2au}, /* 228: prctl arg0/32 == 0x2a */
+	{0, 1, 1, 0, 0x0u, 0x34u}, /* 229: prctl arg0/32 == 0x34 */
+	{0, 1, 1, 0, 0x0u, 0x35u}, /* 230: prctl arg0/32 == 0x35 */
+	{0, 1, 1, 0, 0x0u, 0x38u}, /* 231: prctl arg0/32 == 0x38 */
+	{0, 1, 1, 0, 0x0u, 0x4au}, /* 232: prctl arg0/32 == 0x4a */
+	{0, 1, 1, 0, 0x0u, 0x41555856u}, /* 233: prctl arg0/32 == 0x41555856 */
+	{0, 1, 1, 0, 0x0u, 0x53564d41u}, /* 234: prctl arg0/32 == 0x53564d41 */
+	{0, 1, 1, 0, 0x0u, 0x4u}, /* 235: prctl arg0/32 == 0x4 */
+	{1, 2, 1, 0, 0x0u, 0x0u}, /* 236: prctl arg1/64 == 0x0 */
+	{0, 1, 1, 0, 0x0u, 0x1u}, /* 237: prctl arg0/32 == 0x1 */
+	{0, 1, 1, 0, 0x0u, 0x24u}, /* 238: prctl arg0/32 == 0x24 */
+	{0, 1, 1, 0, 0x0u, 0x8u}, /* 239: prctl arg0/32 == 0x8 */
+	{0, 1, 1, 0, 0x0u, 0x18u}, /* 240: prctl arg0/32 == 0x18 */
+	{0, 1, 1, 0, 0x0u, 0x2fu}, /* 241: prctl arg0/32 == 0x2f */
+	{0, 1, 1, 0, 0x0u, 0x1bu}, /* 242: prctl arg0/32 == 0x1b */
+	{0, 1, 1, 0, 0x0u, 0x1cu}, /* 243: prctl arg0/32 == 0x1c */
+	{1, 1, 1, 0, 0x0u, 0x21u}, /* 244: tkill arg1/32 == 0x21 */
+	{0, 1, 1, 1, 0x0u, 0x0u}, /* 245: tgkill arg0/32 == 0x0 */
+	{2, 1, 7, 0, 0x400243u, 0x0u}, /* 246: openat arg2/32&0x400243 == 0x0 */
+	{2, 1, 7, 0, 0x400043u, 0x1u}, /* 247: openat arg2/32&0x400043 == 0x1 */
+	{2, 1, 7, 0, 0x400043u, 0x2u}, /* 248: openat arg2/32&0x400043 == 0x2 */
+	{2, 1, 7, 0, 0x400043u, 0x0u}, /* 249: openat arg2/32&0x400043 == 0x0 */
+	{2, 1, 7, 0, 0x203u, 0x0u}, /* 250: openat arg2/32&0x203 == 0x0 */
+	{3, 1, 7, 0, 0xe00u, 0x0u}, /* 251: openat arg3/32&0xe00 == 0x0 */
+	{2, 1, 7, 0, 0x3u, 0x1u}, /* 252: openat arg2/32&0x3 == 0x1 */
+	{3, 1, 7, 0, 0xe00u, 0x0u}, /* 253: openat arg3/32&0xe00 == 0x0 */
+	{2, 1, 7, 0, 0x3u, 0x2u}, /* 254: openat arg2/32&0x3 == 0x2 */
+	{3, 1, 7, 0, 0xe00u, 0x0u}, /* 255: openat arg3/32&0xe00 == 0x0 */
+	{2, 1, 7, 0, 0x3u, 0x0u}, /* 256: openat arg2/32&0x3 == 0x0 */
+	{3, 1, 7, 0, 0xe00u, 0x0u}, /* 257: openat arg3/32&0xe00 == 0x0 */
+	{2, 1, 7, 0, 0x600243u, 0x0u}, /* 258: openat arg2/32&0x600243 == 0x0 */
+	{2, 1, 7, 0, 0x600243u, 0x1u}, /* 259: openat arg2/32&0x600243 == 0x1 */
+	{2, 1, 7, 0, 0x600243u, 0x2u}, /* 260: openat arg2/32&0x600243 == 0x2 */
+	{2, 1, 7, 0, 0x200u, 0x0u}, /* 261: openat arg2/32&0x200 == 0x0 */
+	{3, 1, 7, 0, 0xe00u, 0x0u}, /* 262: openat arg3/32&0xe00 == 0x0 */
+	{2, 1, 7, 0, 0x200u, 0x0u}, /* 263: openat arg2/32&0x200 == 0x0 */
+	{3, 1, 7, 0, 0xe00u, 0x0u}, /* 264: openat arg3/32&0xe00 == 0x0 */
+	{2, 1, 7, 0, 0x200000u, 0x200000u}, /* 265: openat arg2/32&0x200000 == 0x200000 */
+	{2, 1, 7, 0, 0x410243u, 0x10000u}, /* 266: openat arg2/32&0x410243 == 0x10000 */
+	{2, 1, 7, 0, 0x400243u, 0x0u}, /* 267: openat arg2/32&0x400243 == 0x0 */
+	{2, 1, 7, 0, 0x400040u, 0x0u}, /* 268: openat arg2/32&0x400040 == 0x0 */
+	{2, 1, 7, 0, 0xe00u, 0x0u}, /* 269: mknodat arg2/32&0xe00 == 0x0 */
+	{2, 1, 1, 0, 0x0u, 0xffffffffu}, /* 270: fchownat arg2/32 == 0xffffffff */
+	{3, 1, 1, 0, 0x0u, 0xffffffffu}, /* 271: fchownat arg3/32 == 0xffffffff */
+	{3, 1, 7, 0, 0x1000u, 0x1000u}, /* 272: newfstatat arg3/32&0x1000 == 0x1000 */
+	{2, 1, 7, 0, 0x200u, 0x0u}, /* 273: unlinkat arg2/32&0x200 == 0x0 */
+	{2, 1, 7, 0, 0xe00u, 0x0u}, /* 274: fchmodat arg2/32&0xe00 == 0x0 */
+	{0, 1, 1, 0, 0x0u, 0x0u}, /* 275: get_robust_list arg0/32 == 0x0 */
+	{0, 1, 1, 1, 0x0u, 0x0u}, /* 276: rt_tgsigqueueinfo arg0/32 == 0x0 */
+	{0, 1, 1, 0, 0x0u, 0x0u}, /* 277: prlimit64 arg0/32 == 0x0 */
+	{2, 2, 1, 0, 0x0u, 0x0u}, /* 278: prlimit64 arg2/64 == 0x0 */
+	{0, 1, 1, 1, 0x0u, 0x0u}, /* 279: prlimit64 arg0/32 == 0x0 */
+	{2, 2, 1, 0, 0x0u, 0x0u}, /* 280: prlimit64 arg2/64 == 0x0 */
+	{1, 1, 7, 0, 0x8u, 0x8u}, /* 281: memfd_create arg1/32&0x8 == 0x8 */
+	{2, 2, 7, 0, 0x4u, 0x0u}, /* 282: pkey_mprotect arg2/64&0x4 == 0x0 */
+	{2, 1, 7, 0, 0x1000u, 0x1000u}, /* 283: statx arg2/32&0x1000 == 0x1000 */
+	{2, 1, 7, 0, 0xe00u, 0x0u}, /* 284: fchmodat2 arg2/32&0xe00 == 0x0 */
 };
 
 /* Rules by syscall number, each number's in BuildFilter's order:
- * nr, kind, nconds, cond, errno, need, unless. */
+ * nr, kind, layer mode, nconds, errno, cond, need, unless. */
 static const struct lpl_rule lpl_amd64_rules[] = {
-	{0, LPL_GRANT, 0, 0, 0, 0x1u, 0x0u}, /* read: stdio */
-	{1, LPL_GRANT, 0, 0, 0, 0x1u, 0x0u}, /* write: stdio */
-	{2, LPL_GRANT, 1, 0, 0, 0x2u, 0x0u}, /* open: rpath */
-	{2, LPL_GRANT, 1, 1, 0, 0x4u, 0x0u}, /* open: wpath */
-	{2, LPL_GRANT, 1, 2, 0, 0x6u, 0x0u}, /* open: rpath wpath */
-	{2, LPL_GRANT, 1, 3, 0, 0x6u, 0x0u}, /* open: rpath wpath */
-	{2, LPL_GRANT, 2, 4, 0, 0xau, 0x0u}, /* open: rpath cpath */
-	{2, LPL_GRANT, 2, 6, 0, 0xcu, 0x0u}, /* open: wpath cpath */
-	{2, LPL_GRANT, 2, 8, 0, 0xeu, 0x0u}, /* open: rpath wpath cpath */
-	{2, LPL_GRANT, 2, 10, 0, 0xeu, 0x0u}, /* open: rpath wpath cpath */
-	{2, LPL_LOADER, 1, 12, 0, 0x0u, 0x0u}, /* open: loader */
-	{2, LPL_FALLBACK, 0, 13, 13, 0x0u, 0x0u}, /* open: fallback EACCES */
-	{3, LPL_GRANT, 0, 13, 0, 0x1u, 0x0u}, /* close: stdio */
-	{4, LPL_GRANT, 0, 13, 0, 0x2u, 0x0u}, /* stat: rpath */
-	{4, LPL_GRANT, 0, 13, 0, 0x80000000u, 0x0u}, /* stat: unveil */
-	{4, LPL_FALLBACK, 0, 13, 13, 0x2000u, 0x0u}, /* stat: fallback EACCES with getpw */
-	{4, LPL_FALLBACK, 0, 13, 13, 0x1000u, 0x0u}, /* stat: fallback EACCES with dns */
-	{5, LPL_GRANT, 0, 13, 0, 0x1u, 0x0u}, /* fstat: stdio */
-	{6, LPL_GRANT, 0, 13, 0, 0x2u, 0x0u}, /* lstat: rpath */
-	{6, LPL_GRANT, 0, 13, 0, 0x80000000u, 0x0u}, /* lstat: unveil */
-	{6, LPL_FALLBACK, 0, 13, 13, 0x2000u, 0x0u}, /* lstat: fallback EACCES with getpw */
-	{6, LPL_FALLBACK, 0, 13, 13, 0x1000u, 0x0u}, /* lstat: fallback EACCES with dns */
-	{7, LPL_GRANT, 0, 13, 0, 0x1u, 0x0u}, /* poll: stdio */
-	{8, LPL_GRANT, 0, 13, 0, 0x1u, 0x0u}, /* lseek: stdio */
-	{9, LPL_GRANT, 1, 13, 0, 0x1u, 0x0u}, /* mmap: stdio */
-	{9, LPL_GRANT, 0, 14, 0, 0x100000u, 0x0u}, /* mmap: prot_exec */
-	{9, LPL_LOADER, 0, 14, 0, 0x0u, 0x0u}, /* mmap: loader */
-	{10, LPL_GRANT, 1, 14, 0, 0x1u, 0x0u}, /* mprotect: stdio */
-	{10, LPL_GRANT, 0, 15, 0, 0x100000u, 0x0u}, /* mprotect: prot_exec */
-	{10, LPL_LOADER, 0, 15, 0, 0x0u, 0x0u}, /* mprotect: loader */
-	{11, LPL_GRANT, 0, 15, 0, 0x1u, 0x0u}, /* munmap: stdio */
-	{12, LPL_GRANT, 0, 15, 0, 0x1u, 0x0u}, /* brk: stdio */
-	{13, LPL_GRANT, 0, 15, 0, 0x1u, 0x0u}, /* rt_sigaction: stdio */
-	{14, LPL_GRANT, 0, 15, 0, 0x1u, 0x0u}, /* rt_sigprocmask: stdio */
-	{15, LPL_GRANT, 0, 15, 0, 0x0u, 0x0u}, /* rt_sigreturn: always */
-	{16, LPL_GRANT, 1, 15, 0, 0x1u, 0x0u}, /* ioctl: stdio */
-	{16, LPL_GRANT, 1, 16, 0, 0x1u, 0x0u}, /* ioctl: stdio */
-	{16, LPL_GRANT, 1, 17, 0, 0x1u, 0x0u}, /* ioctl: stdio */
-	{16, LPL_GRANT, 1, 18, 0, 0x1u, 0x0u}, /* ioctl: stdio */
-	{16, LPL_GRANT, 1, 19, 0, 0x1u, 0x0u}, /* ioctl: stdio */
-	{16, LPL_GRANT, 1, 20, 0, 0x1u, 0x0u}, /* ioctl: stdio */
-	{16, LPL_GRANT, 1, 21, 0, 0x1u, 0x0u}, /* ioctl: stdio */
-	{16, LPL_GRANT, 1, 22, 0, 0x20000u, 0x0u}, /* ioctl: tty */
-	{16, LPL_GRANT, 1, 23, 0, 0x20000u, 0x0u}, /* ioctl: tty */
-	{16, LPL_GRANT, 1, 24, 0, 0x20000u, 0x0u}, /* ioctl: tty */
-	{16, LPL_GRANT, 1, 25, 0, 0x20000u, 0x0u}, /* ioctl: tty */
-	{16, LPL_GRANT, 1, 26, 0, 0x20000u, 0x0u}, /* ioctl: tty */
-	{16, LPL_GRANT, 1, 27, 0, 0x20000u, 0x0u}, /* ioctl: tty */
-	{16, LPL_GRANT, 1, 28, 0, 0x20000u, 0x0u}, /* ioctl: tty */
-	{16, LPL_GRANT, 1, 29, 0, 0x20000u, 0x0u}, /* ioctl: tty */
-	{16, LPL_GRANT, 1, 30, 0, 0x20000u, 0x0u}, /* ioctl: tty */
-	{16, LPL_GRANT, 1, 31, 0, 0x20000u, 0x0u}, /* ioctl: tty */
-	{16, LPL_GRANT, 1, 32, 0, 0x20000u, 0x0u}, /* ioctl: tty */
-	{16, LPL_GRANT, 1, 33, 0, 0x20000u, 0x0u}, /* ioctl: tty */
-	{16, LPL_GRANT, 1, 34, 0, 0x20000u, 0x0u}, /* ioctl: tty */
-	{16, LPL_GRANT, 1, 35, 0, 0x20000u, 0x0u}, /* ioctl: tty */
-	{16, LPL_GRANT, 1, 36, 0, 0x20000u, 0x0u}, /* ioctl: tty */
-	{16, LPL_GRANT, 1, 37, 0, 0x20000u, 0x0u}, /* ioctl: tty */
-	{16, LPL_GRANT, 1, 38, 0, 0x20000u, 0x0u}, /* ioctl: tty */
-	{16, LPL_GRANT, 1, 39, 0, 0x20000u, 0x0u}, /* ioctl: tty */
-	{17, LPL_GRANT, 0, 40, 0, 0x1u, 0x0u}, /* pread64: stdio */
-	{18, LPL_GRANT, 0, 40, 0, 0x1u, 0x0u}, /* pwrite64: stdio */
-	{19, LPL_GRANT, 0, 40, 0, 0x1u, 0x0u}, /* readv: stdio */
-	{20, LPL_GRANT, 0, 40, 0, 0x1u, 0x0u}, /* writev: stdio */
-	{21, LPL_GRANT, 0, 40, 0, 0x2u, 0x0u}, /* access: rpath */
-	{21, LPL_LOADER, 0, 40, 0, 0x0u, 0x0u}, /* access: loader */
-	{22, LPL_GRANT, 0, 40, 0, 0x1u, 0x0u}, /* pipe: stdio */
-	{23, LPL_GRANT, 0, 40, 0, 0x1u, 0x0u}, /* select: stdio */
-	{24, LPL_GRANT, 0, 40, 0, 0x1u, 0x0u}, /* sched_yield: stdio */
-	{25, LPL_GRANT, 0, 40, 0, 0x1u, 0x0u}, /* mremap: stdio */
-	{26, LPL_GRANT, 0, 40, 0, 0x1u, 0x0u}, /* msync: stdio */
-	{27, LPL_GRANT, 0, 40, 0, 0x1u, 0x0u}, /* mincore: stdio */
-	{28, LPL_GRANT, 0, 40, 0, 0x1u, 0x0u}, /* madvise: stdio */
-	{29, LPL_NEVER, 0, 40, 0, 0x0u, 0x0u}, /* shmget: never */
-	{30, LPL_NEVER, 0, 40, 0, 0x0u, 0x0u}, /* shmat: never */
-	{31, LPL_NEVER, 0, 40, 0, 0x0u, 0x0u}, /* shmctl: never */
-	{32, LPL_GRANT, 0, 40, 0, 0x1u, 0x0u}, /* dup: stdio */
-	{33, LPL_GRANT, 0, 40, 0, 0x1u, 0x0u}, /* dup2: stdio */
-	{34, LPL_GRANT, 0, 40, 0, 0x1u, 0x0u}, /* pause: stdio */
-	{35, LPL_GRANT, 0, 40, 0, 0x1u, 0x0u}, /* nanosleep: stdio */
-	{36, LPL_GRANT, 0, 40, 0, 0x1u, 0x0u}, /* getitimer: stdio */
-	{37, LPL_GRANT, 0, 40, 0, 0x1u, 0x0u}, /* alarm: stdio */
-	{38, LPL_GRANT, 0, 40, 0, 0x1u, 0x0u}, /* setitimer: stdio */
-	{39, LPL_GRANT, 0, 40, 0, 0x1u, 0x0u}, /* getpid: stdio */
-	{40, LPL_GRANT, 0, 40, 0, 0x1u, 0x0u}, /* sendfile: stdio */
-	{41, LPL_GRANT, 2, 40, 0, 0x40u, 0x0u}, /* socket: inet */
-	{41, LPL_GRANT, 2, 42, 0, 0x40u, 0x0u}, /* socket: inet */
-	{41, LPL_GRANT, 2, 44, 0, 0x40u, 0x0u}, /* socket: inet */
-	{41, LPL_GRANT, 2, 46, 0, 0x40u, 0x0u}, /* socket: inet */
-	{41, LPL_GRANT, 2, 48, 0, 0x800u, 0x0u}, /* socket: unix */
-	{41, LPL_GRANT, 2, 50, 0, 0x800u, 0x0u}, /* socket: unix */
-	{41, LPL_GRANT, 2, 52, 0, 0x800u, 0x0u}, /* socket: unix */
-	{41, LPL_GRANT, 2, 54, 0, 0x1000u, 0x0u}, /* socket: dns */
-	{41, LPL_GRANT, 2, 56, 0, 0x1000u, 0x0u}, /* socket: dns */
-	{41, LPL_GRANT, 2, 58, 0, 0x1000u, 0x0u}, /* socket: dns */
-	{41, LPL_GRANT, 2, 60, 0, 0x1000u, 0x0u}, /* socket: dns */
-	{41, LPL_GRANT, 3, 62, 0, 0x1000u, 0x0u}, /* socket: dns */
-	{41, LPL_GRANT, 3, 65, 0, 0x1000u, 0x0u}, /* socket: dns */
-	{41, LPL_GRANT, 3, 68, 0, 0x4000000u, 0x0u}, /* socket: route */
-	{41, LPL_GRANT, 3, 71, 0, 0x4000000u, 0x0u}, /* socket: route */
-	{41, LPL_FALLBACK, 1, 74, 13, 0x2000u, 0x0u}, /* socket: fallback EACCES with getpw */
-	{41, LPL_FALLBACK, 1, 75, 13, 0x1000u, 0x0u}, /* socket: fallback EACCES with dns */
-	{42, LPL_GRANT, 0, 76, 0, 0x40u, 0x0u}, /* connect: inet */
-	{42, LPL_GRANT, 0, 76, 0, 0x800u, 0x0u}, /* connect: unix */
-	{42, LPL_GRANT, 0, 76, 0, 0x1000u, 0x0u}, /* connect: dns */
-	{43, LPL_GRANT, 0, 76, 0, 0x40u, 0x0u}, /* accept: inet */
-	{43, LPL_GRANT, 0, 76, 0, 0x800u, 0x0u}, /* accept: unix */
-	{44, LPL_GRANT, 1, 76, 0, 0x1u, 0x0u}, /* sendto: stdio */
-	{44, LPL_GRANT, 0, 77, 0, 0x40u, 0x0u}, /* sendto: inet */
-	{44, LPL_GRANT, 0, 77, 0, 0x800u, 0x0u}, /* sendto: unix */
-	{44, LPL_GRANT, 0, 77, 0, 0x1000u, 0x0u}, /* sendto: dns */
-	{44, LPL_GRANT, 0, 77, 0, 0x4000000u, 0x0u}, /* sendto: route */
-	{45, LPL_GRANT, 0, 77, 0, 0x1u, 0x0u}, /* recvfrom: stdio */
-	{46, LPL_GRANT, 0, 77, 0, 0x1u, 0x0u}, /* sendmsg: stdio */
-	{47, LPL_GRANT, 0, 77, 0, 0x1u, 0x0u}, /* recvmsg: stdio */
-	{48, LPL_GRANT, 0, 77, 0, 0x1u, 0x0u}, /* shutdown: stdio */
-	{49, LPL_GRANT, 0, 77, 0, 0x40u, 0x0u}, /* bind: inet */
-	{49, LPL_GRANT, 0, 77, 0, 0x800u, 0x0u}, /* bind: unix */
-	{49, LPL_GRANT, 0, 77, 0, 0x1000u, 0x0u}, /* bind: dns */
-	{49, LPL_GRANT, 0, 77, 0, 0x4000000u, 0x0u}, /* bind: route */
-	{50, LPL_GRANT, 0, 77, 0, 0x40u, 0x0u}, /* listen: inet */
-	{50, LPL_GRANT, 0, 77, 0, 0x800u, 0x0u}, /* listen: unix */
-	{51, LPL_GRANT, 0, 77, 0, 0x1u, 0x0u}, /* getsockname: stdio */
-	{52, LPL_GRANT, 0, 77, 0, 0x1u, 0x0u}, /* getpeername: stdio */
-	{53, LPL_GRANT, 2, 77, 0, 0x1u, 0x0u}, /* socketpair: stdio */
-	{53, LPL_GRANT, 2, 79, 0, 0x1u, 0x0u}, /* socketpair: stdio */
-	{53, LPL_GRANT, 2, 81, 0, 0x800u, 0x0u}, /* socketpair: unix */
-	{53, LPL_GRANT, 2, 83, 0, 0x800u, 0x0u}, /* socketpair: unix */
-	{53, LPL_GRANT, 2, 85, 0, 0x800u, 0x0u}, /* socketpair: unix */
-	{54, LPL_GRANT, 3, 87, 0, 0x40u, 0x0u}, /* setsockopt: inet */
-	{54, LPL_GRANT, 3, 90, 0, 0x40u, 0x0u}, /* setsockopt: inet */
-	{54, LPL_GRANT, 2, 93, 0, 0x40u, 0x0u}, /* setsockopt: inet */
-	{54, LPL_GRANT, 2, 95, 0, 0x40u, 0x0u}, /* setsockopt: inet */
-	{54, LPL_GRANT, 2, 97, 0, 0x40u, 0x0u}, /* setsockopt: inet */
-	{54, LPL_GRANT, 3, 99, 0, 0x40u, 0x0u}, /* setsockopt: inet */
-	{54, LPL_GRANT, 3, 102, 0, 0x40u, 0x0u}, /* setsockopt: inet */
-	{54, LPL_GRANT, 2, 105, 0, 0x40u, 0x0u}, /* setsockopt: inet */
-	{54, LPL_GRANT, 3, 107, 0, 0x40u, 0x0u}, /* setsockopt: inet */
-	{54, LPL_GRANT, 2, 110, 0, 0x40u, 0x0u}, /* setsockopt: inet */
-	{54, LPL_GRANT, 2, 112, 0, 0x40u, 0x0u}, /* setsockopt: inet */
-	{54, LPL_GRANT, 2, 114, 0, 0x40u, 0x0u}, /* setsockopt: inet */
-	{54, LPL_GRANT, 3, 116, 0, 0x80u, 0x0u}, /* setsockopt: mcast */
-	{54, LPL_GRANT, 3, 119, 0, 0x80u, 0x0u}, /* setsockopt: mcast */
-	{54, LPL_GRANT, 3, 122, 0, 0x80u, 0x0u}, /* setsockopt: mcast */
-	{54, LPL_GRANT, 3, 125, 0, 0x800u, 0x0u}, /* setsockopt: unix */
-	{54, LPL_GRANT, 3, 128, 0, 0x800u, 0x0u}, /* setsockopt: unix */
-	{54, LPL_GRANT, 2, 131, 0, 0x800u, 0x0u}, /* setsockopt: unix */
-	{54, LPL_GRANT, 2, 133, 0, 0x800u, 0x0u}, /* setsockopt: unix */
-	{54, LPL_GRANT, 2, 135, 0, 0x800u, 0x0u}, /* setsockopt: unix */
-	{54, LPL_GRANT, 3, 137, 0, 0x1000u, 0x0u}, /* setsockopt: dns */
-	{54, LPL_GRANT, 3, 140, 0, 0x1000u, 0x0u}, /* setsockopt: dns */
-	{54, LPL_GRANT, 2, 143, 0, 0x1000u, 0x0u}, /* setsockopt: dns */
-	{54, LPL_GRANT, 2, 145, 0, 0x1000u, 0x0u}, /* setsockopt: dns */
-	{54, LPL_GRANT, 2, 147, 0, 0x1000u, 0x0u}, /* setsockopt: dns */
-	{54, LPL_GRANT, 3, 149, 0, 0x1000u, 0x0u}, /* setsockopt: dns */
-	{54, LPL_GRANT, 3, 152, 0, 0x1000u, 0x0u}, /* setsockopt: dns */
-	{54, LPL_GRANT, 2, 155, 0, 0x1000u, 0x0u}, /* setsockopt: dns */
-	{54, LPL_GRANT, 3, 157, 0, 0x1000u, 0x0u}, /* setsockopt: dns */
-	{54, LPL_GRANT, 2, 160, 0, 0x1000u, 0x0u}, /* setsockopt: dns */
-	{54, LPL_GRANT, 2, 162, 0, 0x1000u, 0x0u}, /* setsockopt: dns */
-	{54, LPL_GRANT, 2, 164, 0, 0x1000u, 0x0u}, /* setsockopt: dns */
-	{55, LPL_GRANT, 1, 166, 0, 0x1u, 0x0u}, /* getsockopt: stdio */
-	{55, LPL_GRANT, 1, 167, 0, 0x40u, 0x0u}, /* getsockopt: inet */
-	{55, LPL_GRANT, 1, 168, 0, 0x40u, 0x0u}, /* getsockopt: inet */
-	{55, LPL_GRANT, 1, 169, 0, 0x40u, 0x0u}, /* getsockopt: inet */
-	{55, LPL_GRANT, 1, 170, 0, 0x40u, 0x0u}, /* getsockopt: inet */
-	{55, LPL_GRANT, 1, 171, 0, 0x1000u, 0x0u}, /* getsockopt: dns */
-	{55, LPL_GRANT, 1, 172, 0, 0x1000u, 0x0u}, /* getsockopt: dns */
-	{55, LPL_GRANT, 1, 173, 0, 0x1000u, 0x0u}, /* getsockopt: dns */
-	{55, LPL_GRANT, 1, 174, 0, 0x1000u, 0x0u}, /* getsockopt: dns */
-	{56, LPL_GRANT, 1, 175, 0, 0x1u, 0x0u}, /* clone: stdio */
-	{56, LPL_GRANT, 1, 176, 0, 0x40000u, 0x0u}, /* clone: proc */
-	{57, LPL_GRANT, 0, 177, 0, 0x40000u, 0x0u}, /* fork: proc */
-	{58, LPL_GRANT, 0, 177, 0, 0x40000u, 0x0u}, /* vfork: proc */
-	{59, LPL_GRANT, 0, 177, 0, 0x80000u, 0x0u}, /* execve: exec */
-	{59, LPL_LOADER, 0, 177, 0, 0x0u, 0x0u}, /* execve: loader */
-	{60, LPL_GRANT, 0, 177, 0, 0x0u, 0x0u}, /* exit: always */
-	{61, LPL_GRANT, 0, 177, 0, 0x1u, 0x0u}, /* wait4: stdio */
-	{62, LPL_GRANT, 1, 177, 0, 0x1u, 0x0u}, /* kill: stdio */
-	{62, LPL_GRANT, 1, 178, 0, 0x1u, 0x0u}, /* kill: stdio */
-	{62, LPL_GRANT, 0, 179, 0, 0x40000u, 0x0u}, /* kill: proc */
-	{63, LPL_GRANT, 0, 179, 0, 0x1u, 0x0u}, /* uname: stdio */
-	{64, LPL_NEVER, 0, 179, 0, 0x0u, 0x0u}, /* semget: never */
-	{65, LPL_NEVER, 0, 179, 0, 0x0u, 0x0u}, /* semop: never */
-	{66, LPL_NEVER, 0, 179, 0, 0x0u, 0x0u}, /* semctl: never */
-	{67, LPL_NEVER, 0, 179, 0, 0x0u, 0x0u}, /* shmdt: never */
-	{68, LPL_NEVER, 0, 179, 0, 0x0u, 0x0u}, /* msgget: never */
-	{69, LPL_NEVER, 0, 179, 0, 0x0u, 0x0u}, /* msgsnd: never */
-	{70, LPL_NEVER, 0, 179, 0, 0x0u, 0x0u}, /* msgrcv: never */
-	{71, LPL_NEVER, 0, 179, 0, 0x0u, 0x0u}, /* msgctl: never */
-	{72, LPL_GRANT, 1, 179, 0, 0x1u, 0x0u}, /* fcntl: stdio */
-	{72, LPL_GRANT, 1, 180, 0, 0x1u, 0x0u}, /* fcntl: stdio */
-	{72, LPL_GRANT, 1, 181, 0, 0x1u, 0x0u}, /* fcntl: stdio */
-	{72, LPL_GRANT, 1, 182, 0, 0x1u, 0x0u}, /* fcntl: stdio */
-	{72, LPL_GRANT, 2, 183, 0, 0x1u, 0x0u}, /* fcntl: stdio */
-	{72, LPL_GRANT, 1, 185, 0, 0x2u, 0x0u}, /* fcntl: rpath */
-	{72, LPL_GRANT, 2, 186, 0, 0x400u, 0x0u}, /* fcntl: flock */
-	{72, LPL_GRANT, 2, 188, 0, 0x400u, 0x0u}, /* fcntl: flock */
-	{72, LPL_GRANT, 2, 190, 0, 0x400u, 0x0u}, /* fcntl: flock */
-	{72, LPL_GRANT, 1, 192, 0, 0x40000u, 0x0u}, /* fcntl: proc */
-	{72, LPL_GRANT, 1, 193, 0, 0x40000u, 0x0u}, /* fcntl: proc */
-	{72, LPL_GRANT, 1, 194, 0, 0x40000u, 0x0u}, /* fcntl: proc */
-	{73, LPL_GRANT, 0, 195, 0, 0x400u, 0x0u}, /* flock: flock */
-	{74, LPL_GRANT, 0, 195, 0, 0x1u, 0x0u}, /* fsync: stdio */
-	{75, LPL_GRANT, 0, 195, 0, 0x1u, 0x0u}, /* fdatasync: stdio */
-	{76, LPL_GRANT, 0, 195, 0, 0x4u, 0x0u}, /* truncate: wpath */
-	{77, LPL_GRANT, 0, 195, 0, 0x1u, 0x0u}, /* ftruncate: stdio */
-	{78, LPL_GRANT, 0, 195, 0, 0x2u, 0x0u}, /* getdents: rpath */
-	{78, LPL_GRANT, 0, 195, 0, 0x80000000u, 0x0u}, /* getdents: unveil */
-	{79, LPL_GRANT, 0, 195, 0, 0x2u, 0x0u}, /* getcwd: rpath */
-	{79, LPL_GRANT, 0, 195, 0, 0x4u, 0x0u}, /* getcwd: wpath */
-	{79, LPL_GRANT, 0, 195, 0, 0x80000000u, 0x0u}, /* getcwd: unveil */
-	{80, LPL_GRANT, 0, 195, 0, 0x2u, 0x0u}, /* chdir: rpath */
-	{81, LPL_GRANT, 0, 195, 0, 0x2u, 0x0u}, /* fchdir: rpath */
-	{82, LPL_GRANT, 0, 195, 0, 0x8u, 0x0u}, /* rename: cpath */
-	{83, LPL_GRANT, 0, 195, 0, 0x8u, 0x0u}, /* mkdir: cpath */
-	{84, LPL_GRANT, 0, 195, 0, 0x8u, 0x0u}, /* rmdir: cpath */
-	{85, LPL_GRANT, 1, 195, 0, 0xcu, 0x0u}, /* creat: wpath cpath */
-	{85, LPL_FALLBACK, 0, 196, 13, 0x0u, 0x0u}, /* creat: fallback EACCES */
-	{86, LPL_GRANT, 0, 196, 0, 0x8u, 0x0u}, /* link: cpath */
-	{87, LPL_GRANT, 0, 196, 0, 0x8u, 0x0u}, /* unlink: cpath */
-	{88, LPL_GRANT, 0, 196, 0, 0x8u, 0x0u}, /* symlink: cpath */
-	{89, LPL_GRANT, 0, 196, 0, 0x2u, 0x0u}, /* readlink: rpath */
-	{89, LPL_GRANT, 0, 196, 0, 0x80000000u, 0x0u}, /* readlink: unveil */
-	{90, LPL_GRANT, 1, 196, 0, 0x100u, 0x0u}, /* chmod: fattr */
-	{91, LPL_GRANT, 1, 197, 0, 0x100u, 0x0u}, /* fchmod: fattr */
-	{92, LPL_GRANT, 2, 198, 0, 0x100u, 0x0u}, /* chown: fattr */
-	{92, LPL_GRANT, 0, 200, 0, 0x200u, 0x0u}, /* chown: chown */
-	{93, LPL_GRANT, 2, 200, 0, 0x100u, 0x0u}, /* fchown: fattr */
-	{93, LPL_GRANT, 0, 202, 0, 0x200u, 0x0u}, /* fchown: chown */
-	{94, LPL_GRANT, 2, 202, 0, 0x100u, 0x0u}, /* lchown: fattr */
-	{94, LPL_GRANT, 0, 204, 0, 0x200u, 0x0u}, /* lchown: chown */
-	{95, LPL_GRANT, 0, 204, 0, 0x1u, 0x0u}, /* umask: stdio */
-	{96, LPL_GRANT, 0, 204, 0, 0x1u, 0x0u}, /* gettimeofday: stdio */
-	{97, LPL_GRANT, 0, 204, 0, 0x1u, 0x0u}, /* getrlimit: stdio */
-	{98, LPL_GRANT, 0, 204, 0, 0x1u, 0x0u}, /* getrusage: stdio */
-	{99, LPL_GRANT, 0, 204, 0, 0x1u, 0x0u}, /* sysinfo: stdio */
-	{100, LPL_GRANT, 0, 204, 0, 0x1u, 0x0u}, /* times: stdio */
-	{101, LPL_NEVER, 0, 204, 0, 0x0u, 0x0u}, /* ptrace: never */
-	{102, LPL_GRANT, 0, 204, 0, 0x1u, 0x0u}, /* getuid: stdio */
-	{103, LPL_NEVER, 0, 204, 0, 0x0u, 0x0u}, /* syslog: never */
-	{104, LPL_GRANT, 0, 204, 0, 0x1u, 0x0u}, /* getgid: stdio */
-	{105, LPL_GRANT, 0, 204, 0, 0x1000000u, 0x0u}, /* setuid: id */
-	{106, LPL_GRANT, 0, 204, 0, 0x1000000u, 0x0u}, /* setgid: id */
-	{107, LPL_GRANT, 0, 204, 0, 0x1u, 0x0u}, /* geteuid: stdio */
-	{108, LPL_GRANT, 0, 204, 0, 0x1u, 0x0u}, /* getegid: stdio */
-	{109, LPL_GRANT, 0, 204, 0, 0x40000u, 0x0u}, /* setpgid: proc */
-	{110, LPL_GRANT, 0, 204, 0, 0x1u, 0x0u}, /* getppid: stdio */
-	{111, LPL_GRANT, 0, 204, 0, 0x1u, 0x0u}, /* getpgrp: stdio */
-	{112, LPL_GRANT, 0, 204, 0, 0x40000u, 0x0u}, /* setsid: proc */
-	{113, LPL_GRANT, 0, 204, 0, 0x1000000u, 0x0u}, /* setreuid: id */
-	{114, LPL_GRANT, 0, 204, 0, 0x1000000u, 0x0u}, /* setregid: id */
-	{115, LPL_GRANT, 0, 204, 0, 0x1u, 0x0u}, /* getgroups: stdio */
-	{116, LPL_GRANT, 0, 204, 0, 0x1000000u, 0x0u}, /* setgroups: id */
-	{117, LPL_GRANT, 0, 204, 0, 0x1000000u, 0x0u}, /* setresuid: id */
-	{118, LPL_GRANT, 0, 204, 0, 0x1u, 0x0u}, /* getresuid: stdio */
-	{119, LPL_GRANT, 0, 204, 0, 0x1000000u, 0x0u}, /* setresgid: id */
-	{120, LPL_GRANT, 0, 204, 0, 0x1u, 0x0u}, /* getresgid: stdio */
-	{121, LPL_GRANT, 0, 204, 0, 0x1u, 0x0u}, /* getpgid: stdio */
-	{122, LPL_GRANT, 0, 204, 0, 0x1000000u, 0x0u}, /* setfsuid: id */
-	{123, LPL_GRANT, 0, 204, 0, 0x1000000u, 0x0u}, /* setfsgid: id */
-	{124, LPL_GRANT, 0, 204, 0, 0x1u, 0x0u}, /* getsid: stdio */
-	{125, LPL_GRANT, 0, 204, 0, 0x1u, 0x0u}, /* capget: stdio */
-	{126, LPL_GRANT, 0, 204, 0, 0x1000000u, 0x0u}, /* capset: id */
-	{127, LPL_GRANT, 0, 204, 0, 0x1u, 0x0u}, /* rt_sigpending: stdio */
-	{128, LPL_GRANT, 0, 204, 0, 0x1u, 0x0u}, /* rt_sigtimedwait: stdio */
-	{129, LPL_GRANT, 1, 204, 0, 0x1u, 0x0u}, /* rt_sigqueueinfo: stdio */
-	{129, LPL_GRANT, 0, 205, 0, 0x40000u, 0x0u}, /* rt_sigqueueinfo: proc */
-	{130, LPL_GRANT, 0, 205, 0, 0x1u, 0x0u}, /* rt_sigsuspend: stdio */
-	{131, LPL_GRANT, 0, 205, 0, 0x1u, 0x0u}, /* sigaltstack: stdio */
-	{132, LPL_GRANT, 0, 205, 0, 0x100u, 0x0u}, /* utime: fattr */
-	{133, LPL_GRANT, 1, 205, 0, 0x10u, 0x0u}, /* mknod: dpath */
-	{134, LPL_NEVER, 0, 206, 0, 0x0u, 0x0u}, /* uselib: never */
-	{135, LPL_GRANT, 1, 206, 0, 0x1u, 0x0u}, /* personality: stdio */
-	{136, LPL_NEVER, 0, 207, 0, 0x0u, 0x0u}, /* ustat: never */
-	{137, LPL_GRANT, 0, 207, 0, 0x2u, 0x0u}, /* statfs: rpath */
-	{138, LPL_GRANT, 0, 207, 0, 0x2u, 0x0u}, /* fstatfs: rpath */
-	{139, LPL_NEVER, 0, 207, 0, 0x0u, 0x0u}, /* sysfs: never */
-	{140, LPL_GRANT, 0, 207, 0, 0x1u, 0x0u}, /* getpriority: stdio */
-	{141, LPL_GRANT, 0, 207, 0, 0x40000u, 0x0u}, /* setpriority: proc */
-	{142, LPL_GRANT, 0, 207, 0, 0x40000u, 0x0u}, /* sched_setparam: proc */
-	{143, LPL_GRANT, 0, 207, 0, 0x1u, 0x0u}, /* sched_getparam: stdio */
-	{144, LPL_GRANT, 0, 207, 0, 0x40000u, 0x0u}, /* sched_setscheduler: proc */
-	{145, LPL_GRANT, 0, 207, 0, 0x1u, 0x0u}, /* sched_getscheduler: stdio */
-	{146, LPL_GRANT, 0, 207, 0, 0x1u, 0x0u}, /* sched_get_priority_max: stdio */
-	{147, LPL_GRANT, 0, 207, 0, 0x1u, 0x0u}, /* sched_get_priority_min: stdio */
-	{148, LPL_GRANT, 0, 207, 0, 0x1u, 0x0u}, /* sched_rr_get_interval: stdio */
-	{149, LPL_GRANT, 0, 207, 0, 0x1u, 0x0u}, /* mlock: stdio */
-	{150, LPL_GRANT, 0, 207, 0, 0x1u, 0x0u}, /* munlock: stdio */
-	{151, LPL_GRANT, 0, 207, 0, 0x1u, 0x0u}, /* mlockall: stdio */
-	{152, LPL_GRANT, 0, 207, 0, 0x1u, 0x0u}, /* munlockall: stdio */
-	{153, LPL_NEVER, 0, 207, 0, 0x0u, 0x0u}, /* vhangup: never */
-	{154, LPL_NEVER, 0, 207, 0, 0x0u, 0x0u}, /* modify_ldt: never */
-	{155, LPL_NEVER, 0, 207, 0, 0x0u, 0x0u}, /* pivot_root: never */
-	{156, LPL_ENOSYS, 0, 207, 0, 0x0u, 0x0u}, /* _sysctl: always ENOSYS */
-	{157, LPL_GRANT, 1, 207, 0, 0x0u, 0x0u}, /* prctl: always */
-	{157, LPL_GRANT, 1, 208, 0, 0x0u, 0x0u}, /* prctl: always */
-	{157, LPL_GRANT, 1, 209, 0, 0x0u, 0x0u}, /* prctl: always */
-	{157, LPL_GRANT, 1, 210, 0, 0x0u, 0x0u}, /* prctl: always */
-	{157, LPL_GRANT, 1, 211, 0, 0x1u, 0x0u}, /* prctl: stdio */
-	{157, LPL_GRANT, 1, 212, 0, 0x1u, 0x0u}, /* prctl: stdio */
-	{157, LPL_GRANT, 1, 213, 0, 0x1u, 0x0u}, /* prctl: stdio */
-	{157, LPL_GRANT, 1, 214, 0, 0x1u, 0x0u}, /* prctl: stdio */
-	{157, LPL_GRANT, 1, 215, 0, 0x1u, 0x0u}, /* prctl: stdio */
-	{157, LPL_GRANT, 1, 216, 0, 0x1u, 0x0u}, /* prctl: stdio */
-	{157, LPL_GRANT, 1, 217, 0, 0x1u, 0x0u}, /* prctl: stdio */
-	{157, LPL_GRANT, 1, 218, 0, 0x1u, 0x0u}, /* prctl: stdio */
-	{157, LPL_GRANT, 1, 219, 0, 0x1u, 0x0u}, /* prctl: stdio */
-	{157, LPL_GRANT, 1, 220, 0, 0x1u, 0x0u}, /* prctl: stdio */
-	{157, LPL_GRANT, 1, 221, 0, 0x1u, 0x0u}, /* prctl: stdio */
-	{157, LPL_GRANT, 1, 222, 0, 0x1u, 0x0u}, /* prctl: stdio */
-	{157, LPL_GRANT, 1, 223, 0, 0x1u, 0x0u}, /* prctl: stdio */
-	{157, LPL_GRANT, 1, 224, 0, 0x1u, 0x0u}, /* prctl: stdio */
-	{157, LPL_GRANT, 1, 225, 0, 0x1u, 0x0u}, /* prctl: stdio */
-	{157, LPL_GRANT, 1, 226, 0, 0x1u, 0x0u}, /* prctl: stdio */
-	{157, LPL_GRANT, 2, 227, 0, 0x1u, 0x0u}, /* prctl: stdio */
-	{157, LPL_GRANT, 1, 229, 0, 0x40000u, 0x0u}, /* prctl: proc */
-	{157, LPL_GRANT, 1, 230, 0, 0x40000u, 0x0u}, /* prctl: proc */
-	{157, LPL_GRANT, 1, 231, 0, 0x1000000u, 0x0u}, /* prctl: id */
-	{157, LPL_GRANT, 1, 232, 0, 0x1000000u, 0x0u}, /* prctl: id */
-	{157, LPL_GRANT, 1, 233, 0, 0x1000000u, 0x0u}, /* prctl: id */
-	{157, LPL_GRANT, 1, 234, 0, 0x1000000u, 0x0u}, /* prctl: id */
-	{157, LPL_GRANT, 1, 235, 0, 0x1000000u, 0x0u}, /* prctl: id */
-	{158, LPL_GRANT, 0, 236, 0, 0x1u, 0x0u}, /* arch_prctl: stdio */
-	{159, LPL_GRANT, 0, 236, 0, 0x200000u, 0x0u}, /* adjtimex: settime */
-	{160, LPL_GRANT, 0, 236, 0, 0x40000u, 0x0u}, /* setrlimit: proc */
-	{160, LPL_GRANT, 0, 236, 0, 0x1000000u, 0x0u}, /* setrlimit: id */
-	{161, LPL_NEVER, 0, 236, 0, 0x0u, 0x0u}, /* chroot: never */
-	{162, LPL_GRANT, 0, 236, 0, 0x1u, 0x0u}, /* sync: stdio */
-	{163, LPL_NEVER, 0, 236, 0, 0x0u, 0x0u}, /* acct: never */
-	{164, LPL_GRANT, 0, 236, 0, 0x200000u, 0x0u}, /* settimeofday: settime */
-	{165, LPL_NEVER, 0, 236, 0, 0x0u, 0x0u}, /* mount: never */
-	{166, LPL_NEVER, 0, 236, 0, 0x0u, 0x0u}, /* umount2: never */
-	{167, LPL_NEVER, 0, 236, 0, 0x0u, 0x0u}, /* swapon: never */
-	{168, LPL_NEVER, 0, 236, 0, 0x0u, 0x0u}, /* swapoff: never */
-	{169, LPL_NEVER, 0, 236, 0, 0x0u, 0x0u}, /* reboot: never */
-	{170, LPL_NEVER, 0, 236, 0, 0x0u, 0x0u}, /* sethostname: never */
-	{171, LPL_NEVER, 0, 236, 0, 0x0u, 0x0u}, /* setdomainname: never */
-	{172, LPL_NEVER, 0, 236, 0, 0x0u, 0x0u}, /* iopl: never */
-	{173, LPL_NEVER, 0, 236, 0, 0x0u, 0x0u}, /* ioperm: never */
-	{174, LPL_ENOSYS, 0, 236, 0, 0x0u, 0x0u}, /* create_module: always ENOSYS */
-	{175, LPL_NEVER, 0, 236, 0, 0x0u, 0x0u}, /* init_module: never */
-	{176, LPL_NEVER, 0, 236, 0, 0x0u, 0x0u}, /* delete_module: never */
-	{177, LPL_ENOSYS, 0, 236, 0, 0x0u, 0x0u}, /* get_kernel_syms: always ENOSYS */
-	{178, LPL_ENOSYS, 0, 236, 0, 0x0u, 0x0u}, /* query_module: always ENOSYS */
-	{179, LPL_NEVER, 0, 236, 0, 0x0u, 0x0u}, /* quotactl: never */
-	{180, LPL_ENOSYS, 0, 236, 0, 0x0u, 0x0u}, /* nfsservctl: always ENOSYS */
-	{181, LPL_ENOSYS, 0, 236, 0, 0x0u, 0x0u}, /* getpmsg: always ENOSYS */
-	{182, LPL_ENOSYS, 0, 236, 0, 0x0u, 0x0u}, /* putpmsg: always ENOSYS */
-	{183, LPL_ENOSYS, 0, 236, 0, 0x0u, 0x0u}, /* afs_syscall: always ENOSYS */
-	{184, LPL_ENOSYS, 0, 236, 0, 0x0u, 0x0u}, /* tuxcall: always ENOSYS */
-	{185, LPL_ENOSYS, 0, 236, 0, 0x0u, 0x0u}, /* security: always ENOSYS */
-	{186, LPL_GRANT, 0, 236, 0, 0x1u, 0x0u}, /* gettid: stdio */
-	{187, LPL_GRANT, 0, 236, 0, 0x1u, 0x0u}, /* readahead: stdio */
-	{188, LPL_GRANT, 0, 236, 0, 0x100u, 0x0u}, /* setxattr: fattr */
-	{189, LPL_GRANT, 0, 236, 0, 0x100u, 0x0u}, /* lsetxattr: fattr */
-	{190, LPL_GRANT, 0, 236, 0, 0x100u, 0x0u}, /* fsetxattr: fattr */
-	{191, LPL_GRANT, 0, 236, 0, 0x2u, 0x0u}, /* getxattr: rpath */
-	{192, LPL_GRANT, 0, 236, 0, 0x2u, 0x0u}, /* lgetxattr: rpath */
-	{193, LPL_GRANT, 0, 236, 0, 0x2u, 0x0u}, /* fgetxattr: rpath */
-	{194, LPL_GRANT, 0, 236, 0, 0x2u, 0x0u}, /* listxattr: rpath */
-	{195, LPL_GRANT, 0, 236, 0, 0x2u, 0x0u}, /* llistxattr: rpath */
-	{196, LPL_GRANT, 0, 236, 0, 0x2u, 0x0u}, /* flistxattr: rpath */
-	{197, LPL_GRANT, 0, 236, 0, 0x100u, 0x0u}, /* removexattr: fattr */
-	{198, LPL_GRANT, 0, 236, 0, 0x100u, 0x0u}, /* lremovexattr: fattr */
-	{199, LPL_GRANT, 0, 236, 0, 0x100u, 0x0u}, /* fremovexattr: fattr */
-	{200, LPL_GRANT, 0, 236, 0, 0x40000u, 0x0u}, /* tkill: proc */
-	{200, LPL_GRANT, 1, 236, 0, 0x80000000u, 0x0u}, /* tkill: unveil */
-	{201, LPL_GRANT, 0, 237, 0, 0x1u, 0x0u}, /* time: stdio */
-	{202, LPL_GRANT, 0, 237, 0, 0x1u, 0x0u}, /* futex: stdio */
-	{203, LPL_GRANT, 0, 237, 0, 0x40000u, 0x0u}, /* sched_setaffinity: proc */
-	{204, LPL_GRANT, 0, 237, 0, 0x1u, 0x0u}, /* sched_getaffinity: stdio */
-	{205, LPL_NEVER, 0, 237, 0, 0x0u, 0x0u}, /* set_thread_area: never */
-	{206, LPL_NEVER, 0, 237, 0, 0x0u, 0x0u}, /* io_setup: never */
-	{207, LPL_NEVER, 0, 237, 0, 0x0u, 0x0u}, /* io_destroy: never */
-	{208, LPL_NEVER, 0, 237, 0, 0x0u, 0x0u}, /* io_getevents: never */
-	{209, LPL_NEVER, 0, 237, 0, 0x0u, 0x0u}, /* io_submit: never */
-	{210, LPL_NEVER, 0, 237, 0, 0x0u, 0x0u}, /* io_cancel: never */
-	{211, LPL_NEVER, 0, 237, 0, 0x0u, 0x0u}, /* get_thread_area: never */
-	{212, LPL_NEVER, 0, 237, 0, 0x0u, 0x0u}, /* lookup_dcookie: never */
-	{213, LPL_GRANT, 0, 237, 0, 0x1u, 0x0u}, /* epoll_create: stdio */
-	{214, LPL_ENOSYS, 0, 237, 0, 0x0u, 0x0u}, /* epoll_ctl_old: always ENOSYS */
-	{215, LPL_ENOSYS, 0, 237, 0, 0x0u, 0x0u}, /* epoll_wait_old: always ENOSYS */
-	{216, LPL_NEVER, 0, 237, 0, 0x0u, 0x0u}, /* remap_file_pages: never */
-	{217, LPL_GRANT, 0, 237, 0, 0x2u, 0x0u}, /* getdents64: rpath */
-	{217, LPL_GRANT, 0, 237, 0, 0x80000000u, 0x0u}, /* getdents64: unveil */
-	{218, LPL_GRANT, 0, 237, 0, 0x1u, 0x0u}, /* set_tid_address: stdio */
-	{219, LPL_GRANT, 0, 237, 0, 0x1u, 0x0u}, /* restart_syscall: stdio */
-	{220, LPL_NEVER, 0, 237, 0, 0x0u, 0x0u}, /* semtimedop: never */
-	{221, LPL_GRANT, 0, 237, 0, 0x1u, 0x0u}, /* fadvise64: stdio */
-	{222, LPL_GRANT, 0, 237, 0, 0x1u, 0x0u}, /* timer_create: stdio */
-	{223, LPL_GRANT, 0, 237, 0, 0x1u, 0x0u}, /* timer_settime: stdio */
-	{224, LPL_GRANT, 0, 237, 0, 0x1u, 0x0u}, /* timer_gettime: stdio */
-	{225, LPL_GRANT, 0, 237, 0, 0x1u, 0x0u}, /* timer_getoverrun: stdio */
-	{226, LPL_GRANT, 0, 237, 0, 0x1u, 0x0u}, /* timer_delete: stdio */
-	{227, LPL_GRANT, 0, 237, 0, 0x200000u, 0x0u}, /* clock_settime: settime */
-	{228, LPL_GRANT, 0, 237, 0, 0x1u, 0x0u}, /* clock_gettime: stdio */
-	{229, LPL_GRANT, 0, 237, 0, 0x1u, 0x0u}, /* clock_getres: stdio */
-	{230, LPL_GRANT, 0, 237, 0, 0x1u, 0x0u}, /* clock_nanosleep: stdio */
-	{231, LPL_GRANT, 0, 237, 0, 0x0u, 0x0u}, /* exit_group: always */
-	{232, LPL_GRANT, 0, 237, 0, 0x1u, 0x0u}, /* epoll_wait: stdio */
-	{233, LPL_GRANT, 0, 237, 0, 0x1u, 0x0u}, /* epoll_ctl: stdio */
-	{234, LPL_GRANT, 1, 237, 0, 0x1u, 0x0u}, /* tgkill: stdio */
-	{234, LPL_GRANT, 0, 238, 0, 0x40000u, 0x0u}, /* tgkill: proc */
-	{235, LPL_GRANT, 0, 238, 0, 0x100u, 0x0u}, /* utimes: fattr */
-	{236, LPL_ENOSYS, 0, 238, 0, 0x0u, 0x0u}, /* vserver: always ENOSYS */
-	{237, LPL_GRANT, 0, 238, 0, 0x1u, 0x0u}, /* mbind: stdio */
-	{238, LPL_GRANT, 0, 238, 0, 0x1u, 0x0u}, /* set_mempolicy: stdio */
-	{239, LPL_GRANT, 0, 238, 0, 0x1u, 0x0u}, /* get_mempolicy: stdio */
-	{240, LPL_NEVER, 0, 238, 0, 0x0u, 0x0u}, /* mq_open: never */
-	{241, LPL_NEVER, 0, 238, 0, 0x0u, 0x0u}, /* mq_unlink: never */
-	{242, LPL_NEVER, 0, 238, 0, 0x0u, 0x0u}, /* mq_timedsend: never */
-	{243, LPL_NEVER, 0, 238, 0, 0x0u, 0x0u}, /* mq_timedreceive: never */
-	{244, LPL_NEVER, 0, 238, 0, 0x0u, 0x0u}, /* mq_notify: never */
-	{245, LPL_NEVER, 0, 238, 0, 0x0u, 0x0u}, /* mq_getsetattr: never */
-	{246, LPL_NEVER, 0, 238, 0, 0x0u, 0x0u}, /* kexec_load: never */
-	{247, LPL_GRANT, 0, 238, 0, 0x1u, 0x0u}, /* waitid: stdio */
-	{248, LPL_NEVER, 0, 238, 0, 0x0u, 0x0u}, /* add_key: never */
-	{249, LPL_NEVER, 0, 238, 0, 0x0u, 0x0u}, /* request_key: never */
-	{250, LPL_NEVER, 0, 238, 0, 0x0u, 0x0u}, /* keyctl: never */
-	{251, LPL_GRANT, 0, 238, 0, 0x40000u, 0x0u}, /* ioprio_set: proc */
-	{252, LPL_GRANT, 0, 238, 0, 0x1u, 0x0u}, /* ioprio_get: stdio */
-	{253, LPL_GRANT, 0, 238, 0, 0x2u, 0x0u}, /* inotify_init: rpath */
-	{254, LPL_GRANT, 0, 238, 0, 0x2u, 0x0u}, /* inotify_add_watch: rpath */
-	{255, LPL_GRANT, 0, 238, 0, 0x2u, 0x0u}, /* inotify_rm_watch: rpath */
-	{256, LPL_GRANT, 0, 238, 0, 0x40000u, 0x0u}, /* migrate_pages: proc */
-	{257, LPL_GRANT, 1, 238, 0, 0x2u, 0x0u}, /* openat: rpath */
-	{257, LPL_GRANT, 1, 239, 0, 0x4u, 0x0u}, /* openat: wpath */
-	{257, LPL_GRANT, 1, 240, 0, 0x6u, 0x0u}, /* openat: rpath wpath */
-	{257, LPL_GRANT, 1, 241, 0, 0x6u, 0x0u}, /* openat: rpath wpath */
-	{257, LPL_GRANT, 2, 242, 0, 0xau, 0x0u}, /* openat: rpath cpath */
-	{257, LPL_GRANT, 2, 244, 0, 0xcu, 0x0u}, /* openat: wpath cpath */
-	{257, LPL_GRANT, 2, 246, 0, 0xeu, 0x0u}, /* openat: rpath wpath cpath */
-	{257, LPL_GRANT, 2, 248, 0, 0xeu, 0x0u}, /* openat: rpath wpath cpath */
-	{257, LPL_GRANT, 1, 250, 0, 0x80000000u, 0x0u}, /* openat: unveil */
-	{257, LPL_GRANT, 1, 251, 0, 0x80000000u, 0x0u}, /* openat: unveil */
-	{257, LPL_LOADER, 1, 252, 0, 0x0u, 0x0u}, /* openat: loader */
-	{257, LPL_FALLBACK, 0, 253, 13, 0x0u, 0x0u}, /* openat: fallback EACCES */
-	{258, LPL_GRANT, 0, 253, 0, 0x8u, 0x0u}, /* mkdirat: cpath */
-	{259, LPL_GRANT, 1, 253, 0, 0x10u, 0x0u}, /* mknodat: dpath */
-	{260, LPL_GRANT, 2, 254, 0, 0x100u, 0x0u}, /* fchownat: fattr */
-	{260, LPL_GRANT, 0, 256, 0, 0x200u, 0x0u}, /* fchownat: chown */
-	{261, LPL_GRANT, 0, 256, 0, 0x100u, 0x0u}, /* futimesat: fattr */
-	{262, LPL_GRANT, 1, 256, 0, 0x1u, 0x0u}, /* newfstatat: stdio */
-	{262, LPL_GRANT, 0, 257, 0, 0x2u, 0x0u}, /* newfstatat: rpath */
-	{262, LPL_GRANT, 0, 257, 0, 0x80000000u, 0x0u}, /* newfstatat: unveil */
-	{262, LPL_FALLBACK, 0, 257, 13, 0x2000u, 0x0u}, /* newfstatat: fallback EACCES with getpw */
-	{262, LPL_FALLBACK, 0, 257, 13, 0x1000u, 0x0u}, /* newfstatat: fallback EACCES with dns */
-	{263, LPL_GRANT, 0, 257, 0, 0x8u, 0x0u}, /* unlinkat: cpath */
-	{264, LPL_GRANT, 0, 257, 0, 0x8u, 0x0u}, /* renameat: cpath */
-	{265, LPL_GRANT, 0, 257, 0, 0x8u, 0x0u}, /* linkat: cpath */
-	{266, LPL_GRANT, 0, 257, 0, 0x8u, 0x0u}, /* symlinkat: cpath */
-	{267, LPL_GRANT, 0, 257, 0, 0x2u, 0x0u}, /* readlinkat: rpath */
-	{267, LPL_GRANT, 0, 257, 0, 0x80000000u, 0x0u}, /* readlinkat: unveil */
-	{268, LPL_GRANT, 1, 257, 0, 0x100u, 0x0u}, /* fchmodat: fattr */
-	{269, LPL_GRANT, 0, 258, 0, 0x2u, 0x0u}, /* faccessat: rpath */
-	{269, LPL_LOADER, 0, 258, 0, 0x0u, 0x0u}, /* faccessat: loader */
-	{270, LPL_GRANT, 0, 258, 0, 0x1u, 0x0u}, /* pselect6: stdio */
-	{271, LPL_GRANT, 0, 258, 0, 0x1u, 0x0u}, /* ppoll: stdio */
-	{272, LPL_NEVER, 0, 258, 0, 0x0u, 0x0u}, /* unshare: never */
-	{273, LPL_GRANT, 0, 258, 0, 0x1u, 0x0u}, /* set_robust_list: stdio */
-	{274, LPL_GRANT, 1, 258, 0, 0x1u, 0x0u}, /* get_robust_list: stdio */
-	{275, LPL_GRANT, 0, 259, 0, 0x1u, 0x0u}, /* splice: stdio */
-	{276, LPL_GRANT, 0, 259, 0, 0x1u, 0x0u}, /* tee: stdio */
-	{277, LPL_GRANT, 0, 259, 0, 0x1u, 0x0u}, /* sync_file_range: stdio */
-	{278, LPL_GRANT, 0, 259, 0, 0x1u, 0x0u}, /* vmsplice: stdio */
-	{279, LPL_GRANT, 0, 259, 0, 0x40000u, 0x0u}, /* move_pages: proc */
-	{280, LPL_GRANT, 0, 259, 0, 0x100u, 0x0u}, /* utimensat: fattr */
-	{281, LPL_GRANT, 0, 259, 0, 0x1u, 0x0u}, /* epoll_pwait: stdio */
-	{282, LPL_GRANT, 0, 259, 0, 0x1u, 0x0u}, /* signalfd: stdio */
-	{283, LPL_GRANT, 0, 259, 0, 0x1u, 0x0u}, /* timerfd_create: stdio */
-	{284, LPL_GRANT, 0, 259, 0, 0x1u, 0x0u}, /* eventfd: stdio */
-	{285, LPL_GRANT, 0, 259, 0, 0x1u, 0x0u}, /* fallocate: stdio */
-	{286, LPL_GRANT, 0, 259, 0, 0x1u, 0x0u}, /* timerfd_settime: stdio */
-	{287, LPL_GRANT, 0, 259, 0, 0x1u, 0x0u}, /* timerfd_gettime: stdio */
-	{288, LPL_GRANT, 0, 259, 0, 0x40u, 0x0u}, /* accept4: inet */
-	{288, LPL_GRANT, 0, 259, 0, 0x800u, 0x0u}, /* accept4: unix */
-	{289, LPL_GRANT, 0, 259, 0, 0x1u, 0x0u}, /* signalfd4: stdio */
-	{290, LPL_GRANT, 0, 259, 0, 0x1u, 0x0u}, /* eventfd2: stdio */
-	{291, LPL_GRANT, 0, 259, 0, 0x1u, 0x0u}, /* epoll_create1: stdio */
-	{292, LPL_GRANT, 0, 259, 0, 0x1u, 0x0u}, /* dup3: stdio */
-	{293, LPL_GRANT, 0, 259, 0, 0x1u, 0x0u}, /* pipe2: stdio */
-	{294, LPL_GRANT, 0, 259, 0, 0x2u, 0x0u}, /* inotify_init1: rpath */
-	{295, LPL_GRANT, 0, 259, 0, 0x1u, 0x0u}, /* preadv: stdio */
-	{296, LPL_GRANT, 0, 259, 0, 0x1u, 0x0u}, /* pwritev: stdio */
-	{297, LPL_GRANT, 1, 259, 0, 0x1u, 0x0u}, /* rt_tgsigqueueinfo: stdio */
-	{297, LPL_GRANT, 0, 260, 0, 0x40000u, 0x0u}, /* rt_tgsigqueueinfo: proc */
-	{298, LPL_NEVER, 0, 260, 0, 0x0u, 0x0u}, /* perf_event_open: never */
-	{299, LPL_GRANT, 0, 260, 0, 0x1u, 0x0u}, /* recvmmsg: stdio */
-	{300, LPL_NEVER, 0, 260, 0, 0x0u, 0x0u}, /* fanotify_init: never */
-	{301, LPL_NEVER, 0, 260, 0, 0x0u, 0x0u}, /* fanotify_mark: never */
-	{302, LPL_GRANT, 2, 260, 0, 0x1u, 0x0u}, /* prlimit64: stdio */
-	{302, LPL_GRANT, 2, 262, 0, 0x1u, 0x0u}, /* prlimit64: stdio */
-	{302, LPL_GRANT, 0, 264, 0, 0x40000u, 0x0u}, /* prlimit64: proc */
-	{302, LPL_GRANT, 0, 264, 0, 0x1000000u, 0x0u}, /* prlimit64: id */
-	{303, LPL_NEVER, 0, 264, 0, 0x0u, 0x0u}, /* name_to_handle_at: never */
-	{304, LPL_NEVER, 0, 264, 0, 0x0u, 0x0u}, /* open_by_handle_at: never */
-	{305, LPL_GRANT, 0, 264, 0, 0x200000u, 0x0u}, /* clock_adjtime: settime */
-	{306, LPL_GRANT, 0, 264, 0, 0x1u, 0x0u}, /* syncfs: stdio */
-	{307, LPL_GRANT, 0, 264, 0, 0x1u, 0x0u}, /* sendmmsg: stdio */
-	{308, LPL_NEVER, 0, 264, 0, 0x0u, 0x0u}, /* setns: never */
-	{309, LPL_GRANT, 0, 264, 0, 0x1u, 0x0u}, /* getcpu: stdio */
-	{310, LPL_NEVER, 0, 264, 0, 0x0u, 0x0u}, /* process_vm_readv: never */
-	{311, LPL_NEVER, 0, 264, 0, 0x0u, 0x0u}, /* process_vm_writev: never */
-	{312, LPL_NEVER, 0, 264, 0, 0x0u, 0x0u}, /* kcmp: never */
-	{313, LPL_NEVER, 0, 264, 0, 0x0u, 0x0u}, /* finit_module: never */
-	{314, LPL_GRANT, 0, 264, 0, 0x40000u, 0x0u}, /* sched_setattr: proc */
-	{315, LPL_GRANT, 0, 264, 0, 0x1u, 0x0u}, /* sched_getattr: stdio */
-	{316, LPL_GRANT, 0, 264, 0, 0x8u, 0x0u}, /* renameat2: cpath */
-	{317, LPL_GRANT, 0, 264, 0, 0x0u, 0x0u}, /* seccomp: always */
-	{318, LPL_GRANT, 0, 264, 0, 0x1u, 0x0u}, /* getrandom: stdio */
-	{319, LPL_GRANT, 1, 264, 0, 0x1u, 0x0u}, /* memfd_create: stdio */
-	{319, LPL_GRANT, 0, 265, 0, 0x1u, 0x80000u}, /* memfd_create: stdio unless exec */
-	{320, LPL_NEVER, 0, 265, 0, 0x0u, 0x0u}, /* kexec_file_load: never */
-	{321, LPL_NEVER, 0, 265, 0, 0x0u, 0x0u}, /* bpf: never */
-	{322, LPL_GRANT, 0, 265, 0, 0x80000u, 0x0u}, /* execveat: exec */
-	{322, LPL_LOADER, 0, 265, 0, 0x0u, 0x0u}, /* execveat: loader */
-	{323, LPL_NEVER, 0, 265, 0, 0x0u, 0x0u}, /* userfaultfd: never */
-	{324, LPL_GRANT, 0, 265, 0, 0x1u, 0x0u}, /* membarrier: stdio */
-	{325, LPL_GRANT, 0, 265, 0, 0x1u, 0x0u}, /* mlock2: stdio */
-	{326, LPL_GRANT, 0, 265, 0, 0x1u, 0x0u}, /* copy_file_range: stdio */
-	{327, LPL_GRANT, 0, 265, 0, 0x1u, 0x0u}, /* preadv2: stdio */
-	{328, LPL_GRANT, 0, 265, 0, 0x1u, 0x0u}, /* pwritev2: stdio */
-	{329, LPL_GRANT, 1, 265, 0, 0x1u, 0x0u}, /* pkey_mprotect: stdio */
-	{329, LPL_GRANT, 0, 266, 0, 0x100000u, 0x0u}, /* pkey_mprotect: prot_exec */
-	{329, LPL_LOADER, 0, 266, 0, 0x0u, 0x0u}, /* pkey_mprotect: loader */
-	{330, LPL_GRANT, 0, 266, 0, 0x1u, 0x0u}, /* pkey_alloc: stdio */
-	{331, LPL_GRANT, 0, 266, 0, 0x1u, 0x0u}, /* pkey_free: stdio */
-	{332, LPL_GRANT, 1, 266, 0, 0x1u, 0x0u}, /* statx: stdio */
-	{332, LPL_GRANT, 0, 267, 0, 0x2u, 0x0u}, /* statx: rpath */
-	{332, LPL_GRANT, 0, 267, 0, 0x80000000u, 0x0u}, /* statx: unveil */
-	{332, LPL_FALLBACK, 0, 267, 13, 0x2000u, 0x0u}, /* statx: fallback EACCES with getpw */
-	{332, LPL_FALLBACK, 0, 267, 13, 0x1000u, 0x0u}, /* statx: fallback EACCES with dns */
-	{333, LPL_NEVER, 0, 267, 0, 0x0u, 0x0u}, /* io_pgetevents: never */
-	{334, LPL_GRANT, 0, 267, 0, 0x1u, 0x0u}, /* rseq: stdio */
-	{335, LPL_GRANT, 0, 267, 0, 0x0u, 0x0u}, /* uretprobe: always */
-	{336, LPL_GRANT, 0, 267, 0, 0x0u, 0x0u}, /* uprobe: always */
-	{424, LPL_GRANT, 0, 267, 0, 0x40000u, 0x0u}, /* pidfd_send_signal: proc */
-	{425, LPL_ENOSYS, 0, 267, 0, 0x0u, 0x0u}, /* io_uring_setup: always ENOSYS */
-	{426, LPL_ENOSYS, 0, 267, 0, 0x0u, 0x0u}, /* io_uring_enter: always ENOSYS */
-	{427, LPL_ENOSYS, 0, 267, 0, 0x0u, 0x0u}, /* io_uring_register: always ENOSYS */
-	{428, LPL_NEVER, 0, 267, 0, 0x0u, 0x0u}, /* open_tree: never */
-	{429, LPL_NEVER, 0, 267, 0, 0x0u, 0x0u}, /* move_mount: never */
-	{430, LPL_NEVER, 0, 267, 0, 0x0u, 0x0u}, /* fsopen: never */
-	{431, LPL_NEVER, 0, 267, 0, 0x0u, 0x0u}, /* fsconfig: never */
-	{432, LPL_NEVER, 0, 267, 0, 0x0u, 0x0u}, /* fsmount: never */
-	{433, LPL_NEVER, 0, 267, 0, 0x0u, 0x0u}, /* fspick: never */
-	{434, LPL_GRANT, 0, 267, 0, 0x40000u, 0x0u}, /* pidfd_open: proc */
-	{434, LPL_FALLBACK, 0, 267, 38, 0x0u, 0x0u}, /* pidfd_open: fallback ENOSYS */
-	{435, LPL_ENOSYS, 0, 267, 0, 0x0u, 0x0u}, /* clone3: always ENOSYS */
-	{436, LPL_GRANT, 0, 267, 0, 0x1u, 0x0u}, /* close_range: stdio */
-	{437, LPL_ENOSYS, 0, 267, 0, 0x0u, 0x0u}, /* openat2: always ENOSYS */
-	{438, LPL_NEVER, 0, 267, 0, 0x0u, 0x0u}, /* pidfd_getfd: never */
-	{439, LPL_GRANT, 0, 267, 0, 0x2u, 0x0u}, /* faccessat2: rpath */
-	{439, LPL_LOADER, 0, 267, 0, 0x0u, 0x0u}, /* faccessat2: loader */
-	{440, LPL_GRANT, 0, 267, 0, 0x40000u, 0x0u}, /* process_madvise: proc */
-	{441, LPL_GRANT, 0, 267, 0, 0x1u, 0x0u}, /* epoll_pwait2: stdio */
-	{442, LPL_NEVER, 0, 267, 0, 0x0u, 0x0u}, /* mount_setattr: never */
-	{443, LPL_NEVER, 0, 267, 0, 0x0u, 0x0u}, /* quotactl_fd: never */
-	{444, LPL_GRANT, 0, 267, 0, 0x0u, 0x0u}, /* landlock_create_ruleset: always */
-	{445, LPL_GRANT, 0, 267, 0, 0x0u, 0x0u}, /* landlock_add_rule: always */
-	{446, LPL_GRANT, 0, 267, 0, 0x0u, 0x0u}, /* landlock_restrict_self: always */
-	{447, LPL_GRANT, 0, 267, 0, 0x1u, 0x0u}, /* memfd_secret: stdio */
-	{448, LPL_GRANT, 0, 267, 0, 0x40000u, 0x0u}, /* process_mrelease: proc */
-	{449, LPL_GRANT, 0, 267, 0, 0x1u, 0x0u}, /* futex_waitv: stdio */
-	{450, LPL_GRANT, 0, 267, 0, 0x1u, 0x0u}, /* set_mempolicy_home_node: stdio */
-	{451, LPL_GRANT, 0, 267, 0, 0x1u, 0x0u}, /* cachestat: stdio */
-	{452, LPL_GRANT, 1, 267, 0, 0x100u, 0x0u}, /* fchmodat2: fattr */
-	{453, LPL_GRANT, 0, 268, 0, 0x1u, 0x0u}, /* map_shadow_stack: stdio */
-	{454, LPL_GRANT, 0, 268, 0, 0x1u, 0x0u}, /* futex_wake: stdio */
-	{455, LPL_GRANT, 0, 268, 0, 0x1u, 0x0u}, /* futex_wait: stdio */
-	{456, LPL_GRANT, 0, 268, 0, 0x1u, 0x0u}, /* futex_requeue: stdio */
-	{457, LPL_NEVER, 0, 268, 0, 0x0u, 0x0u}, /* statmount: never */
-	{458, LPL_NEVER, 0, 268, 0, 0x0u, 0x0u}, /* listmount: never */
-	{459, LPL_NEVER, 0, 268, 0, 0x0u, 0x0u}, /* lsm_get_self_attr: never */
-	{460, LPL_NEVER, 0, 268, 0, 0x0u, 0x0u}, /* lsm_set_self_attr: never */
-	{461, LPL_NEVER, 0, 268, 0, 0x0u, 0x0u}, /* lsm_list_modules: never */
-	{462, LPL_GRANT, 0, 268, 0, 0x1u, 0x0u}, /* mseal: stdio */
-	{463, LPL_GRANT, 0, 268, 0, 0x100u, 0x0u}, /* setxattrat: fattr */
-	{464, LPL_GRANT, 0, 268, 0, 0x2u, 0x0u}, /* getxattrat: rpath */
-	{465, LPL_GRANT, 0, 268, 0, 0x2u, 0x0u}, /* listxattrat: rpath */
-	{466, LPL_GRANT, 0, 268, 0, 0x100u, 0x0u}, /* removexattrat: fattr */
-	{467, LPL_NEVER, 0, 268, 0, 0x0u, 0x0u}, /* open_tree_attr: never */
-	{468, LPL_GRANT, 0, 268, 0, 0x2u, 0x0u}, /* file_getattr: rpath */
-	{469, LPL_GRANT, 0, 268, 0, 0x100u, 0x0u}, /* file_setattr: fattr */
-	{470, LPL_NEVER, 0, 268, 0, 0x0u, 0x0u}, /* listns: never */
-	{471, LPL_GRANT, 0, 268, 0, 0x1u, 0x0u}, /* rseq_slice_yield: stdio */
+	{0, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 0, 0x1u, 0x0u}, /* read: stdio */
+	{1, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 0, 0x1u, 0x0u}, /* write: stdio */
+	{2, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 0, 0x2u, 0x0u}, /* open: rpath */
+	{2, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 1, 0x4u, 0x0u}, /* open: wpath */
+	{2, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 2, 0x6u, 0x0u}, /* open: rpath wpath */
+	{2, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 3, 0x6u, 0x0u}, /* open: rpath wpath */
+	{2, LPL_GRANT, LPL_LAYER_ANY, 2, 0, 4, 0xau, 0x0u}, /* open: rpath cpath */
+	{2, LPL_GRANT, LPL_LAYER_ANY, 2, 0, 6, 0xcu, 0x0u}, /* open: wpath cpath */
+	{2, LPL_GRANT, LPL_LAYER_ANY, 2, 0, 8, 0xeu, 0x0u}, /* open: rpath wpath cpath */
+	{2, LPL_GRANT, LPL_LAYER_ANY, 2, 0, 10, 0xeu, 0x0u}, /* open: rpath wpath cpath */
+	{2, LPL_GRANT, LPL_LAYER_WITH, 1, 0, 12, 0x1u, 0x80000u}, /* open: stdio unless exec, with a path layer */
+	{2, LPL_GRANT, LPL_LAYER_WITH, 1, 0, 13, 0x1u, 0x0u}, /* open: stdio, with a path layer */
+	{2, LPL_GRANT, LPL_LAYER_WITH, 1, 0, 14, 0x1u, 0x0u}, /* open: stdio, with a path layer */
+	{2, LPL_GRANT, LPL_LAYER_WITH, 2, 0, 15, 0x8u, 0x0u}, /* open: cpath, with a path layer */
+	{2, LPL_GRANT, LPL_LAYER_WITH, 2, 0, 17, 0x20u, 0x0u}, /* open: tmppath, with a path layer */
+	{2, LPL_LOADER, LPL_LAYER_ANY, 1, 0, 19, 0x0u, 0x0u}, /* open: loader */
+	{2, LPL_FALLBACK, LPL_LAYER_NO, 0, 13, 20, 0x0u, 0x0u}, /* open: fallback EACCES, without a path layer */
+	{2, LPL_FALLBACK, LPL_LAYER_WITH, 1, 13, 20, 0x0u, 0x0u}, /* open: fallback EACCES, with a path layer */
+	{3, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 21, 0x1u, 0x0u}, /* close: stdio */
+	{4, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 21, 0x2u, 0x0u}, /* stat: rpath */
+	{4, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 21, 0x80000000u, 0x0u}, /* stat: unveil */
+	{4, LPL_FALLBACK, LPL_LAYER_ANY, 0, 13, 21, 0x2000u, 0x0u}, /* stat: fallback EACCES with getpw */
+	{4, LPL_FALLBACK, LPL_LAYER_ANY, 0, 13, 21, 0x1000u, 0x0u}, /* stat: fallback EACCES with dns */
+	{5, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 21, 0x1u, 0x0u}, /* fstat: stdio */
+	{6, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 21, 0x2u, 0x0u}, /* lstat: rpath */
+	{6, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 21, 0x80000000u, 0x0u}, /* lstat: unveil */
+	{6, LPL_FALLBACK, LPL_LAYER_ANY, 0, 13, 21, 0x2000u, 0x0u}, /* lstat: fallback EACCES with getpw */
+	{6, LPL_FALLBACK, LPL_LAYER_ANY, 0, 13, 21, 0x1000u, 0x0u}, /* lstat: fallback EACCES with dns */
+	{7, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 21, 0x1u, 0x0u}, /* poll: stdio */
+	{8, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 21, 0x1u, 0x0u}, /* lseek: stdio */
+	{9, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 21, 0x1u, 0x0u}, /* mmap: stdio */
+	{9, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 22, 0x100000u, 0x0u}, /* mmap: prot_exec */
+	{9, LPL_LOADER, LPL_LAYER_ANY, 0, 0, 22, 0x0u, 0x0u}, /* mmap: loader */
+	{10, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 22, 0x1u, 0x0u}, /* mprotect: stdio */
+	{10, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 23, 0x100000u, 0x0u}, /* mprotect: prot_exec */
+	{10, LPL_LOADER, LPL_LAYER_ANY, 0, 0, 23, 0x0u, 0x0u}, /* mprotect: loader */
+	{11, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 23, 0x1u, 0x0u}, /* munmap: stdio */
+	{12, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 23, 0x1u, 0x0u}, /* brk: stdio */
+	{13, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 23, 0x1u, 0x0u}, /* rt_sigaction: stdio */
+	{14, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 23, 0x1u, 0x0u}, /* rt_sigprocmask: stdio */
+	{15, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 23, 0x0u, 0x0u}, /* rt_sigreturn: always */
+	{16, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 23, 0x1u, 0x0u}, /* ioctl: stdio */
+	{16, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 24, 0x1u, 0x0u}, /* ioctl: stdio */
+	{16, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 25, 0x1u, 0x0u}, /* ioctl: stdio */
+	{16, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 26, 0x1u, 0x0u}, /* ioctl: stdio */
+	{16, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 27, 0x1u, 0x0u}, /* ioctl: stdio */
+	{16, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 28, 0x1u, 0x0u}, /* ioctl: stdio */
+	{16, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 29, 0x1u, 0x0u}, /* ioctl: stdio */
+	{16, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 30, 0x20000u, 0x0u}, /* ioctl: tty */
+	{16, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 31, 0x20000u, 0x0u}, /* ioctl: tty */
+	{16, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 32, 0x20000u, 0x0u}, /* ioctl: tty */
+	{16, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 33, 0x20000u, 0x0u}, /* ioctl: tty */
+	{16, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 34, 0x20000u, 0x0u}, /* ioctl: tty */
+	{16, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 35, 0x20000u, 0x0u}, /* ioctl: tty */
+	{16, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 36, 0x20000u, 0x0u}, /* ioctl: tty */
+	{16, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 37, 0x20000u, 0x0u}, /* ioctl: tty */
+	{16, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 38, 0x20000u, 0x0u}, /* ioctl: tty */
+	{16, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 39, 0x20000u, 0x0u}, /* ioctl: tty */
+	{16, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 40, 0x20000u, 0x0u}, /* ioctl: tty */
+	{16, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 41, 0x20000u, 0x0u}, /* ioctl: tty */
+	{16, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 42, 0x20000u, 0x0u}, /* ioctl: tty */
+	{16, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 43, 0x20000u, 0x0u}, /* ioctl: tty */
+	{16, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 44, 0x20000u, 0x0u}, /* ioctl: tty */
+	{16, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 45, 0x20000u, 0x0u}, /* ioctl: tty */
+	{16, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 46, 0x20000u, 0x0u}, /* ioctl: tty */
+	{16, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 47, 0x20000u, 0x0u}, /* ioctl: tty */
+	{17, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 48, 0x1u, 0x0u}, /* pread64: stdio */
+	{18, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 48, 0x1u, 0x0u}, /* pwrite64: stdio */
+	{19, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 48, 0x1u, 0x0u}, /* readv: stdio */
+	{20, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 48, 0x1u, 0x0u}, /* writev: stdio */
+	{21, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 48, 0x2u, 0x0u}, /* access: rpath */
+	{21, LPL_LOADER, LPL_LAYER_ANY, 0, 0, 48, 0x0u, 0x0u}, /* access: loader */
+	{22, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 48, 0x1u, 0x0u}, /* pipe: stdio */
+	{23, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 48, 0x1u, 0x0u}, /* select: stdio */
+	{24, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 48, 0x1u, 0x0u}, /* sched_yield: stdio */
+	{25, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 48, 0x1u, 0x0u}, /* mremap: stdio */
+	{26, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 48, 0x1u, 0x0u}, /* msync: stdio */
+	{27, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 48, 0x1u, 0x0u}, /* mincore: stdio */
+	{28, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 48, 0x1u, 0x0u}, /* madvise: stdio */
+	{29, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 48, 0x0u, 0x0u}, /* shmget: never */
+	{30, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 48, 0x0u, 0x0u}, /* shmat: never */
+	{31, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 48, 0x0u, 0x0u}, /* shmctl: never */
+	{32, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 48, 0x1u, 0x0u}, /* dup: stdio */
+	{33, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 48, 0x1u, 0x0u}, /* dup2: stdio */
+	{34, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 48, 0x1u, 0x0u}, /* pause: stdio */
+	{35, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 48, 0x1u, 0x0u}, /* nanosleep: stdio */
+	{36, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 48, 0x1u, 0x0u}, /* getitimer: stdio */
+	{37, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 48, 0x1u, 0x0u}, /* alarm: stdio */
+	{38, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 48, 0x1u, 0x0u}, /* setitimer: stdio */
+	{39, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 48, 0x1u, 0x0u}, /* getpid: stdio */
+	{40, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 48, 0x1u, 0x0u}, /* sendfile: stdio */
+	{41, LPL_GRANT, LPL_LAYER_ANY, 2, 0, 48, 0x40u, 0x0u}, /* socket: inet */
+	{41, LPL_GRANT, LPL_LAYER_ANY, 2, 0, 50, 0x40u, 0x0u}, /* socket: inet */
+	{41, LPL_GRANT, LPL_LAYER_ANY, 2, 0, 52, 0x40u, 0x0u}, /* socket: inet */
+	{41, LPL_GRANT, LPL_LAYER_ANY, 2, 0, 54, 0x40u, 0x0u}, /* socket: inet */
+	{41, LPL_GRANT, LPL_LAYER_ANY, 2, 0, 56, 0x800u, 0x0u}, /* socket: unix */
+	{41, LPL_GRANT, LPL_LAYER_ANY, 2, 0, 58, 0x800u, 0x0u}, /* socket: unix */
+	{41, LPL_GRANT, LPL_LAYER_ANY, 2, 0, 60, 0x800u, 0x0u}, /* socket: unix */
+	{41, LPL_GRANT, LPL_LAYER_ANY, 2, 0, 62, 0x1000u, 0x0u}, /* socket: dns */
+	{41, LPL_GRANT, LPL_LAYER_ANY, 2, 0, 64, 0x1000u, 0x0u}, /* socket: dns */
+	{41, LPL_GRANT, LPL_LAYER_ANY, 2, 0, 66, 0x1000u, 0x0u}, /* socket: dns */
+	{41, LPL_GRANT, LPL_LAYER_ANY, 2, 0, 68, 0x1000u, 0x0u}, /* socket: dns */
+	{41, LPL_GRANT, LPL_LAYER_ANY, 3, 0, 70, 0x1000u, 0x0u}, /* socket: dns */
+	{41, LPL_GRANT, LPL_LAYER_ANY, 3, 0, 73, 0x1000u, 0x0u}, /* socket: dns */
+	{41, LPL_GRANT, LPL_LAYER_ANY, 3, 0, 76, 0x4000000u, 0x0u}, /* socket: route */
+	{41, LPL_GRANT, LPL_LAYER_ANY, 3, 0, 79, 0x4000000u, 0x0u}, /* socket: route */
+	{41, LPL_FALLBACK, LPL_LAYER_ANY, 1, 13, 82, 0x2000u, 0x0u}, /* socket: fallback EACCES with getpw */
+	{41, LPL_FALLBACK, LPL_LAYER_ANY, 1, 13, 83, 0x1000u, 0x0u}, /* socket: fallback EACCES with dns */
+	{42, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 84, 0x40u, 0x0u}, /* connect: inet */
+	{42, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 84, 0x800u, 0x0u}, /* connect: unix */
+	{42, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 84, 0x1000u, 0x0u}, /* connect: dns */
+	{43, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 84, 0x40u, 0x0u}, /* accept: inet */
+	{43, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 84, 0x800u, 0x0u}, /* accept: unix */
+	{44, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 84, 0x1u, 0x0u}, /* sendto: stdio */
+	{44, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 85, 0x40u, 0x0u}, /* sendto: inet */
+	{44, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 85, 0x800u, 0x0u}, /* sendto: unix */
+	{44, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 85, 0x1000u, 0x0u}, /* sendto: dns */
+	{44, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 85, 0x4000000u, 0x0u}, /* sendto: route */
+	{45, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 85, 0x1u, 0x0u}, /* recvfrom: stdio */
+	{46, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 85, 0x1u, 0x0u}, /* sendmsg: stdio */
+	{47, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 85, 0x1u, 0x0u}, /* recvmsg: stdio */
+	{48, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 85, 0x1u, 0x0u}, /* shutdown: stdio */
+	{49, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 85, 0x40u, 0x0u}, /* bind: inet */
+	{49, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 85, 0x800u, 0x0u}, /* bind: unix */
+	{49, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 85, 0x1000u, 0x0u}, /* bind: dns */
+	{49, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 85, 0x4000000u, 0x0u}, /* bind: route */
+	{50, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 85, 0x40u, 0x0u}, /* listen: inet */
+	{50, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 85, 0x800u, 0x0u}, /* listen: unix */
+	{51, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 85, 0x1u, 0x0u}, /* getsockname: stdio */
+	{52, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 85, 0x1u, 0x0u}, /* getpeername: stdio */
+	{53, LPL_GRANT, LPL_LAYER_ANY, 2, 0, 85, 0x1u, 0x0u}, /* socketpair: stdio */
+	{53, LPL_GRANT, LPL_LAYER_ANY, 2, 0, 87, 0x1u, 0x0u}, /* socketpair: stdio */
+	{53, LPL_GRANT, LPL_LAYER_ANY, 2, 0, 89, 0x800u, 0x0u}, /* socketpair: unix */
+	{53, LPL_GRANT, LPL_LAYER_ANY, 2, 0, 91, 0x800u, 0x0u}, /* socketpair: unix */
+	{53, LPL_GRANT, LPL_LAYER_ANY, 2, 0, 93, 0x800u, 0x0u}, /* socketpair: unix */
+	{54, LPL_GRANT, LPL_LAYER_ANY, 3, 0, 95, 0x40u, 0x0u}, /* setsockopt: inet */
+	{54, LPL_GRANT, LPL_LAYER_ANY, 3, 0, 98, 0x40u, 0x0u}, /* setsockopt: inet */
+	{54, LPL_GRANT, LPL_LAYER_ANY, 2, 0, 101, 0x40u, 0x0u}, /* setsockopt: inet */
+	{54, LPL_GRANT, LPL_LAYER_ANY, 2, 0, 103, 0x40u, 0x0u}, /* setsockopt: inet */
+	{54, LPL_GRANT, LPL_LAYER_ANY, 2, 0, 105, 0x40u, 0x0u}, /* setsockopt: inet */
+	{54, LPL_GRANT, LPL_LAYER_ANY, 3, 0, 107, 0x40u, 0x0u}, /* setsockopt: inet */
+	{54, LPL_GRANT, LPL_LAYER_ANY, 3, 0, 110, 0x40u, 0x0u}, /* setsockopt: inet */
+	{54, LPL_GRANT, LPL_LAYER_ANY, 2, 0, 113, 0x40u, 0x0u}, /* setsockopt: inet */
+	{54, LPL_GRANT, LPL_LAYER_ANY, 3, 0, 115, 0x40u, 0x0u}, /* setsockopt: inet */
+	{54, LPL_GRANT, LPL_LAYER_ANY, 2, 0, 118, 0x40u, 0x0u}, /* setsockopt: inet */
+	{54, LPL_GRANT, LPL_LAYER_ANY, 2, 0, 120, 0x40u, 0x0u}, /* setsockopt: inet */
+	{54, LPL_GRANT, LPL_LAYER_ANY, 2, 0, 122, 0x40u, 0x0u}, /* setsockopt: inet */
+	{54, LPL_GRANT, LPL_LAYER_ANY, 3, 0, 124, 0x80u, 0x0u}, /* setsockopt: mcast */
+	{54, LPL_GRANT, LPL_LAYER_ANY, 3, 0, 127, 0x80u, 0x0u}, /* setsockopt: mcast */
+	{54, LPL_GRANT, LPL_LAYER_ANY, 3, 0, 130, 0x80u, 0x0u}, /* setsockopt: mcast */
+	{54, LPL_GRANT, LPL_LAYER_ANY, 3, 0, 133, 0x800u, 0x0u}, /* setsockopt: unix */
+	{54, LPL_GRANT, LPL_LAYER_ANY, 3, 0, 136, 0x800u, 0x0u}, /* setsockopt: unix */
+	{54, LPL_GRANT, LPL_LAYER_ANY, 2, 0, 139, 0x800u, 0x0u}, /* setsockopt: unix */
+	{54, LPL_GRANT, LPL_LAYER_ANY, 2, 0, 141, 0x800u, 0x0u}, /* setsockopt: unix */
+	{54, LPL_GRANT, LPL_LAYER_ANY, 2, 0, 143, 0x800u, 0x0u}, /* setsockopt: unix */
+	{54, LPL_GRANT, LPL_LAYER_ANY, 3, 0, 145, 0x1000u, 0x0u}, /* setsockopt: dns */
+	{54, LPL_GRANT, LPL_LAYER_ANY, 3, 0, 148, 0x1000u, 0x0u}, /* setsockopt: dns */
+	{54, LPL_GRANT, LPL_LAYER_ANY, 2, 0, 151, 0x1000u, 0x0u}, /* setsockopt: dns */
+	{54, LPL_GRANT, LPL_LAYER_ANY, 2, 0, 153, 0x1000u, 0x0u}, /* setsockopt: dns */
+	{54, LPL_GRANT, LPL_LAYER_ANY, 2, 0, 155, 0x1000u, 0x0u}, /* setsockopt: dns */
+	{54, LPL_GRANT, LPL_LAYER_ANY, 3, 0, 157, 0x1000u, 0x0u}, /* setsockopt: dns */
+	{54, LPL_GRANT, LPL_LAYER_ANY, 3, 0, 160, 0x1000u, 0x0u}, /* setsockopt: dns */
+	{54, LPL_GRANT, LPL_LAYER_ANY, 2, 0, 163, 0x1000u, 0x0u}, /* setsockopt: dns */
+	{54, LPL_GRANT, LPL_LAYER_ANY, 3, 0, 165, 0x1000u, 0x0u}, /* setsockopt: dns */
+	{54, LPL_GRANT, LPL_LAYER_ANY, 2, 0, 168, 0x1000u, 0x0u}, /* setsockopt: dns */
+	{54, LPL_GRANT, LPL_LAYER_ANY, 2, 0, 170, 0x1000u, 0x0u}, /* setsockopt: dns */
+	{54, LPL_GRANT, LPL_LAYER_ANY, 2, 0, 172, 0x1000u, 0x0u}, /* setsockopt: dns */
+	{55, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 174, 0x1u, 0x0u}, /* getsockopt: stdio */
+	{55, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 175, 0x40u, 0x0u}, /* getsockopt: inet */
+	{55, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 176, 0x40u, 0x0u}, /* getsockopt: inet */
+	{55, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 177, 0x40u, 0x0u}, /* getsockopt: inet */
+	{55, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 178, 0x40u, 0x0u}, /* getsockopt: inet */
+	{55, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 179, 0x1000u, 0x0u}, /* getsockopt: dns */
+	{55, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 180, 0x1000u, 0x0u}, /* getsockopt: dns */
+	{55, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 181, 0x1000u, 0x0u}, /* getsockopt: dns */
+	{55, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 182, 0x1000u, 0x0u}, /* getsockopt: dns */
+	{56, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 183, 0x1u, 0x0u}, /* clone: stdio */
+	{56, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 184, 0x40000u, 0x0u}, /* clone: proc */
+	{57, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 185, 0x40000u, 0x0u}, /* fork: proc */
+	{58, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 185, 0x40000u, 0x0u}, /* vfork: proc */
+	{59, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 185, 0x80000u, 0x0u}, /* execve: exec */
+	{59, LPL_LOADER, LPL_LAYER_ANY, 0, 0, 185, 0x0u, 0x0u}, /* execve: loader */
+	{60, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 185, 0x0u, 0x0u}, /* exit: always */
+	{61, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 185, 0x1u, 0x0u}, /* wait4: stdio */
+	{62, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 185, 0x1u, 0x0u}, /* kill: stdio */
+	{62, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 186, 0x1u, 0x0u}, /* kill: stdio */
+	{62, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 187, 0x40000u, 0x0u}, /* kill: proc */
+	{63, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 187, 0x1u, 0x0u}, /* uname: stdio */
+	{64, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 187, 0x0u, 0x0u}, /* semget: never */
+	{65, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 187, 0x0u, 0x0u}, /* semop: never */
+	{66, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 187, 0x0u, 0x0u}, /* semctl: never */
+	{67, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 187, 0x0u, 0x0u}, /* shmdt: never */
+	{68, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 187, 0x0u, 0x0u}, /* msgget: never */
+	{69, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 187, 0x0u, 0x0u}, /* msgsnd: never */
+	{70, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 187, 0x0u, 0x0u}, /* msgrcv: never */
+	{71, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 187, 0x0u, 0x0u}, /* msgctl: never */
+	{72, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 187, 0x1u, 0x0u}, /* fcntl: stdio */
+	{72, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 188, 0x1u, 0x0u}, /* fcntl: stdio */
+	{72, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 189, 0x1u, 0x0u}, /* fcntl: stdio */
+	{72, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 190, 0x1u, 0x0u}, /* fcntl: stdio */
+	{72, LPL_GRANT, LPL_LAYER_ANY, 2, 0, 191, 0x1u, 0x0u}, /* fcntl: stdio */
+	{72, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 193, 0x2u, 0x0u}, /* fcntl: rpath */
+	{72, LPL_GRANT, LPL_LAYER_ANY, 2, 0, 194, 0x400u, 0x0u}, /* fcntl: flock */
+	{72, LPL_GRANT, LPL_LAYER_ANY, 2, 0, 196, 0x400u, 0x0u}, /* fcntl: flock */
+	{72, LPL_GRANT, LPL_LAYER_ANY, 2, 0, 198, 0x400u, 0x0u}, /* fcntl: flock */
+	{72, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 200, 0x40000u, 0x0u}, /* fcntl: proc */
+	{72, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 201, 0x40000u, 0x0u}, /* fcntl: proc */
+	{72, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 202, 0x40000u, 0x0u}, /* fcntl: proc */
+	{73, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 203, 0x400u, 0x0u}, /* flock: flock */
+	{74, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 203, 0x1u, 0x0u}, /* fsync: stdio */
+	{75, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 203, 0x1u, 0x0u}, /* fdatasync: stdio */
+	{76, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 203, 0x4u, 0x0u}, /* truncate: wpath */
+	{77, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 203, 0x1u, 0x0u}, /* ftruncate: stdio */
+	{78, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 203, 0x2u, 0x0u}, /* getdents: rpath */
+	{78, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 203, 0x80000000u, 0x0u}, /* getdents: unveil */
+	{79, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 203, 0x2u, 0x0u}, /* getcwd: rpath */
+	{79, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 203, 0x4u, 0x0u}, /* getcwd: wpath */
+	{79, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 203, 0x80000000u, 0x0u}, /* getcwd: unveil */
+	{80, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 203, 0x2u, 0x0u}, /* chdir: rpath */
+	{81, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 203, 0x2u, 0x0u}, /* fchdir: rpath */
+	{82, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 203, 0x8u, 0x0u}, /* rename: cpath */
+	{83, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 203, 0x8u, 0x0u}, /* mkdir: cpath */
+	{84, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 203, 0x8u, 0x0u}, /* rmdir: cpath */
+	{85, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 203, 0xcu, 0x0u}, /* creat: wpath cpath */
+	{85, LPL_FALLBACK, LPL_LAYER_NO, 0, 13, 204, 0x0u, 0x0u}, /* creat: fallback EACCES, without a path layer */
+	{86, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 204, 0x8u, 0x0u}, /* link: cpath */
+	{87, LPL_GRANT, LPL_LAYER_WITH, 0, 0, 204, 0x20u, 0x0u}, /* unlink: tmppath, with a path layer */
+	{87, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 204, 0x8u, 0x0u}, /* unlink: cpath */
+	{88, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 204, 0x8u, 0x0u}, /* symlink: cpath */
+	{89, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 204, 0x2u, 0x0u}, /* readlink: rpath */
+	{89, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 204, 0x80000000u, 0x0u}, /* readlink: unveil */
+	{90, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 204, 0x100u, 0x0u}, /* chmod: fattr */
+	{91, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 205, 0x100u, 0x0u}, /* fchmod: fattr */
+	{92, LPL_GRANT, LPL_LAYER_ANY, 2, 0, 206, 0x100u, 0x0u}, /* chown: fattr */
+	{92, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 208, 0x200u, 0x0u}, /* chown: chown */
+	{93, LPL_GRANT, LPL_LAYER_ANY, 2, 0, 208, 0x100u, 0x0u}, /* fchown: fattr */
+	{93, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 210, 0x200u, 0x0u}, /* fchown: chown */
+	{94, LPL_GRANT, LPL_LAYER_ANY, 2, 0, 210, 0x100u, 0x0u}, /* lchown: fattr */
+	{94, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 212, 0x200u, 0x0u}, /* lchown: chown */
+	{95, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 212, 0x1u, 0x0u}, /* umask: stdio */
+	{96, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 212, 0x1u, 0x0u}, /* gettimeofday: stdio */
+	{97, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 212, 0x1u, 0x0u}, /* getrlimit: stdio */
+	{98, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 212, 0x1u, 0x0u}, /* getrusage: stdio */
+	{99, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 212, 0x1u, 0x0u}, /* sysinfo: stdio */
+	{100, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 212, 0x1u, 0x0u}, /* times: stdio */
+	{101, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 212, 0x0u, 0x0u}, /* ptrace: never */
+	{102, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 212, 0x1u, 0x0u}, /* getuid: stdio */
+	{103, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 212, 0x0u, 0x0u}, /* syslog: never */
+	{104, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 212, 0x1u, 0x0u}, /* getgid: stdio */
+	{105, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 212, 0x1000000u, 0x0u}, /* setuid: id */
+	{106, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 212, 0x1000000u, 0x0u}, /* setgid: id */
+	{107, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 212, 0x1u, 0x0u}, /* geteuid: stdio */
+	{108, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 212, 0x1u, 0x0u}, /* getegid: stdio */
+	{109, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 212, 0x40000u, 0x0u}, /* setpgid: proc */
+	{110, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 212, 0x1u, 0x0u}, /* getppid: stdio */
+	{111, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 212, 0x1u, 0x0u}, /* getpgrp: stdio */
+	{112, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 212, 0x40000u, 0x0u}, /* setsid: proc */
+	{113, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 212, 0x1000000u, 0x0u}, /* setreuid: id */
+	{114, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 212, 0x1000000u, 0x0u}, /* setregid: id */
+	{115, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 212, 0x1u, 0x0u}, /* getgroups: stdio */
+	{116, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 212, 0x1000000u, 0x0u}, /* setgroups: id */
+	{117, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 212, 0x1000000u, 0x0u}, /* setresuid: id */
+	{118, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 212, 0x1u, 0x0u}, /* getresuid: stdio */
+	{119, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 212, 0x1000000u, 0x0u}, /* setresgid: id */
+	{120, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 212, 0x1u, 0x0u}, /* getresgid: stdio */
+	{121, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 212, 0x1u, 0x0u}, /* getpgid: stdio */
+	{122, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 212, 0x1000000u, 0x0u}, /* setfsuid: id */
+	{123, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 212, 0x1000000u, 0x0u}, /* setfsgid: id */
+	{124, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 212, 0x1u, 0x0u}, /* getsid: stdio */
+	{125, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 212, 0x1u, 0x0u}, /* capget: stdio */
+	{126, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 212, 0x1000000u, 0x0u}, /* capset: id */
+	{127, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 212, 0x1u, 0x0u}, /* rt_sigpending: stdio */
+	{128, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 212, 0x1u, 0x0u}, /* rt_sigtimedwait: stdio */
+	{129, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 212, 0x1u, 0x0u}, /* rt_sigqueueinfo: stdio */
+	{129, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 213, 0x40000u, 0x0u}, /* rt_sigqueueinfo: proc */
+	{130, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 213, 0x1u, 0x0u}, /* rt_sigsuspend: stdio */
+	{131, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 213, 0x1u, 0x0u}, /* sigaltstack: stdio */
+	{132, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 213, 0x100u, 0x0u}, /* utime: fattr */
+	{133, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 213, 0x10u, 0x0u}, /* mknod: dpath */
+	{134, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 214, 0x0u, 0x0u}, /* uselib: never */
+	{135, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 214, 0x1u, 0x0u}, /* personality: stdio */
+	{136, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 215, 0x0u, 0x0u}, /* ustat: never */
+	{137, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 215, 0x2u, 0x0u}, /* statfs: rpath */
+	{138, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 215, 0x2u, 0x0u}, /* fstatfs: rpath */
+	{139, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 215, 0x0u, 0x0u}, /* sysfs: never */
+	{140, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 215, 0x1u, 0x0u}, /* getpriority: stdio */
+	{141, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 215, 0x40000u, 0x0u}, /* setpriority: proc */
+	{142, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 215, 0x40000u, 0x0u}, /* sched_setparam: proc */
+	{143, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 215, 0x1u, 0x0u}, /* sched_getparam: stdio */
+	{144, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 215, 0x40000u, 0x0u}, /* sched_setscheduler: proc */
+	{145, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 215, 0x1u, 0x0u}, /* sched_getscheduler: stdio */
+	{146, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 215, 0x1u, 0x0u}, /* sched_get_priority_max: stdio */
+	{147, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 215, 0x1u, 0x0u}, /* sched_get_priority_min: stdio */
+	{148, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 215, 0x1u, 0x0u}, /* sched_rr_get_interval: stdio */
+	{149, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 215, 0x1u, 0x0u}, /* mlock: stdio */
+	{150, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 215, 0x1u, 0x0u}, /* munlock: stdio */
+	{151, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 215, 0x1u, 0x0u}, /* mlockall: stdio */
+	{152, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 215, 0x1u, 0x0u}, /* munlockall: stdio */
+	{153, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 215, 0x0u, 0x0u}, /* vhangup: never */
+	{154, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 215, 0x0u, 0x0u}, /* modify_ldt: never */
+	{155, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 215, 0x0u, 0x0u}, /* pivot_root: never */
+	{156, LPL_ENOSYS, LPL_LAYER_ANY, 0, 0, 215, 0x0u, 0x0u}, /* _sysctl: always ENOSYS */
+	{157, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 215, 0x0u, 0x0u}, /* prctl: always */
+	{157, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 216, 0x0u, 0x0u}, /* prctl: always */
+	{157, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 217, 0x0u, 0x0u}, /* prctl: always */
+	{157, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 218, 0x0u, 0x0u}, /* prctl: always */
+	{157, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 219, 0x1u, 0x0u}, /* prctl: stdio */
+	{157, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 220, 0x1u, 0x0u}, /* prctl: stdio */
+	{157, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 221, 0x1u, 0x0u}, /* prctl: stdio */
+	{157, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 222, 0x1u, 0x0u}, /* prctl: stdio */
+	{157, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 223, 0x1u, 0x0u}, /* prctl: stdio */
+	{157, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 224, 0x1u, 0x0u}, /* prctl: stdio */
+	{157, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 225, 0x1u, 0x0u}, /* prctl: stdio */
+	{157, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 226, 0x1u, 0x0u}, /* prctl: stdio */
+	{157, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 227, 0x1u, 0x0u}, /* prctl: stdio */
+	{157, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 228, 0x1u, 0x0u}, /* prctl: stdio */
+	{157, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 229, 0x1u, 0x0u}, /* prctl: stdio */
+	{157, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 230, 0x1u, 0x0u}, /* prctl: stdio */
+	{157, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 231, 0x1u, 0x0u}, /* prctl: stdio */
+	{157, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 232, 0x1u, 0x0u}, /* prctl: stdio */
+	{157, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 233, 0x1u, 0x0u}, /* prctl: stdio */
+	{157, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 234, 0x1u, 0x0u}, /* prctl: stdio */
+	{157, LPL_GRANT, LPL_LAYER_ANY, 2, 0, 235, 0x1u, 0x0u}, /* prctl: stdio */
+	{157, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 237, 0x40000u, 0x0u}, /* prctl: proc */
+	{157, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 238, 0x40000u, 0x0u}, /* prctl: proc */
+	{157, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 239, 0x1000000u, 0x0u}, /* prctl: id */
+	{157, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 240, 0x1000000u, 0x0u}, /* prctl: id */
+	{157, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 241, 0x1000000u, 0x0u}, /* prctl: id */
+	{157, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 242, 0x1000000u, 0x0u}, /* prctl: id */
+	{157, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 243, 0x1000000u, 0x0u}, /* prctl: id */
+	{158, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 244, 0x1u, 0x0u}, /* arch_prctl: stdio */
+	{159, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 244, 0x200000u, 0x0u}, /* adjtimex: settime */
+	{160, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 244, 0x40000u, 0x0u}, /* setrlimit: proc */
+	{160, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 244, 0x1000000u, 0x0u}, /* setrlimit: id */
+	{161, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 244, 0x0u, 0x0u}, /* chroot: never */
+	{162, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 244, 0x1u, 0x0u}, /* sync: stdio */
+	{163, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 244, 0x0u, 0x0u}, /* acct: never */
+	{164, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 244, 0x200000u, 0x0u}, /* settimeofday: settime */
+	{165, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 244, 0x0u, 0x0u}, /* mount: never */
+	{166, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 244, 0x0u, 0x0u}, /* umount2: never */
+	{167, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 244, 0x0u, 0x0u}, /* swapon: never */
+	{168, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 244, 0x0u, 0x0u}, /* swapoff: never */
+	{169, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 244, 0x0u, 0x0u}, /* reboot: never */
+	{170, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 244, 0x0u, 0x0u}, /* sethostname: never */
+	{171, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 244, 0x0u, 0x0u}, /* setdomainname: never */
+	{172, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 244, 0x0u, 0x0u}, /* iopl: never */
+	{173, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 244, 0x0u, 0x0u}, /* ioperm: never */
+	{174, LPL_ENOSYS, LPL_LAYER_ANY, 0, 0, 244, 0x0u, 0x0u}, /* create_module: always ENOSYS */
+	{175, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 244, 0x0u, 0x0u}, /* init_module: never */
+	{176, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 244, 0x0u, 0x0u}, /* delete_module: never */
+	{177, LPL_ENOSYS, LPL_LAYER_ANY, 0, 0, 244, 0x0u, 0x0u}, /* get_kernel_syms: always ENOSYS */
+	{178, LPL_ENOSYS, LPL_LAYER_ANY, 0, 0, 244, 0x0u, 0x0u}, /* query_module: always ENOSYS */
+	{179, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 244, 0x0u, 0x0u}, /* quotactl: never */
+	{180, LPL_ENOSYS, LPL_LAYER_ANY, 0, 0, 244, 0x0u, 0x0u}, /* nfsservctl: always ENOSYS */
+	{181, LPL_ENOSYS, LPL_LAYER_ANY, 0, 0, 244, 0x0u, 0x0u}, /* getpmsg: always ENOSYS */
+	{182, LPL_ENOSYS, LPL_LAYER_ANY, 0, 0, 244, 0x0u, 0x0u}, /* putpmsg: always ENOSYS */
+	{183, LPL_ENOSYS, LPL_LAYER_ANY, 0, 0, 244, 0x0u, 0x0u}, /* afs_syscall: always ENOSYS */
+	{184, LPL_ENOSYS, LPL_LAYER_ANY, 0, 0, 244, 0x0u, 0x0u}, /* tuxcall: always ENOSYS */
+	{185, LPL_ENOSYS, LPL_LAYER_ANY, 0, 0, 244, 0x0u, 0x0u}, /* security: always ENOSYS */
+	{186, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 244, 0x1u, 0x0u}, /* gettid: stdio */
+	{187, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 244, 0x1u, 0x0u}, /* readahead: stdio */
+	{188, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 244, 0x100u, 0x0u}, /* setxattr: fattr */
+	{189, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 244, 0x100u, 0x0u}, /* lsetxattr: fattr */
+	{190, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 244, 0x100u, 0x0u}, /* fsetxattr: fattr */
+	{191, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 244, 0x2u, 0x0u}, /* getxattr: rpath */
+	{192, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 244, 0x2u, 0x0u}, /* lgetxattr: rpath */
+	{193, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 244, 0x2u, 0x0u}, /* fgetxattr: rpath */
+	{194, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 244, 0x2u, 0x0u}, /* listxattr: rpath */
+	{195, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 244, 0x2u, 0x0u}, /* llistxattr: rpath */
+	{196, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 244, 0x2u, 0x0u}, /* flistxattr: rpath */
+	{197, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 244, 0x100u, 0x0u}, /* removexattr: fattr */
+	{198, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 244, 0x100u, 0x0u}, /* lremovexattr: fattr */
+	{199, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 244, 0x100u, 0x0u}, /* fremovexattr: fattr */
+	{200, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 244, 0x40000u, 0x0u}, /* tkill: proc */
+	{200, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 244, 0x80000000u, 0x0u}, /* tkill: unveil */
+	{201, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 245, 0x1u, 0x0u}, /* time: stdio */
+	{202, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 245, 0x1u, 0x0u}, /* futex: stdio */
+	{203, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 245, 0x40000u, 0x0u}, /* sched_setaffinity: proc */
+	{204, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 245, 0x1u, 0x0u}, /* sched_getaffinity: stdio */
+	{205, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 245, 0x0u, 0x0u}, /* set_thread_area: never */
+	{206, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 245, 0x0u, 0x0u}, /* io_setup: never */
+	{207, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 245, 0x0u, 0x0u}, /* io_destroy: never */
+	{208, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 245, 0x0u, 0x0u}, /* io_getevents: never */
+	{209, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 245, 0x0u, 0x0u}, /* io_submit: never */
+	{210, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 245, 0x0u, 0x0u}, /* io_cancel: never */
+	{211, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 245, 0x0u, 0x0u}, /* get_thread_area: never */
+	{212, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 245, 0x0u, 0x0u}, /* lookup_dcookie: never */
+	{213, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 245, 0x1u, 0x0u}, /* epoll_create: stdio */
+	{214, LPL_ENOSYS, LPL_LAYER_ANY, 0, 0, 245, 0x0u, 0x0u}, /* epoll_ctl_old: always ENOSYS */
+	{215, LPL_ENOSYS, LPL_LAYER_ANY, 0, 0, 245, 0x0u, 0x0u}, /* epoll_wait_old: always ENOSYS */
+	{216, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 245, 0x0u, 0x0u}, /* remap_file_pages: never */
+	{217, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 245, 0x2u, 0x0u}, /* getdents64: rpath */
+	{217, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 245, 0x80000000u, 0x0u}, /* getdents64: unveil */
+	{218, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 245, 0x1u, 0x0u}, /* set_tid_address: stdio */
+	{219, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 245, 0x1u, 0x0u}, /* restart_syscall: stdio */
+	{220, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 245, 0x0u, 0x0u}, /* semtimedop: never */
+	{221, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 245, 0x1u, 0x0u}, /* fadvise64: stdio */
+	{222, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 245, 0x1u, 0x0u}, /* timer_create: stdio */
+	{223, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 245, 0x1u, 0x0u}, /* timer_settime: stdio */
+	{224, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 245, 0x1u, 0x0u}, /* timer_gettime: stdio */
+	{225, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 245, 0x1u, 0x0u}, /* timer_getoverrun: stdio */
+	{226, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 245, 0x1u, 0x0u}, /* timer_delete: stdio */
+	{227, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 245, 0x200000u, 0x0u}, /* clock_settime: settime */
+	{228, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 245, 0x1u, 0x0u}, /* clock_gettime: stdio */
+	{229, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 245, 0x1u, 0x0u}, /* clock_getres: stdio */
+	{230, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 245, 0x1u, 0x0u}, /* clock_nanosleep: stdio */
+	{231, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 245, 0x0u, 0x0u}, /* exit_group: always */
+	{232, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 245, 0x1u, 0x0u}, /* epoll_wait: stdio */
+	{233, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 245, 0x1u, 0x0u}, /* epoll_ctl: stdio */
+	{234, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 245, 0x1u, 0x0u}, /* tgkill: stdio */
+	{234, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 246, 0x40000u, 0x0u}, /* tgkill: proc */
+	{235, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 246, 0x100u, 0x0u}, /* utimes: fattr */
+	{236, LPL_ENOSYS, LPL_LAYER_ANY, 0, 0, 246, 0x0u, 0x0u}, /* vserver: always ENOSYS */
+	{237, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 246, 0x1u, 0x0u}, /* mbind: stdio */
+	{238, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 246, 0x1u, 0x0u}, /* set_mempolicy: stdio */
+	{239, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 246, 0x1u, 0x0u}, /* get_mempolicy: stdio */
+	{240, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 246, 0x0u, 0x0u}, /* mq_open: never */
+	{241, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 246, 0x0u, 0x0u}, /* mq_unlink: never */
+	{242, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 246, 0x0u, 0x0u}, /* mq_timedsend: never */
+	{243, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 246, 0x0u, 0x0u}, /* mq_timedreceive: never */
+	{244, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 246, 0x0u, 0x0u}, /* mq_notify: never */
+	{245, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 246, 0x0u, 0x0u}, /* mq_getsetattr: never */
+	{246, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 246, 0x0u, 0x0u}, /* kexec_load: never */
+	{247, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 246, 0x1u, 0x0u}, /* waitid: stdio */
+	{248, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 246, 0x0u, 0x0u}, /* add_key: never */
+	{249, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 246, 0x0u, 0x0u}, /* request_key: never */
+	{250, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 246, 0x0u, 0x0u}, /* keyctl: never */
+	{251, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 246, 0x40000u, 0x0u}, /* ioprio_set: proc */
+	{252, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 246, 0x1u, 0x0u}, /* ioprio_get: stdio */
+	{253, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 246, 0x2u, 0x0u}, /* inotify_init: rpath */
+	{254, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 246, 0x2u, 0x0u}, /* inotify_add_watch: rpath */
+	{255, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 246, 0x2u, 0x0u}, /* inotify_rm_watch: rpath */
+	{256, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 246, 0x40000u, 0x0u}, /* migrate_pages: proc */
+	{257, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 246, 0x2u, 0x0u}, /* openat: rpath */
+	{257, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 247, 0x4u, 0x0u}, /* openat: wpath */
+	{257, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 248, 0x6u, 0x0u}, /* openat: rpath wpath */
+	{257, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 249, 0x6u, 0x0u}, /* openat: rpath wpath */
+	{257, LPL_GRANT, LPL_LAYER_ANY, 2, 0, 250, 0xau, 0x0u}, /* openat: rpath cpath */
+	{257, LPL_GRANT, LPL_LAYER_ANY, 2, 0, 252, 0xcu, 0x0u}, /* openat: wpath cpath */
+	{257, LPL_GRANT, LPL_LAYER_ANY, 2, 0, 254, 0xeu, 0x0u}, /* openat: rpath wpath cpath */
+	{257, LPL_GRANT, LPL_LAYER_ANY, 2, 0, 256, 0xeu, 0x0u}, /* openat: rpath wpath cpath */
+	{257, LPL_GRANT, LPL_LAYER_WITH, 1, 0, 258, 0x1u, 0x80000u}, /* openat: stdio unless exec, with a path layer */
+	{257, LPL_GRANT, LPL_LAYER_WITH, 1, 0, 259, 0x1u, 0x0u}, /* openat: stdio, with a path layer */
+	{257, LPL_GRANT, LPL_LAYER_WITH, 1, 0, 260, 0x1u, 0x0u}, /* openat: stdio, with a path layer */
+	{257, LPL_GRANT, LPL_LAYER_WITH, 2, 0, 261, 0x8u, 0x0u}, /* openat: cpath, with a path layer */
+	{257, LPL_GRANT, LPL_LAYER_WITH, 2, 0, 263, 0x20u, 0x0u}, /* openat: tmppath, with a path layer */
+	{257, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 265, 0x80000000u, 0x0u}, /* openat: unveil */
+	{257, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 266, 0x80000000u, 0x0u}, /* openat: unveil */
+	{257, LPL_LOADER, LPL_LAYER_ANY, 1, 0, 267, 0x0u, 0x0u}, /* openat: loader */
+	{257, LPL_FALLBACK, LPL_LAYER_NO, 0, 13, 268, 0x0u, 0x0u}, /* openat: fallback EACCES, without a path layer */
+	{257, LPL_FALLBACK, LPL_LAYER_WITH, 1, 13, 268, 0x0u, 0x0u}, /* openat: fallback EACCES, with a path layer */
+	{258, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 269, 0x8u, 0x0u}, /* mkdirat: cpath */
+	{259, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 269, 0x10u, 0x0u}, /* mknodat: dpath */
+	{260, LPL_GRANT, LPL_LAYER_ANY, 2, 0, 270, 0x100u, 0x0u}, /* fchownat: fattr */
+	{260, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 272, 0x200u, 0x0u}, /* fchownat: chown */
+	{261, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 272, 0x100u, 0x0u}, /* futimesat: fattr */
+	{262, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 272, 0x1u, 0x0u}, /* newfstatat: stdio */
+	{262, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 273, 0x2u, 0x0u}, /* newfstatat: rpath */
+	{262, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 273, 0x80000000u, 0x0u}, /* newfstatat: unveil */
+	{262, LPL_FALLBACK, LPL_LAYER_ANY, 0, 13, 273, 0x2000u, 0x0u}, /* newfstatat: fallback EACCES with getpw */
+	{262, LPL_FALLBACK, LPL_LAYER_ANY, 0, 13, 273, 0x1000u, 0x0u}, /* newfstatat: fallback EACCES with dns */
+	{263, LPL_GRANT, LPL_LAYER_WITH, 1, 0, 273, 0x20u, 0x0u}, /* unlinkat: tmppath, with a path layer */
+	{263, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 274, 0x8u, 0x0u}, /* unlinkat: cpath */
+	{264, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 274, 0x8u, 0x0u}, /* renameat: cpath */
+	{265, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 274, 0x8u, 0x0u}, /* linkat: cpath */
+	{266, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 274, 0x8u, 0x0u}, /* symlinkat: cpath */
+	{267, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 274, 0x2u, 0x0u}, /* readlinkat: rpath */
+	{267, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 274, 0x80000000u, 0x0u}, /* readlinkat: unveil */
+	{268, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 274, 0x100u, 0x0u}, /* fchmodat: fattr */
+	{269, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 275, 0x2u, 0x0u}, /* faccessat: rpath */
+	{269, LPL_LOADER, LPL_LAYER_ANY, 0, 0, 275, 0x0u, 0x0u}, /* faccessat: loader */
+	{270, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 275, 0x1u, 0x0u}, /* pselect6: stdio */
+	{271, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 275, 0x1u, 0x0u}, /* ppoll: stdio */
+	{272, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 275, 0x0u, 0x0u}, /* unshare: never */
+	{273, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 275, 0x1u, 0x0u}, /* set_robust_list: stdio */
+	{274, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 275, 0x1u, 0x0u}, /* get_robust_list: stdio */
+	{275, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 276, 0x1u, 0x0u}, /* splice: stdio */
+	{276, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 276, 0x1u, 0x0u}, /* tee: stdio */
+	{277, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 276, 0x1u, 0x0u}, /* sync_file_range: stdio */
+	{278, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 276, 0x1u, 0x0u}, /* vmsplice: stdio */
+	{279, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 276, 0x40000u, 0x0u}, /* move_pages: proc */
+	{280, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 276, 0x100u, 0x0u}, /* utimensat: fattr */
+	{281, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 276, 0x1u, 0x0u}, /* epoll_pwait: stdio */
+	{282, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 276, 0x1u, 0x0u}, /* signalfd: stdio */
+	{283, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 276, 0x1u, 0x0u}, /* timerfd_create: stdio */
+	{284, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 276, 0x1u, 0x0u}, /* eventfd: stdio */
+	{285, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 276, 0x1u, 0x0u}, /* fallocate: stdio */
+	{286, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 276, 0x1u, 0x0u}, /* timerfd_settime: stdio */
+	{287, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 276, 0x1u, 0x0u}, /* timerfd_gettime: stdio */
+	{288, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 276, 0x40u, 0x0u}, /* accept4: inet */
+	{288, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 276, 0x800u, 0x0u}, /* accept4: unix */
+	{289, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 276, 0x1u, 0x0u}, /* signalfd4: stdio */
+	{290, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 276, 0x1u, 0x0u}, /* eventfd2: stdio */
+	{291, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 276, 0x1u, 0x0u}, /* epoll_create1: stdio */
+	{292, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 276, 0x1u, 0x0u}, /* dup3: stdio */
+	{293, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 276, 0x1u, 0x0u}, /* pipe2: stdio */
+	{294, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 276, 0x2u, 0x0u}, /* inotify_init1: rpath */
+	{295, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 276, 0x1u, 0x0u}, /* preadv: stdio */
+	{296, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 276, 0x1u, 0x0u}, /* pwritev: stdio */
+	{297, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 276, 0x1u, 0x0u}, /* rt_tgsigqueueinfo: stdio */
+	{297, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 277, 0x40000u, 0x0u}, /* rt_tgsigqueueinfo: proc */
+	{298, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 277, 0x0u, 0x0u}, /* perf_event_open: never */
+	{299, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 277, 0x1u, 0x0u}, /* recvmmsg: stdio */
+	{300, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 277, 0x0u, 0x0u}, /* fanotify_init: never */
+	{301, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 277, 0x0u, 0x0u}, /* fanotify_mark: never */
+	{302, LPL_GRANT, LPL_LAYER_ANY, 2, 0, 277, 0x1u, 0x0u}, /* prlimit64: stdio */
+	{302, LPL_GRANT, LPL_LAYER_ANY, 2, 0, 279, 0x1u, 0x0u}, /* prlimit64: stdio */
+	{302, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 281, 0x40000u, 0x0u}, /* prlimit64: proc */
+	{302, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 281, 0x1000000u, 0x0u}, /* prlimit64: id */
+	{303, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 281, 0x0u, 0x0u}, /* name_to_handle_at: never */
+	{304, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 281, 0x0u, 0x0u}, /* open_by_handle_at: never */
+	{305, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 281, 0x200000u, 0x0u}, /* clock_adjtime: settime */
+	{306, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 281, 0x1u, 0x0u}, /* syncfs: stdio */
+	{307, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 281, 0x1u, 0x0u}, /* sendmmsg: stdio */
+	{308, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 281, 0x0u, 0x0u}, /* setns: never */
+	{309, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 281, 0x1u, 0x0u}, /* getcpu: stdio */
+	{310, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 281, 0x0u, 0x0u}, /* process_vm_readv: never */
+	{311, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 281, 0x0u, 0x0u}, /* process_vm_writev: never */
+	{312, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 281, 0x0u, 0x0u}, /* kcmp: never */
+	{313, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 281, 0x0u, 0x0u}, /* finit_module: never */
+	{314, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 281, 0x40000u, 0x0u}, /* sched_setattr: proc */
+	{315, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 281, 0x1u, 0x0u}, /* sched_getattr: stdio */
+	{316, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 281, 0x8u, 0x0u}, /* renameat2: cpath */
+	{317, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 281, 0x0u, 0x0u}, /* seccomp: always */
+	{318, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 281, 0x1u, 0x0u}, /* getrandom: stdio */
+	{319, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 281, 0x1u, 0x0u}, /* memfd_create: stdio */
+	{319, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 282, 0x1u, 0x80000u}, /* memfd_create: stdio unless exec */
+	{320, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 282, 0x0u, 0x0u}, /* kexec_file_load: never */
+	{321, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 282, 0x0u, 0x0u}, /* bpf: never */
+	{322, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 282, 0x80000u, 0x0u}, /* execveat: exec */
+	{322, LPL_LOADER, LPL_LAYER_ANY, 0, 0, 282, 0x0u, 0x0u}, /* execveat: loader */
+	{323, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 282, 0x0u, 0x0u}, /* userfaultfd: never */
+	{324, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 282, 0x1u, 0x0u}, /* membarrier: stdio */
+	{325, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 282, 0x1u, 0x0u}, /* mlock2: stdio */
+	{326, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 282, 0x1u, 0x0u}, /* copy_file_range: stdio */
+	{327, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 282, 0x1u, 0x0u}, /* preadv2: stdio */
+	{328, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 282, 0x1u, 0x0u}, /* pwritev2: stdio */
+	{329, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 282, 0x1u, 0x0u}, /* pkey_mprotect: stdio */
+	{329, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 283, 0x100000u, 0x0u}, /* pkey_mprotect: prot_exec */
+	{329, LPL_LOADER, LPL_LAYER_ANY, 0, 0, 283, 0x0u, 0x0u}, /* pkey_mprotect: loader */
+	{330, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 283, 0x1u, 0x0u}, /* pkey_alloc: stdio */
+	{331, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 283, 0x1u, 0x0u}, /* pkey_free: stdio */
+	{332, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 283, 0x1u, 0x0u}, /* statx: stdio */
+	{332, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 284, 0x2u, 0x0u}, /* statx: rpath */
+	{332, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 284, 0x80000000u, 0x0u}, /* statx: unveil */
+	{332, LPL_FALLBACK, LPL_LAYER_ANY, 0, 13, 284, 0x2000u, 0x0u}, /* statx: fallback EACCES with getpw */
+	{332, LPL_FALLBACK, LPL_LAYER_ANY, 0, 13, 284, 0x1000u, 0x0u}, /* statx: fallback EACCES with dns */
+	{333, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 284, 0x0u, 0x0u}, /* io_pgetevents: never */
+	{334, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 284, 0x1u, 0x0u}, /* rseq: stdio */
+	{335, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 284, 0x0u, 0x0u}, /* uretprobe: always */
+	{336, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 284, 0x0u, 0x0u}, /* uprobe: always */
+	{424, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 284, 0x40000u, 0x0u}, /* pidfd_send_signal: proc */
+	{425, LPL_ENOSYS, LPL_LAYER_ANY, 0, 0, 284, 0x0u, 0x0u}, /* io_uring_setup: always ENOSYS */
+	{426, LPL_ENOSYS, LPL_LAYER_ANY, 0, 0, 284, 0x0u, 0x0u}, /* io_uring_enter: always ENOSYS */
+	{427, LPL_ENOSYS, LPL_LAYER_ANY, 0, 0, 284, 0x0u, 0x0u}, /* io_uring_register: always ENOSYS */
+	{428, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 284, 0x0u, 0x0u}, /* open_tree: never */
+	{429, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 284, 0x0u, 0x0u}, /* move_mount: never */
+	{430, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 284, 0x0u, 0x0u}, /* fsopen: never */
+	{431, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 284, 0x0u, 0x0u}, /* fsconfig: never */
+	{432, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 284, 0x0u, 0x0u}, /* fsmount: never */
+	{433, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 284, 0x0u, 0x0u}, /* fspick: never */
+	{434, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 284, 0x40000u, 0x0u}, /* pidfd_open: proc */
+	{434, LPL_FALLBACK, LPL_LAYER_ANY, 0, 38, 284, 0x0u, 0x0u}, /* pidfd_open: fallback ENOSYS */
+	{435, LPL_ENOSYS, LPL_LAYER_ANY, 0, 0, 284, 0x0u, 0x0u}, /* clone3: always ENOSYS */
+	{436, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 284, 0x1u, 0x0u}, /* close_range: stdio */
+	{437, LPL_ENOSYS, LPL_LAYER_ANY, 0, 0, 284, 0x0u, 0x0u}, /* openat2: always ENOSYS */
+	{438, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 284, 0x0u, 0x0u}, /* pidfd_getfd: never */
+	{439, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 284, 0x2u, 0x0u}, /* faccessat2: rpath */
+	{439, LPL_LOADER, LPL_LAYER_ANY, 0, 0, 284, 0x0u, 0x0u}, /* faccessat2: loader */
+	{440, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 284, 0x40000u, 0x0u}, /* process_madvise: proc */
+	{441, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 284, 0x1u, 0x0u}, /* epoll_pwait2: stdio */
+	{442, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 284, 0x0u, 0x0u}, /* mount_setattr: never */
+	{443, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 284, 0x0u, 0x0u}, /* quotactl_fd: never */
+	{444, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 284, 0x0u, 0x0u}, /* landlock_create_ruleset: always */
+	{445, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 284, 0x0u, 0x0u}, /* landlock_add_rule: always */
+	{446, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 284, 0x0u, 0x0u}, /* landlock_restrict_self: always */
+	{447, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 284, 0x1u, 0x0u}, /* memfd_secret: stdio */
+	{448, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 284, 0x40000u, 0x0u}, /* process_mrelease: proc */
+	{449, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 284, 0x1u, 0x0u}, /* futex_waitv: stdio */
+	{450, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 284, 0x1u, 0x0u}, /* set_mempolicy_home_node: stdio */
+	{451, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 284, 0x1u, 0x0u}, /* cachestat: stdio */
+	{452, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 284, 0x100u, 0x0u}, /* fchmodat2: fattr */
+	{453, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 285, 0x1u, 0x0u}, /* map_shadow_stack: stdio */
+	{454, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 285, 0x1u, 0x0u}, /* futex_wake: stdio */
+	{455, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 285, 0x1u, 0x0u}, /* futex_wait: stdio */
+	{456, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 285, 0x1u, 0x0u}, /* futex_requeue: stdio */
+	{457, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 285, 0x0u, 0x0u}, /* statmount: never */
+	{458, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 285, 0x0u, 0x0u}, /* listmount: never */
+	{459, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 285, 0x0u, 0x0u}, /* lsm_get_self_attr: never */
+	{460, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 285, 0x0u, 0x0u}, /* lsm_set_self_attr: never */
+	{461, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 285, 0x0u, 0x0u}, /* lsm_list_modules: never */
+	{462, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 285, 0x1u, 0x0u}, /* mseal: stdio */
+	{463, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 285, 0x100u, 0x0u}, /* setxattrat: fattr */
+	{464, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 285, 0x2u, 0x0u}, /* getxattrat: rpath */
+	{465, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 285, 0x2u, 0x0u}, /* listxattrat: rpath */
+	{466, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 285, 0x100u, 0x0u}, /* removexattrat: fattr */
+	{467, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 285, 0x0u, 0x0u}, /* open_tree_attr: never */
+	{468, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 285, 0x2u, 0x0u}, /* file_getattr: rpath */
+	{469, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 285, 0x100u, 0x0u}, /* file_setattr: fattr */
+	{470, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 285, 0x0u, 0x0u}, /* listns: never */
+	{471, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 285, 0x1u, 0x0u}, /* rseq_slice_yield: stdio */
 };
 
 static const struct lpl_table lpl_table_amd64 = {
 	"amd64", LPL_AMD64_AUDIT_ARCH, LPL_AMD64_X32_BIT, LPL_AMD64_MAX_NR,
-	lpl_amd64_rules, 587, lpl_amd64_conds, 268,
+	lpl_amd64_rules, 601, lpl_amd64_conds, 285,
 };
 
 #endif /* LPL_ZTABLE_AMD64_H */

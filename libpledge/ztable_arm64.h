@@ -56,730 +56,746 @@ static const struct lpl_cond lpl_arm64_conds[] = {
 	{1, 1, 1, 0, 0x0u, 0x40045431u}, /* 39: ioctl arg1/32 == 0x40045431 */
 	{1, 1, 1, 0, 0x0u, 0x5441u}, /* 40: ioctl arg1/32 == 0x5441 */
 	{2, 1, 7, 0, 0xe00u, 0x0u}, /* 41: mknodat arg2/32&0xe00 == 0x0 */
-	{1, 1, 7, 0, 0xe00u, 0x0u}, /* 42: fchmod arg1/32&0xe00 == 0x0 */
-	{2, 1, 7, 0, 0xe00u, 0x0u}, /* 43: fchmodat arg2/32&0xe00 == 0x0 */
-	{2, 1, 1, 0, 0x0u, 0xffffffffu}, /* 44: fchownat arg2/32 == 0xffffffff */
-	{3, 1, 1, 0, 0x0u, 0xffffffffu}, /* 45: fchownat arg3/32 == 0xffffffff */
-	{1, 1, 1, 0, 0x0u, 0xffffffffu}, /* 46: fchown arg1/32 == 0xffffffff */
-	{2, 1, 1, 0, 0x0u, 0xffffffffu}, /* 47: fchown arg2/32 == 0xffffffff */
-	{2, 1, 7, 0, 0x400243u, 0x0u}, /* 48: openat arg2/32&0x400243 == 0x0 */
-	{2, 1, 7, 0, 0x400043u, 0x1u}, /* 49: openat arg2/32&0x400043 == 0x1 */
-	{2, 1, 7, 0, 0x400043u, 0x2u}, /* 50: openat arg2/32&0x400043 == 0x2 */
-	{2, 1, 7, 0, 0x400043u, 0x0u}, /* 51: openat arg2/32&0x400043 == 0x0 */
-	{2, 1, 7, 0, 0x203u, 0x0u}, /* 52: openat arg2/32&0x203 == 0x0 */
-	{3, 1, 7, 0, 0xe00u, 0x0u}, /* 53: openat arg3/32&0xe00 == 0x0 */
-	{2, 1, 7, 0, 0x3u, 0x1u}, /* 54: openat arg2/32&0x3 == 0x1 */
-	{3, 1, 7, 0, 0xe00u, 0x0u}, /* 55: openat arg3/32&0xe00 == 0x0 */
-	{2, 1, 7, 0, 0x3u, 0x2u}, /* 56: openat arg2/32&0x3 == 0x2 */
-	{3, 1, 7, 0, 0xe00u, 0x0u}, /* 57: openat arg3/32&0xe00 == 0x0 */
-	{2, 1, 7, 0, 0x3u, 0x0u}, /* 58: openat arg2/32&0x3 == 0x0 */
-	{3, 1, 7, 0, 0xe00u, 0x0u}, /* 59: openat arg3/32&0xe00 == 0x0 */
-	{2, 1, 7, 0, 0x200000u, 0x200000u}, /* 60: openat arg2/32&0x200000 == 0x200000 */
-	{2, 1, 7, 0, 0x404243u, 0x4000u}, /* 61: openat arg2/32&0x404243 == 0x4000 */
-	{2, 1, 7, 0, 0x400243u, 0x0u}, /* 62: openat arg2/32&0x400243 == 0x0 */
-	{3, 1, 7, 0, 0x1000u, 0x1000u}, /* 63: newfstatat arg3/32&0x1000 == 0x1000 */
-	{0, 1, 1, 0, 0x0u, 0xffffffffu}, /* 64: personality arg0/32 == 0xffffffff */
-	{0, 1, 1, 0, 0x0u, 0x0u}, /* 65: get_robust_list arg0/32 == 0x0 */
-	{0, 1, 1, 1, 0x0u, 0x0u}, /* 66: kill arg0/32 == 0x0 */
-	{0, 1, 1, 0, 0x0u, 0x0u}, /* 67: kill arg0/32 == 0x0 */
-	{1, 1, 1, 0, 0x0u, 0x21u}, /* 68: tkill arg1/32 == 0x21 */
-	{0, 1, 1, 1, 0x0u, 0x0u}, /* 69: tgkill arg0/32 == 0x0 */
-	{0, 1, 1, 1, 0x0u, 0x0u}, /* 70: rt_sigqueueinfo arg0/32 == 0x0 */
-	{0, 1, 1, 0, 0x0u, 0x26u}, /* 71: prctl arg0/32 == 0x26 */
-	{0, 1, 1, 0, 0x0u, 0x27u}, /* 72: prctl arg0/32 == 0x27 */
-	{0, 1, 1, 0, 0x0u, 0x15u}, /* 73: prctl arg0/32 == 0x15 */
-	{0, 1, 1, 0, 0x0u, 0x16u}, /* 74: prctl arg0/32 == 0x16 */
-	{0, 1, 1, 0, 0x0u, 0x2u}, /* 75: prctl arg0/32 == 0x2 */
-	{0, 1, 1, 0, 0x0u, 0x3u}, /* 76: prctl arg0/32 == 0x3 */
-	{0, 1, 1, 0, 0x0u, 0x7u}, /* 77: prctl arg0/32 == 0x7 */
-	{0, 1, 1, 0, 0x0u, 0xfu}, /* 78: prctl arg0/32 == 0xf */
-	{0, 1, 1, 0, 0x0u, 0x10u}, /* 79: prctl arg0/32 == 0x10 */
-	{0, 1, 1, 0, 0x0u, 0x17u}, /* 80: prctl arg0/32 == 0x17 */
-	{0, 1, 1, 0, 0x0u, 0x1du}, /* 81: prctl arg0/32 == 0x1d */
-	{0, 1, 1, 0, 0x0u, 0x1eu}, /* 82: prctl arg0/32 == 0x1e */
-	{0, 1, 1, 0, 0x0u, 0x25u}, /* 83: prctl arg0/32 == 0x25 */
-	{0, 1, 1, 0, 0x0u, 0x2au}, /* 84: prctl arg0/32 == 0x2a */
-	{0, 1, 1, 0, 0x0u, 0x34u}, /* 85: prctl arg0/32 == 0x34 */
-	{0, 1, 1, 0, 0x0u, 0x35u}, /* 86: prctl arg0/32 == 0x35 */
-	{0, 1, 1, 0, 0x0u, 0x38u}, /* 87: prctl arg0/32 == 0x38 */
-	{0, 1, 1, 0, 0x0u, 0x4au}, /* 88: prctl arg0/32 == 0x4a */
-	{0, 1, 1, 0, 0x0u, 0x41555856u}, /* 89: prctl arg0/32 == 0x41555856 */
-	{0, 1, 1, 0, 0x0u, 0x53564d41u}, /* 90: prctl arg0/32 == 0x53564d41 */
-	{0, 1, 1, 0, 0x0u, 0x4u}, /* 91: prctl arg0/32 == 0x4 */
-	{1, 2, 1, 0, 0x0u, 0x0u}, /* 92: prctl arg1/64 == 0x0 */
-	{0, 1, 1, 0, 0x0u, 0x1u}, /* 93: prctl arg0/32 == 0x1 */
-	{0, 1, 1, 0, 0x0u, 0x24u}, /* 94: prctl arg0/32 == 0x24 */
-	{0, 1, 1, 0, 0x0u, 0x8u}, /* 95: prctl arg0/32 == 0x8 */
-	{0, 1, 1, 0, 0x0u, 0x18u}, /* 96: prctl arg0/32 == 0x18 */
-	{0, 1, 1, 0, 0x0u, 0x2fu}, /* 97: prctl arg0/32 == 0x2f */
-	{0, 1, 1, 0, 0x0u, 0x1bu}, /* 98: prctl arg0/32 == 0x1b */
-	{0, 1, 1, 0, 0x0u, 0x1cu}, /* 99: prctl arg0/32 == 0x1c */
-	{0, 1, 1, 0, 0x0u, 0x2u}, /* 100: socket arg0/32 == 0x2 */
-	{1, 1, 7, 0, 0xfu, 0x1u}, /* 101: socket arg1/32&0xf == 0x1 */
-	{0, 1, 1, 0, 0x0u, 0x2u}, /* 102: socket arg0/32 == 0x2 */
-	{1, 1, 7, 0, 0xfu, 0x2u}, /* 103: socket arg1/32&0xf == 0x2 */
-	{0, 1, 1, 0, 0x0u, 0xau}, /* 104: socket arg0/32 == 0xa */
-	{1, 1, 7, 0, 0xfu, 0x1u}, /* 105: socket arg1/32&0xf == 0x1 */
-	{0, 1, 1, 0, 0x0u, 0xau}, /* 106: socket arg0/32 == 0xa */
-	{1, 1, 7, 0, 0xfu, 0x2u}, /* 107: socket arg1/32&0xf == 0x2 */
-	{0, 1, 1, 0, 0x0u, 0x1u}, /* 108: socket arg0/32 == 0x1 */
-	{1, 1, 7, 0, 0xfu, 0x1u}, /* 109: socket arg1/32&0xf == 0x1 */
-	{0, 1, 1, 0, 0x0u, 0x1u}, /* 110: socket arg0/32 == 0x1 */
-	{1, 1, 7, 0, 0xfu, 0x2u}, /* 111: socket arg1/32&0xf == 0x2 */
-	{0, 1, 1, 0, 0x0u, 0x1u}, /* 112: socket arg0/32 == 0x1 */
-	{1, 1, 7, 0, 0xfu, 0x5u}, /* 113: socket arg1/32&0xf == 0x5 */
-	{0, 1, 1, 0, 0x0u, 0x2u}, /* 114: socket arg0/32 == 0x2 */
-	{1, 1, 7, 0, 0xfu, 0x1u}, /* 115: socket arg1/32&0xf == 0x1 */
-	{0, 1, 1, 0, 0x0u, 0x2u}, /* 116: socket arg0/32 == 0x2 */
-	{1, 1, 7, 0, 0xfu, 0x2u}, /* 117: socket arg1/32&0xf == 0x2 */
-	{0, 1, 1, 0, 0x0u, 0xau}, /* 118: socket arg0/32 == 0xa */
-	{1, 1, 7, 0, 0xfu, 0x1u}, /* 119: socket arg1/32&0xf == 0x1 */
-	{0, 1, 1, 0, 0x0u, 0xau}, /* 120: socket arg0/32 == 0xa */
-	{1, 1, 7, 0, 0xfu, 0x2u}, /* 121: socket arg1/32&0xf == 0x2 */
-	{0, 1, 1, 0, 0x0u, 0x10u}, /* 122: socket arg0/32 == 0x10 */
-	{1, 1, 7, 0, 0xfu, 0x3u}, /* 123: socket arg1/32&0xf == 0x3 */
-	{2, 1, 1, 0, 0x0u, 0x0u}, /* 124: socket arg2/32 == 0x0 */
-	{0, 1, 1, 0, 0x0u, 0x10u}, /* 125: socket arg0/32 == 0x10 */
+	{2, 1, 7, 0, 0x200u, 0x0u}, /* 42: unlinkat arg2/32&0x200 == 0x0 */
+	{1, 1, 7, 0, 0xe00u, 0x0u}, /* 43: fchmod arg1/32&0xe00 == 0x0 */
+	{2, 1, 7, 0, 0xe00u, 0x0u}, /* 44: fchmodat arg2/32&0xe00 == 0x0 */
+	{2, 1, 1, 0, 0x0u, 0xffffffffu}, /* 45: fchownat arg2/32 == 0xffffffff */
+	{3, 1, 1, 0, 0x0u, 0xffffffffu}, /* 46: fchownat arg3/32 == 0xffffffff */
+	{1, 1, 1, 0, 0x0u, 0xffffffffu}, /* 47: fchown arg1/32 == 0xffffffff */
+	{2, 1, 1, 0, 0x0u, 0xffffffffu}, /* 48: fchown arg2/32 == 0xffffffff */
+	{2, 1, 7, 0, 0x400243u, 0x0u}, /* 49: openat arg2/32&0x400243 == 0x0 */
+	{2, 1, 7, 0, 0x400043u, 0x1u}, /* 50: openat arg2/32&0x400043 == 0x1 */
+	{2, 1, 7, 0, 0x400043u, 0x2u}, /* 51: openat arg2/32&0x400043 == 0x2 */
+	{2, 1, 7, 0, 0x400043u, 0x0u}, /* 52: openat arg2/32&0x400043 == 0x0 */
+	{2, 1, 7, 0, 0x203u, 0x0u}, /* 53: openat arg2/32&0x203 == 0x0 */
+	{3, 1, 7, 0, 0xe00u, 0x0u}, /* 54: openat arg3/32&0xe00 == 0x0 */
+	{2, 1, 7, 0, 0x3u, 0x1u}, /* 55: openat arg2/32&0x3 == 0x1 */
+	{3, 1, 7, 0, 0xe00u, 0x0u}, /* 56: openat arg3/32&0xe00 == 0x0 */
+	{2, 1, 7, 0, 0x3u, 0x2u}, /* 57: openat arg2/32&0x3 == 0x2 */
+	{3, 1, 7, 0, 0xe00u, 0x0u}, /* 58: openat arg3/32&0xe00 == 0x0 */
+	{2, 1, 7, 0, 0x3u, 0x0u}, /* 59: openat arg2/32&0x3 == 0x0 */
+	{3, 1, 7, 0, 0xe00u, 0x0u}, /* 60: openat arg3/32&0xe00 == 0x0 */
+	{2, 1, 7, 0, 0x600243u, 0x0u}, /* 61: openat arg2/32&0x600243 == 0x0 */
+	{2, 1, 7, 0, 0x600243u, 0x1u}, /* 62: openat arg2/32&0x600243 == 0x1 */
+	{2, 1, 7, 0, 0x600243u, 0x2u}, /* 63: openat arg2/32&0x600243 == 0x2 */
+	{2, 1, 7, 0, 0x200u, 0x0u}, /* 64: openat arg2/32&0x200 == 0x0 */
+	{3, 1, 7, 0, 0xe00u, 0x0u}, /* 65: openat arg3/32&0xe00 == 0x0 */
+	{2, 1, 7, 0, 0x200u, 0x0u}, /* 66: openat arg2/32&0x200 == 0x0 */
+	{3, 1, 7, 0, 0xe00u, 0x0u}, /* 67: openat arg3/32&0xe00 == 0x0 */
+	{2, 1, 7, 0, 0x200000u, 0x200000u}, /* 68: openat arg2/32&0x200000 == 0x200000 */
+	{2, 1, 7, 0, 0x404243u, 0x4000u}, /* 69: openat arg2/32&0x404243 == 0x4000 */
+	{2, 1, 7, 0, 0x400243u, 0x0u}, /* 70: openat arg2/32&0x400243 == 0x0 */
+	{2, 1, 7, 0, 0x400040u, 0x0u}, /* 71: openat arg2/32&0x400040 == 0x0 */
+	{3, 1, 7, 0, 0x1000u, 0x1000u}, /* 72: newfstatat arg3/32&0x1000 == 0x1000 */
+	{0, 1, 1, 0, 0x0u, 0xffffffffu}, /* 73: personality arg0/32 == 0xffffffff */
+	{0, 1, 1, 0, 0x0u, 0x0u}, /* 74: get_robust_list arg0/32 == 0x0 */
+	{0, 1, 1, 1, 0x0u, 0x0u}, /* 75: kill arg0/32 == 0x0 */
+	{0, 1, 1, 0, 0x0u, 0x0u}, /* 76: kill arg0/32 == 0x0 */
+	{1, 1, 1, 0, 0x0u, 0x21u}, /* 77: tkill arg1/32 == 0x21 */
+	{0, 1, 1, 1, 0x0u, 0x0u}, /* 78: tgkill arg0/32 == 0x0 */
+	{0, 1, 1, 1, 0x0u, 0x0u}, /* 79: rt_sigqueueinfo arg0/32 == 0x0 */
+	{0, 1, 1, 0, 0x0u, 0x26u}, /* 80: prctl arg0/32 == 0x26 */
+	{0, 1, 1, 0, 0x0u, 0x27u}, /* 81: prctl arg0/32 == 0x27 */
+	{0, 1, 1, 0, 0x0u, 0x15u}, /* 82: prctl arg0/32 == 0x15 */
+	{0, 1, 1, 0, 0x0u, 0x16u}, /* 83: prctl arg0/32 == 0x16 */
+	{0, 1, 1, 0, 0x0u, 0x2u}, /* 84: prctl arg0/32 == 0x2 */
+	{0, 1, 1, 0, 0x0u, 0x3u}, /* 85: prctl arg0/32 == 0x3 */
+	{0, 1, 1, 0, 0x0u, 0x7u}, /* 86: prctl arg0/32 == 0x7 */
+	{0, 1, 1, 0, 0x0u, 0xfu}, /* 87: prctl arg0/32 == 0xf */
+	{0, 1, 1, 0, 0x0u, 0x10u}, /* 88: prctl arg0/32 == 0x10 */
+	{0, 1, 1, 0, 0x0u, 0x17u}, /* 89: prctl arg0/32 == 0x17 */
+	{0, 1, 1, 0, 0x0u, 0x1du}, /* 90: prctl arg0/32 == 0x1d */
+	{0, 1, 1, 0, 0x0u, 0x1eu}, /* 91: prctl arg0/32 == 0x1e */
+	{0, 1, 1, 0, 0x0u, 0x25u}, /* 92: prctl arg0/32 == 0x25 */
+	{0, 1, 1, 0, 0x0u, 0x2au}, /* 93: prctl arg0/32 == 0x2a */
+	{0, 1, 1, 0, 0x0u, 0x34u}, /* 94: prctl arg0/32 == 0x34 */
+	{0, 1, 1, 0, 0x0u, 0x35u}, /* 95: prctl arg0/32 == 0x35 */
+	{0, 1, 1, 0, 0x0u, 0x38u}, /* 96: prctl arg0/32 == 0x38 */
+	{0, 1, 1, 0, 0x0u, 0x4au}, /* 97: prctl arg0/32 == 0x4a */
+	{0, 1, 1, 0, 0x0u, 0x41555856u}, /* 98: prctl arg0/32 == 0x41555856 */
+	{0, 1, 1, 0, 0x0u, 0x53564d41u}, /* 99: prctl arg0/32 == 0x53564d41 */
+	{0, 1, 1, 0, 0x0u, 0x4u}, /* 100: prctl arg0/32 == 0x4 */
+	{1, 2, 1, 0, 0x0u, 0x0u}, /* 101: prctl arg1/64 == 0x0 */
+	{0, 1, 1, 0, 0x0u, 0x1u}, /* 102: prctl arg0/32 == 0x1 */
+	{0, 1, 1, 0, 0x0u, 0x24u}, /* 103: prctl arg0/32 == 0x24 */
+	{0, 1, 1, 0, 0x0u, 0x8u}, /* 104: prctl arg0/32 == 0x8 */
+	{0, 1, 1, 0, 0x0u, 0x18u}, /* 105: prctl arg0/32 == 0x18 */
+	{0, 1, 1, 0, 0x0u, 0x2fu}, /* 106: prctl arg0/32 == 0x2f */
+	{0, 1, 1, 0, 0x0u, 0x1bu}, /* 107: prctl arg0/32 == 0x1b */
+	{0, 1, 1, 0, 0x0u, 0x1cu}, /* 108: prctl arg0/32 == 0x1c */
+	{0, 1, 1, 0, 0x0u, 0x2u}, /* 109: socket arg0/32 == 0x2 */
+	{1, 1, 7, 0, 0xfu, 0x1u}, /* 110: socket arg1/32&0xf == 0x1 */
+	{0, 1, 1, 0, 0x0u, 0x2u}, /* 111: socket arg0/32 == 0x2 */
+	{1, 1, 7, 0, 0xfu, 0x2u}, /* 112: socket arg1/32&0xf == 0x2 */
+	{0, 1, 1, 0, 0x0u, 0xau}, /* 113: socket arg0/32 == 0xa */
+	{1, 1, 7, 0, 0xfu, 0x1u}, /* 114: socket arg1/32&0xf == 0x1 */
+	{0, 1, 1, 0, 0x0u, 0xau}, /* 115: socket arg0/32 == 0xa */
+	{1, 1, 7, 0, 0xfu, 0x2u}, /* 116: socket arg1/32&0xf == 0x2 */
+	{0, 1, 1, 0, 0x0u, 0x1u}, /* 117: socket arg0/32 == 0x1 */
+	{1, 1, 7, 0, 0xfu, 0x1u}, /* 118: socket arg1/32&0xf == 0x1 */
+	{0, 1, 1, 0, 0x0u, 0x1u}, /* 119: socket arg0/32 == 0x1 */
+	{1, 1, 7, 0, 0xfu, 0x2u}, /* 120: socket arg1/32&0xf == 0x2 */
+	{0, 1, 1, 0, 0x0u, 0x1u}, /* 121: socket arg0/32 == 0x1 */
+	{1, 1, 7, 0, 0xfu, 0x5u}, /* 122: socket arg1/32&0xf == 0x5 */
+	{0, 1, 1, 0, 0x0u, 0x2u}, /* 123: socket arg0/32 == 0x2 */
+	{1, 1, 7, 0, 0xfu, 0x1u}, /* 124: socket arg1/32&0xf == 0x1 */
+	{0, 1, 1, 0, 0x0u, 0x2u}, /* 125: socket arg0/32 == 0x2 */
 	{1, 1, 7, 0, 0xfu, 0x2u}, /* 126: socket arg1/32&0xf == 0x2 */
-	{2, 1, 1, 0, 0x0u, 0x0u}, /* 127: socket arg2/32 == 0x0 */
-	{0, 1, 1, 0, 0x0u, 0x10u}, /* 128: socket arg0/32 == 0x10 */
-	{1, 1, 7, 0, 0xfu, 0x3u}, /* 129: socket arg1/32&0xf == 0x3 */
-	{2, 1, 1, 0, 0x0u, 0x0u}, /* 130: socket arg2/32 == 0x0 */
+	{0, 1, 1, 0, 0x0u, 0xau}, /* 127: socket arg0/32 == 0xa */
+	{1, 1, 7, 0, 0xfu, 0x1u}, /* 128: socket arg1/32&0xf == 0x1 */
+	{0, 1, 1, 0, 0x0u, 0xau}, /* 129: socket arg0/32 == 0xa */
+	{1, 1, 7, 0, 0xfu, 0x2u}, /* 130: socket arg1/32&0xf == 0x2 */
 	{0, 1, 1, 0, 0x0u, 0x10u}, /* 131: socket arg0/32 == 0x10 */
-	{1, 1, 7, 0, 0xfu, 0x2u}, /* 132: socket arg1/32&0xf == 0x2 */
+	{1, 1, 7, 0, 0xfu, 0x3u}, /* 132: socket arg1/32&0xf == 0x3 */
 	{2, 1, 1, 0, 0x0u, 0x0u}, /* 133: socket arg2/32 == 0x0 */
-	{0, 1, 1, 0, 0x0u, 0x1u}, /* 134: socket arg0/32 == 0x1 */
-	{0, 1, 1, 0, 0x0u, 0x1u}, /* 135: socket arg0/32 == 0x1 */
-	{0, 1, 1, 0, 0x0u, 0x1u}, /* 136: socketpair arg0/32 == 0x1 */
-	{1, 1, 7, 0, 0xfu, 0x1u}, /* 137: socketpair arg1/32&0xf == 0x1 */
-	{0, 1, 1, 0, 0x0u, 0x1u}, /* 138: socketpair arg0/32 == 0x1 */
-	{1, 1, 7, 0, 0xfu, 0x5u}, /* 139: socketpair arg1/32&0xf == 0x5 */
-	{0, 1, 1, 0, 0x0u, 0x1u}, /* 140: socketpair arg0/32 == 0x1 */
-	{1, 1, 7, 0, 0xfu, 0x1u}, /* 141: socketpair arg1/32&0xf == 0x1 */
-	{0, 1, 1, 0, 0x0u, 0x1u}, /* 142: socketpair arg0/32 == 0x1 */
-	{1, 1, 7, 0, 0xfu, 0x2u}, /* 143: socketpair arg1/32&0xf == 0x2 */
-	{0, 1, 1, 0, 0x0u, 0x1u}, /* 144: socketpair arg0/32 == 0x1 */
-	{1, 1, 7, 0, 0xfu, 0x5u}, /* 145: socketpair arg1/32&0xf == 0x5 */
-	{4, 2, 1, 0, 0x0u, 0x0u}, /* 146: sendto arg4/64 == 0x0 */
-	{1, 1, 1, 0, 0x0u, 0x1u}, /* 147: setsockopt arg1/32 == 0x1 */
-	{2, 1, 6, 0, 0x0u, 0x2u}, /* 148: setsockopt arg2/32 >= 0x2 */
-	{2, 1, 4, 0, 0x0u, 0x15u}, /* 149: setsockopt arg2/32 <= 0x15 */
-	{1, 1, 1, 0, 0x0u, 0x1u}, /* 150: setsockopt arg1/32 == 0x1 */
-	{2, 1, 6, 0, 0x0u, 0x42u}, /* 151: setsockopt arg2/32 >= 0x42 */
-	{2, 1, 4, 0, 0x0u, 0x43u}, /* 152: setsockopt arg2/32 <= 0x43 */
-	{1, 1, 1, 0, 0x0u, 0x1u}, /* 153: setsockopt arg1/32 == 0x1 */
-	{2, 1, 1, 0, 0x0u, 0x1du}, /* 154: setsockopt arg2/32 == 0x1d */
-	{1, 1, 1, 0, 0x0u, 0x1u}, /* 155: setsockopt arg1/32 == 0x1 */
-	{2, 1, 1, 0, 0x0u, 0x22u}, /* 156: setsockopt arg2/32 == 0x22 */
-	{1, 1, 1, 0, 0x0u, 0x1u}, /* 157: setsockopt arg1/32 == 0x1 */
-	{2, 1, 1, 0, 0x0u, 0x23u}, /* 158: setsockopt arg2/32 == 0x23 */
-	{1, 1, 1, 0, 0x0u, 0x6u}, /* 159: setsockopt arg1/32 == 0x6 */
-	{2, 1, 6, 0, 0x0u, 0x1u}, /* 160: setsockopt arg2/32 >= 0x1 */
-	{2, 1, 4, 0, 0x0u, 0x1eu}, /* 161: setsockopt arg2/32 <= 0x1e */
-	{1, 1, 1, 0, 0x0u, 0x0u}, /* 162: setsockopt arg1/32 == 0x0 */
-	{2, 1, 6, 0, 0x0u, 0x1u}, /* 163: setsockopt arg2/32 >= 0x1 */
-	{2, 1, 4, 0, 0x0u, 0xfu}, /* 164: setsockopt arg2/32 <= 0xf */
-	{1, 1, 1, 0, 0x0u, 0x0u}, /* 165: setsockopt arg1/32 == 0x0 */
-	{2, 1, 1, 0, 0x0u, 0x18u}, /* 166: setsockopt arg2/32 == 0x18 */
-	{1, 1, 1, 0, 0x0u, 0x29u}, /* 167: setsockopt arg1/32 == 0x29 */
-	{2, 1, 6, 0, 0x0u, 0x17u}, /* 168: setsockopt arg2/32 >= 0x17 */
-	{2, 1, 4, 0, 0x0u, 0x1au}, /* 169: setsockopt arg2/32 <= 0x1a */
-	{1, 1, 1, 0, 0x0u, 0x29u}, /* 170: setsockopt arg1/32 == 0x29 */
-	{2, 1, 1, 0, 0x0u, 0x10u}, /* 171: setsockopt arg2/32 == 0x10 */
-	{1, 1, 1, 0, 0x0u, 0x29u}, /* 172: setsockopt arg1/32 == 0x29 */
-	{2, 1, 1, 0, 0x0u, 0x31u}, /* 173: setsockopt arg2/32 == 0x31 */
-	{1, 1, 1, 0, 0x0u, 0x29u}, /* 174: setsockopt arg1/32 == 0x29 */
-	{2, 1, 1, 0, 0x0u, 0x43u}, /* 175: setsockopt arg2/32 == 0x43 */
-	{1, 1, 1, 0, 0x0u, 0x0u}, /* 176: setsockopt arg1/32 == 0x0 */
-	{2, 1, 6, 0, 0x0u, 0x20u}, /* 177: setsockopt arg2/32 >= 0x20 */
-	{2, 1, 4, 0, 0x0u, 0x31u}, /* 178: setsockopt arg2/32 <= 0x31 */
+	{0, 1, 1, 0, 0x0u, 0x10u}, /* 134: socket arg0/32 == 0x10 */
+	{1, 1, 7, 0, 0xfu, 0x2u}, /* 135: socket arg1/32&0xf == 0x2 */
+	{2, 1, 1, 0, 0x0u, 0x0u}, /* 136: socket arg2/32 == 0x0 */
+	{0, 1, 1, 0, 0x0u, 0x10u}, /* 137: socket arg0/32 == 0x10 */
+	{1, 1, 7, 0, 0xfu, 0x3u}, /* 138: socket arg1/32&0xf == 0x3 */
+	{2, 1, 1, 0, 0x0u, 0x0u}, /* 139: socket arg2/32 == 0x0 */
+	{0, 1, 1, 0, 0x0u, 0x10u}, /* 140: socket arg0/32 == 0x10 */
+	{1, 1, 7, 0, 0xfu, 0x2u}, /* 141: socket arg1/32&0xf == 0x2 */
+	{2, 1, 1, 0, 0x0u, 0x0u}, /* 142: socket arg2/32 == 0x0 */
+	{0, 1, 1, 0, 0x0u, 0x1u}, /* 143: socket arg0/32 == 0x1 */
+	{0, 1, 1, 0, 0x0u, 0x1u}, /* 144: socket arg0/32 == 0x1 */
+	{0, 1, 1, 0, 0x0u, 0x1u}, /* 145: socketpair arg0/32 == 0x1 */
+	{1, 1, 7, 0, 0xfu, 0x1u}, /* 146: socketpair arg1/32&0xf == 0x1 */
+	{0, 1, 1, 0, 0x0u, 0x1u}, /* 147: socketpair arg0/32 == 0x1 */
+	{1, 1, 7, 0, 0xfu, 0x5u}, /* 148: socketpair arg1/32&0xf == 0x5 */
+	{0, 1, 1, 0, 0x0u, 0x1u}, /* 149: socketpair arg0/32 == 0x1 */
+	{1, 1, 7, 0, 0xfu, 0x1u}, /* 150: socketpair arg1/32&0xf == 0x1 */
+	{0, 1, 1, 0, 0x0u, 0x1u}, /* 151: socketpair arg0/32 == 0x1 */
+	{1, 1, 7, 0, 0xfu, 0x2u}, /* 152: socketpair arg1/32&0xf == 0x2 */
+	{0, 1, 1, 0, 0x0u, 0x1u}, /* 153: socketpair arg0/32 == 0x1 */
+	{1, 1, 7, 0, 0xfu, 0x5u}, /* 154: socketpair arg1/32&0xf == 0x5 */
+	{4, 2, 1, 0, 0x0u, 0x0u}, /* 155: sendto arg4/64 == 0x0 */
+	{1, 1, 1, 0, 0x0u, 0x1u}, /* 156: setsockopt arg1/32 == 0x1 */
+	{2, 1, 6, 0, 0x0u, 0x2u}, /* 157: setsockopt arg2/32 >= 0x2 */
+	{2, 1, 4, 0, 0x0u, 0x15u}, /* 158: setsockopt arg2/32 <= 0x15 */
+	{1, 1, 1, 0, 0x0u, 0x1u}, /* 159: setsockopt arg1/32 == 0x1 */
+	{2, 1, 6, 0, 0x0u, 0x42u}, /* 160: setsockopt arg2/32 >= 0x42 */
+	{2, 1, 4, 0, 0x0u, 0x43u}, /* 161: setsockopt arg2/32 <= 0x43 */
+	{1, 1, 1, 0, 0x0u, 0x1u}, /* 162: setsockopt arg1/32 == 0x1 */
+	{2, 1, 1, 0, 0x0u, 0x1du}, /* 163: setsockopt arg2/32 == 0x1d */
+	{1, 1, 1, 0, 0x0u, 0x1u}, /* 164: setsockopt arg1/32 == 0x1 */
+	{2, 1, 1, 0, 0x0u, 0x22u}, /* 165: setsockopt arg2/32 == 0x22 */
+	{1, 1, 1, 0, 0x0u, 0x1u}, /* 166: setsockopt arg1/32 == 0x1 */
+	{2, 1, 1, 0, 0x0u, 0x23u}, /* 167: setsockopt arg2/32 == 0x23 */
+	{1, 1, 1, 0, 0x0u, 0x6u}, /* 168: setsockopt arg1/32 == 0x6 */
+	{2, 1, 6, 0, 0x0u, 0x1u}, /* 169: setsockopt arg2/32 >= 0x1 */
+	{2, 1, 4, 0, 0x0u, 0x1eu}, /* 170: setsockopt arg2/32 <= 0x1e */
+	{1, 1, 1, 0, 0x0u, 0x0u}, /* 171: setsockopt arg1/32 == 0x0 */
+	{2, 1, 6, 0, 0x0u, 0x1u}, /* 172: setsockopt arg2/32 >= 0x1 */
+	{2, 1, 4, 0, 0x0u, 0xfu}, /* 173: setsockopt arg2/32 <= 0xf */
+	{1, 1, 1, 0, 0x0u, 0x0u}, /* 174: setsockopt arg1/32 == 0x0 */
+	{2, 1, 1, 0, 0x0u, 0x18u}, /* 175: setsockopt arg2/32 == 0x18 */
+	{1, 1, 1, 0, 0x0u, 0x29u}, /* 176: setsockopt arg1/32 == 0x29 */
+	{2, 1, 6, 0, 0x0u, 0x17u}, /* 177: setsockopt arg2/32 >= 0x17 */
+	{2, 1, 4, 0, 0x0u, 0x1au}, /* 178: setsockopt arg2/32 <= 0x1a */
 	{1, 1, 1, 0, 0x0u, 0x29u}, /* 179: setsockopt arg1/32 == 0x29 */
-	{2, 1, 6, 0, 0x0u, 0x11u}, /* 180: setsockopt arg2/32 >= 0x11 */
-	{2, 1, 4, 0, 0x0u, 0x15u}, /* 181: setsockopt arg2/32 <= 0x15 */
-	{1, 1, 1, 0, 0x0u, 0x29u}, /* 182: setsockopt arg1/32 == 0x29 */
-	{2, 1, 6, 0, 0x0u, 0x2au}, /* 183: setsockopt arg2/32 >= 0x2a */
-	{2, 1, 4, 0, 0x0u, 0x30u}, /* 184: setsockopt arg2/32 <= 0x30 */
-	{1, 1, 1, 0, 0x0u, 0x1u}, /* 185: setsockopt arg1/32 == 0x1 */
-	{2, 1, 6, 0, 0x0u, 0x2u}, /* 186: setsockopt arg2/32 >= 0x2 */
-	{2, 1, 4, 0, 0x0u, 0x15u}, /* 187: setsockopt arg2/32 <= 0x15 */
-	{1, 1, 1, 0, 0x0u, 0x1u}, /* 188: setsockopt arg1/32 == 0x1 */
-	{2, 1, 6, 0, 0x0u, 0x42u}, /* 189: setsockopt arg2/32 >= 0x42 */
-	{2, 1, 4, 0, 0x0u, 0x43u}, /* 190: setsockopt arg2/32 <= 0x43 */
-	{1, 1, 1, 0, 0x0u, 0x1u}, /* 191: setsockopt arg1/32 == 0x1 */
-	{2, 1, 1, 0, 0x0u, 0x1du}, /* 192: setsockopt arg2/32 == 0x1d */
-	{1, 1, 1, 0, 0x0u, 0x1u}, /* 193: setsockopt arg1/32 == 0x1 */
-	{2, 1, 1, 0, 0x0u, 0x22u}, /* 194: setsockopt arg2/32 == 0x22 */
-	{1, 1, 1, 0, 0x0u, 0x1u}, /* 195: setsockopt arg1/32 == 0x1 */
-	{2, 1, 1, 0, 0x0u, 0x23u}, /* 196: setsockopt arg2/32 == 0x23 */
+	{2, 1, 1, 0, 0x0u, 0x10u}, /* 180: setsockopt arg2/32 == 0x10 */
+	{1, 1, 1, 0, 0x0u, 0x29u}, /* 181: setsockopt arg1/32 == 0x29 */
+	{2, 1, 1, 0, 0x0u, 0x31u}, /* 182: setsockopt arg2/32 == 0x31 */
+	{1, 1, 1, 0, 0x0u, 0x29u}, /* 183: setsockopt arg1/32 == 0x29 */
+	{2, 1, 1, 0, 0x0u, 0x43u}, /* 184: setsockopt arg2/32 == 0x43 */
+	{1, 1, 1, 0, 0x0u, 0x0u}, /* 185: setsockopt arg1/32 == 0x0 */
+	{2, 1, 6, 0, 0x0u, 0x20u}, /* 186: setsockopt arg2/32 >= 0x20 */
+	{2, 1, 4, 0, 0x0u, 0x31u}, /* 187: setsockopt arg2/32 <= 0x31 */
+	{1, 1, 1, 0, 0x0u, 0x29u}, /* 188: setsockopt arg1/32 == 0x29 */
+	{2, 1, 6, 0, 0x0u, 0x11u}, /* 189: setsockopt arg2/32 >= 0x11 */
+	{2, 1, 4, 0, 0x0u, 0x15u}, /* 190: setsockopt arg2/32 <= 0x15 */
+	{1, 1, 1, 0, 0x0u, 0x29u}, /* 191: setsockopt arg1/32 == 0x29 */
+	{2, 1, 6, 0, 0x0u, 0x2au}, /* 192: setsockopt arg2/32 >= 0x2a */
+	{2, 1, 4, 0, 0x0u, 0x30u}, /* 193: setsockopt arg2/32 <= 0x30 */
+	{1, 1, 1, 0, 0x0u, 0x1u}, /* 194: setsockopt arg1/32 == 0x1 */
+	{2, 1, 6, 0, 0x0u, 0x2u}, /* 195: setsockopt arg2/32 >= 0x2 */
+	{2, 1, 4, 0, 0x0u, 0x15u}, /* 196: setsockopt arg2/32 <= 0x15 */
 	{1, 1, 1, 0, 0x0u, 0x1u}, /* 197: setsockopt arg1/32 == 0x1 */
-	{2, 1, 6, 0, 0x0u, 0x2u}, /* 198: setsockopt arg2/32 >= 0x2 */
-	{2, 1, 4, 0, 0x0u, 0x15u}, /* 199: setsockopt arg2/32 <= 0x15 */
+	{2, 1, 6, 0, 0x0u, 0x42u}, /* 198: setsockopt arg2/32 >= 0x42 */
+	{2, 1, 4, 0, 0x0u, 0x43u}, /* 199: setsockopt arg2/32 <= 0x43 */
 	{1, 1, 1, 0, 0x0u, 0x1u}, /* 200: setsockopt arg1/32 == 0x1 */
-	{2, 1, 6, 0, 0x0u, 0x42u}, /* 201: setsockopt arg2/32 >= 0x42 */
-	{2, 1, 4, 0, 0x0u, 0x43u}, /* 202: setsockopt arg2/32 <= 0x43 */
-	{1, 1, 1, 0, 0x0u, 0x1u}, /* 203: setsockopt arg1/32 == 0x1 */
-	{2, 1, 1, 0, 0x0u, 0x1du}, /* 204: setsockopt arg2/32 == 0x1d */
-	{1, 1, 1, 0, 0x0u, 0x1u}, /* 205: setsockopt arg1/32 == 0x1 */
-	{2, 1, 1, 0, 0x0u, 0x22u}, /* 206: setsockopt arg2/32 == 0x22 */
-	{1, 1, 1, 0, 0x0u, 0x1u}, /* 207: setsockopt arg1/32 == 0x1 */
-	{2, 1, 1, 0, 0x0u, 0x23u}, /* 208: setsockopt arg2/32 == 0x23 */
-	{1, 1, 1, 0, 0x0u, 0x6u}, /* 209: setsockopt arg1/32 == 0x6 */
-	{2, 1, 6, 0, 0x0u, 0x1u}, /* 210: setsockopt arg2/32 >= 0x1 */
-	{2, 1, 4, 0, 0x0u, 0x1eu}, /* 211: setsockopt arg2/32 <= 0x1e */
-	{1, 1, 1, 0, 0x0u, 0x0u}, /* 212: setsockopt arg1/32 == 0x0 */
-	{2, 1, 6, 0, 0x0u, 0x1u}, /* 213: setsockopt arg2/32 >= 0x1 */
-	{2, 1, 4, 0, 0x0u, 0xfu}, /* 214: setsockopt arg2/32 <= 0xf */
-	{1, 1, 1, 0, 0x0u, 0x0u}, /* 215: setsockopt arg1/32 == 0x0 */
-	{2, 1, 1, 0, 0x0u, 0x18u}, /* 216: setsockopt arg2/32 == 0x18 */
-	{1, 1, 1, 0, 0x0u, 0x29u}, /* 217: setsockopt arg1/32 == 0x29 */
-	{2, 1, 6, 0, 0x0u, 0x17u}, /* 218: setsockopt arg2/32 >= 0x17 */
-	{2, 1, 4, 0, 0x0u, 0x1au}, /* 219: setsockopt arg2/32 <= 0x1a */
-	{1, 1, 1, 0, 0x0u, 0x29u}, /* 220: setsockopt arg1/32 == 0x29 */
-	{2, 1, 1, 0, 0x0u, 0x10u}, /* 221: setsockopt arg2/32 == 0x10 */
-	{1, 1, 1, 0, 0x0u, 0x29u}, /* 222: setsockopt arg1/32 == 0x29 */
-	{2, 1, 1, 0, 0x0u, 0x31u}, /* 223: setsockopt arg2/32 == 0x31 */
-	{1, 1, 1, 0, 0x0u, 0x29u}, /* 224: setsockopt arg1/32 == 0x29 */
-	{2, 1, 1, 0, 0x0u, 0x43u}, /* 225: setsockopt arg2/32 == 0x43 */
-	{1, 1, 1, 0, 0x0u, 0x1u}, /* 226: getsockopt arg1/32 == 0x1 */
-	{1, 1, 1, 0, 0x0u, 0x0u}, /* 227: getsockopt arg1/32 == 0x0 */
-	{1, 1, 1, 0, 0x0u, 0x6u}, /* 228: getsockopt arg1/32 == 0x6 */
-	{1, 1, 1, 0, 0x0u, 0x11u}, /* 229: getsockopt arg1/32 == 0x11 */
-	{1, 1, 1, 0, 0x0u, 0x29u}, /* 230: getsockopt arg1/32 == 0x29 */
-	{1, 1, 1, 0, 0x0u, 0x0u}, /* 231: getsockopt arg1/32 == 0x0 */
-	{1, 1, 1, 0, 0x0u, 0x6u}, /* 232: getsockopt arg1/32 == 0x6 */
-	{1, 1, 1, 0, 0x0u, 0x11u}, /* 233: getsockopt arg1/32 == 0x11 */
-	{1, 1, 1, 0, 0x0u, 0x29u}, /* 234: getsockopt arg1/32 == 0x29 */
-	{0, 1, 7, 0, 0x7e83e000u, 0x10000u}, /* 235: clone arg0/32&0x7e83e000 == 0x10000 */
-	{0, 1, 7, 0, 0x7e820000u, 0x0u}, /* 236: clone arg0/32&0x7e820000 == 0x0 */
-	{2, 2, 7, 0, 0x4u, 0x0u}, /* 237: mmap arg2/64&0x4 == 0x0 */
-	{2, 2, 7, 0, 0x4u, 0x0u}, /* 238: mprotect arg2/64&0x4 == 0x0 */
-	{0, 1, 1, 1, 0x0u, 0x0u}, /* 239: rt_tgsigqueueinfo arg0/32 == 0x0 */
-	{0, 1, 1, 0, 0x0u, 0x0u}, /* 240: prlimit64 arg0/32 == 0x0 */
-	{2, 2, 1, 0, 0x0u, 0x0u}, /* 241: prlimit64 arg2/64 == 0x0 */
-	{0, 1, 1, 1, 0x0u, 0x0u}, /* 242: prlimit64 arg0/32 == 0x0 */
-	{2, 2, 1, 0, 0x0u, 0x0u}, /* 243: prlimit64 arg2/64 == 0x0 */
-	{1, 1, 7, 0, 0x8u, 0x8u}, /* 244: memfd_create arg1/32&0x8 == 0x8 */
-	{2, 2, 7, 0, 0x4u, 0x0u}, /* 245: pkey_mprotect arg2/64&0x4 == 0x0 */
-	{2, 1, 7, 0, 0x1000u, 0x1000u}, /* 246: statx arg2/32&0x1000 == 0x1000 */
-	{2, 1, 7, 0, 0xe00u, 0x0u}, /* 247: fchmodat2 arg2/32&0xe00 == 0x0 */
+	{2, 1, 1, 0, 0x0u, 0x1du}, /* 201: setsockopt arg2/32 == 0x1d */
+	{1, 1, 1, 0, 0x0u, 0x1u}, /* 202: setsockopt arg1/32 == 0x1 */
+	{2, 1, 1, 0, 0x0u, 0x22u}, /* 203: setsockopt arg2/32 == 0x22 */
+	{1, 1, 1, 0, 0x0u, 0x1u}, /* 204: setsockopt arg1/32 == 0x1 */
+	{2, 1, 1, 0, 0x0u, 0x23u}, /* 205: setsockopt arg2/32 == 0x23 */
+	{1, 1, 1, 0, 0x0u, 0x1u}, /* 206: setsockopt arg1/32 == 0x1 */
+	{2, 1, 6, 0, 0x0u, 0x2u}, /* 207: setsockopt arg2/32 >= 0x2 */
+	{2, 1, 4, 0, 0x0u, 0x15u}, /* 208: setsockopt arg2/32 <= 0x15 */
+	{1, 1, 1, 0, 0x0u, 0x1u}, /* 209: setsockopt arg1/32 == 0x1 */
+	{2, 1, 6, 0, 0x0u, 0x42u}, /* 210: setsockopt arg2/32 >= 0x42 */
+	{2, 1, 4, 0, 0x0u, 0x43u}, /* 211: setsockopt arg2/32 <= 0x43 */
+	{1, 1, 1, 0, 0x0u, 0x1u}, /* 212: setsockopt arg1/32 == 0x1 */
+	{2, 1, 1, 0, 0x0u, 0x1du}, /* 213: setsockopt arg2/32 == 0x1d */
+	{1, 1, 1, 0, 0x0u, 0x1u}, /* 214: setsockopt arg1/32 == 0x1 */
+	{2, 1, 1, 0, 0x0u, 0x22u}, /* 215: setsockopt arg2/32 == 0x22 */
+	{1, 1, 1, 0, 0x0u, 0x1u}, /* 216: setsockopt arg1/32 == 0x1 */
+	{2, 1, 1, 0, 0x0u, 0x23u}, /* 217: setsockopt arg2/32 == 0x23 */
+	{1, 1, 1, 0, 0x0u, 0x6u}, /* 218: setsockopt arg1/32 == 0x6 */
+	{2, 1, 6, 0, 0x0u, 0x1u}, /* 219: setsockopt arg2/32 >= 0x1 */
+	{2, 1, 4, 0, 0x0u, 0x1eu}, /* 220: setsockopt arg2/32 <= 0x1e */
+	{1, 1, 1, 0, 0x0u, 0x0u}, /* 221: setsockopt arg1/32 == 0x0 */
+	{2, 1, 6, 0, 0x0u, 0x1u}, /* 222: setsockopt arg2/32 >= 0x1 */
+	{2, 1, 4, 0, 0x0u, 0xfu}, /* 223: setsockopt arg2/32 <= 0xf */
+	{1, 1, 1, 0, 0x0u, 0x0u}, /* 224: setsockopt arg1/32 == 0x0 */
+	{2, 1, 1, 0, 0x0u, 0x18u}, /* 225: setsockopt arg2/32 == 0x18 */
+	{1, 1, 1, 0, 0x0u, 0x29u}, /* 226: setsockopt arg1/32 == 0x29 */
+	{2, 1, 6, 0, 0x0u, 0x17u}, /* 227: setsockopt arg2/32 >= 0x17 */
+	{2, 1, 4, 0, 0x0u, 0x1au}, /* 228: setsockopt arg2/32 <= 0x1a */
+	{1, 1, 1, 0, 0x0u, 0x29u}, /* 229: setsockopt arg1/32 == 0x29 */
+	{2, 1, 1, 0, 0x0u, 0x10u}, /* 230: setsockopt arg2/32 == 0x10 */
+	{1, 1, 1, 0, 0x0u, 0x29u}, /* 231: setsockopt arg1/32 == 0x29 */
+	{2, 1, 1, 0, 0x0u, 0x31u}, /* 232: setsockopt arg2/32 == 0x31 */
+	{1, 1, 1, 0, 0x0u, 0x29u}, /* 233: setsockopt arg1/32 == 0x29 */
+	{2, 1, 1, 0, 0x0u, 0x43u}, /* 234: setsockopt arg2/32 == 0x43 */
+	{1, 1, 1, 0, 0x0u, 0x1u}, /* 235: getsockopt arg1/32 == 0x1 */
+	{1, 1, 1, 0, 0x0u, 0x0u}, /* 236: getsockopt arg1/32 == 0x0 */
+	{1, 1, 1, 0, 0x0u, 0x6u}, /* 237: getsockopt arg1/32 == 0x6 */
+	{1, 1, 1, 0, 0x0u, 0x11u}, /* 238: getsockopt arg1/32 == 0x11 */
+	{1, 1, 1, 0, 0x0u, 0x29u}, /* 239: getsockopt arg1/32 == 0x29 */
+	{1, 1, 1, 0, 0x0u, 0x0u}, /* 240: getsockopt arg1/32 == 0x0 */
+	{1, 1, 1, 0, 0x0u, 0x6u}, /* 241: getsockopt arg1/32 == 0x6 */
+	{1, 1, 1, 0, 0x0u, 0x11u}, /* 242: getsockopt arg1/32 == 0x11 */
+	{1, 1, 1, 0, 0x0u, 0x29u}, /* 243: getsockopt arg1/32 == 0x29 */
+	{0, 1, 7, 0, 0x7e83e000u, 0x10000u}, /* 244: clone arg0/32&0x7e83e000 == 0x10000 */
+	{0, 1, 7, 0, 0x7e820000u, 0x0u}, /* 245: clone arg0/32&0x7e820000 == 0x0 */
+	{2, 2, 7, 0, 0x4u, 0x0u}, /* 246: mmap arg2/64&0x4 == 0x0 */
+	{2, 2, 7, 0, 0x4u, 0x0u}, /* 247: mprotect arg2/64&0x4 == 0x0 */
+	{0, 1, 1, 1, 0x0u, 0x0u}, /* 248: rt_tgsigqueueinfo arg0/32 == 0x0 */
+	{0, 1, 1, 0, 0x0u, 0x0u}, /* 249: prlimit64 arg0/32 == 0x0 */
+	{2, 2, 1, 0, 0x0u, 0x0u}, /* 250: prlimit64 arg2/64 == 0x0 */
+	{0, 1, 1, 1, 0x0u, 0x0u}, /* 251: prlimit64 arg0/32 == 0x0 */
+	{2, 2, 1, 0, 0x0u, 0x0u}, /* 252: prlimit64 arg2/64 == 0x0 */
+	{1, 1, 7, 0, 0x8u, 0x8u}, /* 253: memfd_create arg1/32&0x8 == 0x8 */
+	{2, 2, 7, 0, 0x4u, 0x0u}, /* 254: pkey_mprotect arg2/64&0x4 == 0x0 */
+	{2, 1, 7, 0, 0x1000u, 0x1000u}, /* 255: statx arg2/32&0x1000 == 0x1000 */
+	{2, 1, 7, 0, 0xe00u, 0x0u}, /* 256: fchmodat2 arg2/32&0xe00 == 0x0 */
 };
 
 /* Rules by syscall number, each number's in BuildFilter's order:
- * nr, kind, nconds, cond, errno, need, unless. */
+ * nr, kind, layer mode, nconds, errno, cond, need, unless. */
 static const struct lpl_rule lpl_arm64_rules[] = {
-	{0, LPL_NEVER, 0, 0, 0, 0x0u, 0x0u}, /* io_setup: never */
-	{1, LPL_NEVER, 0, 0, 0, 0x0u, 0x0u}, /* io_destroy: never */
-	{2, LPL_NEVER, 0, 0, 0, 0x0u, 0x0u}, /* io_submit: never */
-	{3, LPL_NEVER, 0, 0, 0, 0x0u, 0x0u}, /* io_cancel: never */
-	{4, LPL_NEVER, 0, 0, 0, 0x0u, 0x0u}, /* io_getevents: never */
-	{5, LPL_GRANT, 0, 0, 0, 0x100u, 0x0u}, /* setxattr: fattr */
-	{6, LPL_GRANT, 0, 0, 0, 0x100u, 0x0u}, /* lsetxattr: fattr */
-	{7, LPL_GRANT, 0, 0, 0, 0x100u, 0x0u}, /* fsetxattr: fattr */
-	{8, LPL_GRANT, 0, 0, 0, 0x2u, 0x0u}, /* getxattr: rpath */
-	{9, LPL_GRANT, 0, 0, 0, 0x2u, 0x0u}, /* lgetxattr: rpath */
-	{10, LPL_GRANT, 0, 0, 0, 0x2u, 0x0u}, /* fgetxattr: rpath */
-	{11, LPL_GRANT, 0, 0, 0, 0x2u, 0x0u}, /* listxattr: rpath */
-	{12, LPL_GRANT, 0, 0, 0, 0x2u, 0x0u}, /* llistxattr: rpath */
-	{13, LPL_GRANT, 0, 0, 0, 0x2u, 0x0u}, /* flistxattr: rpath */
-	{14, LPL_GRANT, 0, 0, 0, 0x100u, 0x0u}, /* removexattr: fattr */
-	{15, LPL_GRANT, 0, 0, 0, 0x100u, 0x0u}, /* lremovexattr: fattr */
-	{16, LPL_GRANT, 0, 0, 0, 0x100u, 0x0u}, /* fremovexattr: fattr */
-	{17, LPL_GRANT, 0, 0, 0, 0x2u, 0x0u}, /* getcwd: rpath */
-	{17, LPL_GRANT, 0, 0, 0, 0x4u, 0x0u}, /* getcwd: wpath */
-	{17, LPL_GRANT, 0, 0, 0, 0x80000000u, 0x0u}, /* getcwd: unveil */
-	{18, LPL_NEVER, 0, 0, 0, 0x0u, 0x0u}, /* lookup_dcookie: never */
-	{19, LPL_GRANT, 0, 0, 0, 0x1u, 0x0u}, /* eventfd2: stdio */
-	{20, LPL_GRANT, 0, 0, 0, 0x1u, 0x0u}, /* epoll_create1: stdio */
-	{21, LPL_GRANT, 0, 0, 0, 0x1u, 0x0u}, /* epoll_ctl: stdio */
-	{22, LPL_GRANT, 0, 0, 0, 0x1u, 0x0u}, /* epoll_pwait: stdio */
-	{23, LPL_GRANT, 0, 0, 0, 0x1u, 0x0u}, /* dup: stdio */
-	{24, LPL_GRANT, 0, 0, 0, 0x1u, 0x0u}, /* dup3: stdio */
-	{25, LPL_GRANT, 1, 0, 0, 0x1u, 0x0u}, /* fcntl: stdio */
-	{25, LPL_GRANT, 1, 1, 0, 0x1u, 0x0u}, /* fcntl: stdio */
-	{25, LPL_GRANT, 1, 2, 0, 0x1u, 0x0u}, /* fcntl: stdio */
-	{25, LPL_GRANT, 1, 3, 0, 0x1u, 0x0u}, /* fcntl: stdio */
-	{25, LPL_GRANT, 2, 4, 0, 0x1u, 0x0u}, /* fcntl: stdio */
-	{25, LPL_GRANT, 1, 6, 0, 0x2u, 0x0u}, /* fcntl: rpath */
-	{25, LPL_GRANT, 2, 7, 0, 0x400u, 0x0u}, /* fcntl: flock */
-	{25, LPL_GRANT, 2, 9, 0, 0x400u, 0x0u}, /* fcntl: flock */
-	{25, LPL_GRANT, 2, 11, 0, 0x400u, 0x0u}, /* fcntl: flock */
-	{25, LPL_GRANT, 1, 13, 0, 0x40000u, 0x0u}, /* fcntl: proc */
-	{25, LPL_GRANT, 1, 14, 0, 0x40000u, 0x0u}, /* fcntl: proc */
-	{25, LPL_GRANT, 1, 15, 0, 0x40000u, 0x0u}, /* fcntl: proc */
-	{26, LPL_GRANT, 0, 16, 0, 0x2u, 0x0u}, /* inotify_init1: rpath */
-	{27, LPL_GRANT, 0, 16, 0, 0x2u, 0x0u}, /* inotify_add_watch: rpath */
-	{28, LPL_GRANT, 0, 16, 0, 0x2u, 0x0u}, /* inotify_rm_watch: rpath */
-	{29, LPL_GRANT, 1, 16, 0, 0x1u, 0x0u}, /* ioctl: stdio */
-	{29, LPL_GRANT, 1, 17, 0, 0x1u, 0x0u}, /* ioctl: stdio */
-	{29, LPL_GRANT, 1, 18, 0, 0x1u, 0x0u}, /* ioctl: stdio */
-	{29, LPL_GRANT, 1, 19, 0, 0x1u, 0x0u}, /* ioctl: stdio */
-	{29, LPL_GRANT, 1, 20, 0, 0x1u, 0x0u}, /* ioctl: stdio */
-	{29, LPL_GRANT, 1, 21, 0, 0x1u, 0x0u}, /* ioctl: stdio */
-	{29, LPL_GRANT, 1, 22, 0, 0x1u, 0x0u}, /* ioctl: stdio */
-	{29, LPL_GRANT, 1, 23, 0, 0x20000u, 0x0u}, /* ioctl: tty */
-	{29, LPL_GRANT, 1, 24, 0, 0x20000u, 0x0u}, /* ioctl: tty */
-	{29, LPL_GRANT, 1, 25, 0, 0x20000u, 0x0u}, /* ioctl: tty */
-	{29, LPL_GRANT, 1, 26, 0, 0x20000u, 0x0u}, /* ioctl: tty */
-	{29, LPL_GRANT, 1, 27, 0, 0x20000u, 0x0u}, /* ioctl: tty */
-	{29, LPL_GRANT, 1, 28, 0, 0x20000u, 0x0u}, /* ioctl: tty */
-	{29, LPL_GRANT, 1, 29, 0, 0x20000u, 0x0u}, /* ioctl: tty */
-	{29, LPL_GRANT, 1, 30, 0, 0x20000u, 0x0u}, /* ioctl: tty */
-	{29, LPL_GRANT, 1, 31, 0, 0x20000u, 0x0u}, /* ioctl: tty */
-	{29, LPL_GRANT, 1, 32, 0, 0x20000u, 0x0u}, /* ioctl: tty */
-	{29, LPL_GRANT, 1, 33, 0, 0x20000u, 0x0u}, /* ioctl: tty */
-	{29, LPL_GRANT, 1, 34, 0, 0x20000u, 0x0u}, /* ioctl: tty */
-	{29, LPL_GRANT, 1, 35, 0, 0x20000u, 0x0u}, /* ioctl: tty */
-	{29, LPL_GRANT, 1, 36, 0, 0x20000u, 0x0u}, /* ioctl: tty */
-	{29, LPL_GRANT, 1, 37, 0, 0x20000u, 0x0u}, /* ioctl: tty */
-	{29, LPL_GRANT, 1, 38, 0, 0x20000u, 0x0u}, /* ioctl: tty */
-	{29, LPL_GRANT, 1, 39, 0, 0x20000u, 0x0u}, /* ioctl: tty */
-	{29, LPL_GRANT, 1, 40, 0, 0x20000u, 0x0u}, /* ioctl: tty */
-	{30, LPL_GRANT, 0, 41, 0, 0x40000u, 0x0u}, /* ioprio_set: proc */
-	{31, LPL_GRANT, 0, 41, 0, 0x1u, 0x0u}, /* ioprio_get: stdio */
-	{32, LPL_GRANT, 0, 41, 0, 0x400u, 0x0u}, /* flock: flock */
-	{33, LPL_GRANT, 1, 41, 0, 0x10u, 0x0u}, /* mknodat: dpath */
-	{34, LPL_GRANT, 0, 42, 0, 0x8u, 0x0u}, /* mkdirat: cpath */
-	{35, LPL_GRANT, 0, 42, 0, 0x8u, 0x0u}, /* unlinkat: cpath */
-	{36, LPL_GRANT, 0, 42, 0, 0x8u, 0x0u}, /* symlinkat: cpath */
-	{37, LPL_GRANT, 0, 42, 0, 0x8u, 0x0u}, /* linkat: cpath */
-	{38, LPL_GRANT, 0, 42, 0, 0x8u, 0x0u}, /* renameat: cpath */
-	{39, LPL_NEVER, 0, 42, 0, 0x0u, 0x0u}, /* umount2: never */
-	{40, LPL_NEVER, 0, 42, 0, 0x0u, 0x0u}, /* mount: never */
-	{41, LPL_NEVER, 0, 42, 0, 0x0u, 0x0u}, /* pivot_root: never */
-	{42, LPL_ENOSYS, 0, 42, 0, 0x0u, 0x0u}, /* nfsservctl: always ENOSYS */
-	{43, LPL_GRANT, 0, 42, 0, 0x2u, 0x0u}, /* statfs: rpath */
-	{44, LPL_GRANT, 0, 42, 0, 0x2u, 0x0u}, /* fstatfs: rpath */
-	{45, LPL_GRANT, 0, 42, 0, 0x4u, 0x0u}, /* truncate: wpath */
-	{46, LPL_GRANT, 0, 42, 0, 0x1u, 0x0u}, /* ftruncate: stdio */
-	{47, LPL_GRANT, 0, 42, 0, 0x1u, 0x0u}, /* fallocate: stdio */
-	{48, LPL_GRANT, 0, 42, 0, 0x2u, 0x0u}, /* faccessat: rpath */
-	{48, LPL_LOADER, 0, 42, 0, 0x0u, 0x0u}, /* faccessat: loader */
-	{49, LPL_GRANT, 0, 42, 0, 0x2u, 0x0u}, /* chdir: rpath */
-	{50, LPL_GRANT, 0, 42, 0, 0x2u, 0x0u}, /* fchdir: rpath */
-	{51, LPL_NEVER, 0, 42, 0, 0x0u, 0x0u}, /* chroot: never */
-	{52, LPL_GRANT, 1, 42, 0, 0x100u, 0x0u}, /* fchmod: fattr */
-	{53, LPL_GRANT, 1, 43, 0, 0x100u, 0x0u}, /* fchmodat: fattr */
-	{54, LPL_GRANT, 2, 44, 0, 0x100u, 0x0u}, /* fchownat: fattr */
-	{54, LPL_GRANT, 0, 46, 0, 0x200u, 0x0u}, /* fchownat: chown */
-	{55, LPL_GRANT, 2, 46, 0, 0x100u, 0x0u}, /* fchown: fattr */
-	{55, LPL_GRANT, 0, 48, 0, 0x200u, 0x0u}, /* fchown: chown */
-	{56, LPL_GRANT, 1, 48, 0, 0x2u, 0x0u}, /* openat: rpath */
-	{56, LPL_GRANT, 1, 49, 0, 0x4u, 0x0u}, /* openat: wpath */
-	{56, LPL_GRANT, 1, 50, 0, 0x6u, 0x0u}, /* openat: rpath wpath */
-	{56, LPL_GRANT, 1, 51, 0, 0x6u, 0x0u}, /* openat: rpath wpath */
-	{56, LPL_GRANT, 2, 52, 0, 0xau, 0x0u}, /* openat: rpath cpath */
-	{56, LPL_GRANT, 2, 54, 0, 0xcu, 0x0u}, /* openat: wpath cpath */
-	{56, LPL_GRANT, 2, 56, 0, 0xeu, 0x0u}, /* openat: rpath wpath cpath */
-	{56, LPL_GRANT, 2, 58, 0, 0xeu, 0x0u}, /* openat: rpath wpath cpath */
-	{56, LPL_GRANT, 1, 60, 0, 0x80000000u, 0x0u}, /* openat: unveil */
-	{56, LPL_GRANT, 1, 61, 0, 0x80000000u, 0x0u}, /* openat: unveil */
-	{56, LPL_LOADER, 1, 62, 0, 0x0u, 0x0u}, /* openat: loader */
-	{56, LPL_FALLBACK, 0, 63, 13, 0x0u, 0x0u}, /* openat: fallback EACCES */
-	{57, LPL_GRANT, 0, 63, 0, 0x1u, 0x0u}, /* close: stdio */
-	{58, LPL_NEVER, 0, 63, 0, 0x0u, 0x0u}, /* vhangup: never */
-	{59, LPL_GRANT, 0, 63, 0, 0x1u, 0x0u}, /* pipe2: stdio */
-	{60, LPL_NEVER, 0, 63, 0, 0x0u, 0x0u}, /* quotactl: never */
-	{61, LPL_GRANT, 0, 63, 0, 0x2u, 0x0u}, /* getdents64: rpath */
-	{61, LPL_GRANT, 0, 63, 0, 0x80000000u, 0x0u}, /* getdents64: unveil */
-	{62, LPL_GRANT, 0, 63, 0, 0x1u, 0x0u}, /* lseek: stdio */
-	{63, LPL_GRANT, 0, 63, 0, 0x1u, 0x0u}, /* read: stdio */
-	{64, LPL_GRANT, 0, 63, 0, 0x1u, 0x0u}, /* write: stdio */
-	{65, LPL_GRANT, 0, 63, 0, 0x1u, 0x0u}, /* readv: stdio */
-	{66, LPL_GRANT, 0, 63, 0, 0x1u, 0x0u}, /* writev: stdio */
-	{67, LPL_GRANT, 0, 63, 0, 0x1u, 0x0u}, /* pread64: stdio */
-	{68, LPL_GRANT, 0, 63, 0, 0x1u, 0x0u}, /* pwrite64: stdio */
-	{69, LPL_GRANT, 0, 63, 0, 0x1u, 0x0u}, /* preadv: stdio */
-	{70, LPL_GRANT, 0, 63, 0, 0x1u, 0x0u}, /* pwritev: stdio */
-	{71, LPL_GRANT, 0, 63, 0, 0x1u, 0x0u}, /* sendfile: stdio */
-	{72, LPL_GRANT, 0, 63, 0, 0x1u, 0x0u}, /* pselect6: stdio */
-	{73, LPL_GRANT, 0, 63, 0, 0x1u, 0x0u}, /* ppoll: stdio */
-	{74, LPL_GRANT, 0, 63, 0, 0x1u, 0x0u}, /* signalfd4: stdio */
-	{75, LPL_GRANT, 0, 63, 0, 0x1u, 0x0u}, /* vmsplice: stdio */
-	{76, LPL_GRANT, 0, 63, 0, 0x1u, 0x0u}, /* splice: stdio */
-	{77, LPL_GRANT, 0, 63, 0, 0x1u, 0x0u}, /* tee: stdio */
-	{78, LPL_GRANT, 0, 63, 0, 0x2u, 0x0u}, /* readlinkat: rpath */
-	{78, LPL_GRANT, 0, 63, 0, 0x80000000u, 0x0u}, /* readlinkat: unveil */
-	{79, LPL_GRANT, 1, 63, 0, 0x1u, 0x0u}, /* newfstatat: stdio */
-	{79, LPL_GRANT, 0, 64, 0, 0x2u, 0x0u}, /* newfstatat: rpath */
-	{79, LPL_GRANT, 0, 64, 0, 0x80000000u, 0x0u}, /* newfstatat: unveil */
-	{79, LPL_FALLBACK, 0, 64, 13, 0x2000u, 0x0u}, /* newfstatat: fallback EACCES with getpw */
-	{79, LPL_FALLBACK, 0, 64, 13, 0x1000u, 0x0u}, /* newfstatat: fallback EACCES with dns */
-	{80, LPL_GRANT, 0, 64, 0, 0x1u, 0x0u}, /* fstat: stdio */
-	{81, LPL_GRANT, 0, 64, 0, 0x1u, 0x0u}, /* sync: stdio */
-	{82, LPL_GRANT, 0, 64, 0, 0x1u, 0x0u}, /* fsync: stdio */
-	{83, LPL_GRANT, 0, 64, 0, 0x1u, 0x0u}, /* fdatasync: stdio */
-	{84, LPL_GRANT, 0, 64, 0, 0x1u, 0x0u}, /* sync_file_range: stdio */
-	{85, LPL_GRANT, 0, 64, 0, 0x1u, 0x0u}, /* timerfd_create: stdio */
-	{86, LPL_GRANT, 0, 64, 0, 0x1u, 0x0u}, /* timerfd_settime: stdio */
-	{87, LPL_GRANT, 0, 64, 0, 0x1u, 0x0u}, /* timerfd_gettime: stdio */
-	{88, LPL_GRANT, 0, 64, 0, 0x100u, 0x0u}, /* utimensat: fattr */
-	{89, LPL_NEVER, 0, 64, 0, 0x0u, 0x0u}, /* acct: never */
-	{90, LPL_GRANT, 0, 64, 0, 0x1u, 0x0u}, /* capget: stdio */
-	{91, LPL_GRANT, 0, 64, 0, 0x1000000u, 0x0u}, /* capset: id */
-	{92, LPL_GRANT, 1, 64, 0, 0x1u, 0x0u}, /* personality: stdio */
-	{93, LPL_GRANT, 0, 65, 0, 0x0u, 0x0u}, /* exit: always */
-	{94, LPL_GRANT, 0, 65, 0, 0x0u, 0x0u}, /* exit_group: always */
-	{95, LPL_GRANT, 0, 65, 0, 0x1u, 0x0u}, /* waitid: stdio */
-	{96, LPL_GRANT, 0, 65, 0, 0x1u, 0x0u}, /* set_tid_address: stdio */
-	{97, LPL_NEVER, 0, 65, 0, 0x0u, 0x0u}, /* unshare: never */
-	{98, LPL_GRANT, 0, 65, 0, 0x1u, 0x0u}, /* futex: stdio */
-	{99, LPL_GRANT, 0, 65, 0, 0x1u, 0x0u}, /* set_robust_list: stdio */
-	{100, LPL_GRANT, 1, 65, 0, 0x1u, 0x0u}, /* get_robust_list: stdio */
-	{101, LPL_GRANT, 0, 66, 0, 0x1u, 0x0u}, /* nanosleep: stdio */
-	{102, LPL_GRANT, 0, 66, 0, 0x1u, 0x0u}, /* getitimer: stdio */
-	{103, LPL_GRANT, 0, 66, 0, 0x1u, 0x0u}, /* setitimer: stdio */
-	{104, LPL_NEVER, 0, 66, 0, 0x0u, 0x0u}, /* kexec_load: never */
-	{105, LPL_NEVER, 0, 66, 0, 0x0u, 0x0u}, /* init_module: never */
-	{106, LPL_NEVER, 0, 66, 0, 0x0u, 0x0u}, /* delete_module: never */
-	{107, LPL_GRANT, 0, 66, 0, 0x1u, 0x0u}, /* timer_create: stdio */
-	{108, LPL_GRANT, 0, 66, 0, 0x1u, 0x0u}, /* timer_gettime: stdio */
-	{109, LPL_GRANT, 0, 66, 0, 0x1u, 0x0u}, /* timer_getoverrun: stdio */
-	{110, LPL_GRANT, 0, 66, 0, 0x1u, 0x0u}, /* timer_settime: stdio */
-	{111, LPL_GRANT, 0, 66, 0, 0x1u, 0x0u}, /* timer_delete: stdio */
-	{112, LPL_GRANT, 0, 66, 0, 0x200000u, 0x0u}, /* clock_settime: settime */
-	{113, LPL_GRANT, 0, 66, 0, 0x1u, 0x0u}, /* clock_gettime: stdio */
-	{114, LPL_GRANT, 0, 66, 0, 0x1u, 0x0u}, /* clock_getres: stdio */
-	{115, LPL_GRANT, 0, 66, 0, 0x1u, 0x0u}, /* clock_nanosleep: stdio */
-	{116, LPL_NEVER, 0, 66, 0, 0x0u, 0x0u}, /* syslog: never */
-	{117, LPL_NEVER, 0, 66, 0, 0x0u, 0x0u}, /* ptrace: never */
-	{118, LPL_GRANT, 0, 66, 0, 0x40000u, 0x0u}, /* sched_setparam: proc */
-	{119, LPL_GRANT, 0, 66, 0, 0x40000u, 0x0u}, /* sched_setscheduler: proc */
-	{120, LPL_GRANT, 0, 66, 0, 0x1u, 0x0u}, /* sched_getscheduler: stdio */
-	{121, LPL_GRANT, 0, 66, 0, 0x1u, 0x0u}, /* sched_getparam: stdio */
-	{122, LPL_GRANT, 0, 66, 0, 0x40000u, 0x0u}, /* sched_setaffinity: proc */
-	{123, LPL_GRANT, 0, 66, 0, 0x1u, 0x0u}, /* sched_getaffinity: stdio */
-	{124, LPL_GRANT, 0, 66, 0, 0x1u, 0x0u}, /* sched_yield: stdio */
-	{125, LPL_GRANT, 0, 66, 0, 0x1u, 0x0u}, /* sched_get_priority_max: stdio */
-	{126, LPL_GRANT, 0, 66, 0, 0x1u, 0x0u}, /* sched_get_priority_min: stdio */
-	{127, LPL_GRANT, 0, 66, 0, 0x1u, 0x0u}, /* sched_rr_get_interval: stdio */
-	{128, LPL_GRANT, 0, 66, 0, 0x1u, 0x0u}, /* restart_syscall: stdio */
-	{129, LPL_GRANT, 1, 66, 0, 0x1u, 0x0u}, /* kill: stdio */
-	{129, LPL_GRANT, 1, 67, 0, 0x1u, 0x0u}, /* kill: stdio */
-	{129, LPL_GRANT, 0, 68, 0, 0x40000u, 0x0u}, /* kill: proc */
-	{130, LPL_GRANT, 0, 68, 0, 0x40000u, 0x0u}, /* tkill: proc */
-	{130, LPL_GRANT, 1, 68, 0, 0x80000000u, 0x0u}, /* tkill: unveil */
-	{131, LPL_GRANT, 1, 69, 0, 0x1u, 0x0u}, /* tgkill: stdio */
-	{131, LPL_GRANT, 0, 70, 0, 0x40000u, 0x0u}, /* tgkill: proc */
-	{132, LPL_GRANT, 0, 70, 0, 0x1u, 0x0u}, /* sigaltstack: stdio */
-	{133, LPL_GRANT, 0, 70, 0, 0x1u, 0x0u}, /* rt_sigsuspend: stdio */
-	{134, LPL_GRANT, 0, 70, 0, 0x1u, 0x0u}, /* rt_sigaction: stdio */
-	{135, LPL_GRANT, 0, 70, 0, 0x1u, 0x0u}, /* rt_sigprocmask: stdio */
-	{136, LPL_GRANT, 0, 70, 0, 0x1u, 0x0u}, /* rt_sigpending: stdio */
-	{137, LPL_GRANT, 0, 70, 0, 0x1u, 0x0u}, /* rt_sigtimedwait: stdio */
-	{138, LPL_GRANT, 1, 70, 0, 0x1u, 0x0u}, /* rt_sigqueueinfo: stdio */
-	{138, LPL_GRANT, 0, 71, 0, 0x40000u, 0x0u}, /* rt_sigqueueinfo: proc */
-	{139, LPL_GRANT, 0, 71, 0, 0x0u, 0x0u}, /* rt_sigreturn: always */
-	{140, LPL_GRANT, 0, 71, 0, 0x40000u, 0x0u}, /* setpriority: proc */
-	{141, LPL_GRANT, 0, 71, 0, 0x1u, 0x0u}, /* getpriority: stdio */
-	{142, LPL_NEVER, 0, 71, 0, 0x0u, 0x0u}, /* reboot: never */
-	{143, LPL_GRANT, 0, 71, 0, 0x1000000u, 0x0u}, /* setregid: id */
-	{144, LPL_GRANT, 0, 71, 0, 0x1000000u, 0x0u}, /* setgid: id */
-	{145, LPL_GRANT, 0, 71, 0, 0x1000000u, 0x0u}, /* setreuid: id */
-	{146, LPL_GRANT, 0, 71, 0, 0x1000000u, 0x0u}, /* setuid: id */
-	{147, LPL_GRANT, 0, 71, 0, 0x1000000u, 0x0u}, /* setresuid: id */
-	{148, LPL_GRANT, 0, 71, 0, 0x1u, 0x0u}, /* getresuid: stdio */
-	{149, LPL_GRANT, 0, 71, 0, 0x1000000u, 0x0u}, /* setresgid: id */
-	{150, LPL_GRANT, 0, 71, 0, 0x1u, 0x0u}, /* getresgid: stdio */
-	{151, LPL_GRANT, 0, 71, 0, 0x1000000u, 0x0u}, /* setfsuid: id */
-	{152, LPL_GRANT, 0, 71, 0, 0x1000000u, 0x0u}, /* setfsgid: id */
-	{153, LPL_GRANT, 0, 71, 0, 0x1u, 0x0u}, /* times: stdio */
-	{154, LPL_GRANT, 0, 71, 0, 0x40000u, 0x0u}, /* setpgid: proc */
-	{155, LPL_GRANT, 0, 71, 0, 0x1u, 0x0u}, /* getpgid: stdio */
-	{156, LPL_GRANT, 0, 71, 0, 0x1u, 0x0u}, /* getsid: stdio */
-	{157, LPL_GRANT, 0, 71, 0, 0x40000u, 0x0u}, /* setsid: proc */
-	{158, LPL_GRANT, 0, 71, 0, 0x1u, 0x0u}, /* getgroups: stdio */
-	{159, LPL_GRANT, 0, 71, 0, 0x1000000u, 0x0u}, /* setgroups: id */
-	{160, LPL_GRANT, 0, 71, 0, 0x1u, 0x0u}, /* uname: stdio */
-	{161, LPL_NEVER, 0, 71, 0, 0x0u, 0x0u}, /* sethostname: never */
-	{162, LPL_NEVER, 0, 71, 0, 0x0u, 0x0u}, /* setdomainname: never */
-	{163, LPL_GRANT, 0, 71, 0, 0x1u, 0x0u}, /* getrlimit: stdio */
-	{164, LPL_GRANT, 0, 71, 0, 0x40000u, 0x0u}, /* setrlimit: proc */
-	{164, LPL_GRANT, 0, 71, 0, 0x1000000u, 0x0u}, /* setrlimit: id */
-	{165, LPL_GRANT, 0, 71, 0, 0x1u, 0x0u}, /* getrusage: stdio */
-	{166, LPL_GRANT, 0, 71, 0, 0x1u, 0x0u}, /* umask: stdio */
-	{167, LPL_GRANT, 1, 71, 0, 0x0u, 0x0u}, /* prctl: always */
-	{167, LPL_GRANT, 1, 72, 0, 0x0u, 0x0u}, /* prctl: always */
-	{167, LPL_GRANT, 1, 73, 0, 0x0u, 0x0u}, /* prctl: always */
-	{167, LPL_GRANT, 1, 74, 0, 0x0u, 0x0u}, /* prctl: always */
-	{167, LPL_GRANT, 1, 75, 0, 0x1u, 0x0u}, /* prctl: stdio */
-	{167, LPL_GRANT, 1, 76, 0, 0x1u, 0x0u}, /* prctl: stdio */
-	{167, LPL_GRANT, 1, 77, 0, 0x1u, 0x0u}, /* prctl: stdio */
-	{167, LPL_GRANT, 1, 78, 0, 0x1u, 0x0u}, /* prctl: stdio */
-	{167, LPL_GRANT, 1, 79, 0, 0x1u, 0x0u}, /* prctl: stdio */
-	{167, LPL_GRANT, 1, 80, 0, 0x1u, 0x0u}, /* prctl: stdio */
-	{167, LPL_GRANT, 1, 81, 0, 0x1u, 0x0u}, /* prctl: stdio */
-	{167, LPL_GRANT, 1, 82, 0, 0x1u, 0x0u}, /* prctl: stdio */
-	{167, LPL_GRANT, 1, 83, 0, 0x1u, 0x0u}, /* prctl: stdio */
-	{167, LPL_GRANT, 1, 84, 0, 0x1u, 0x0u}, /* prctl: stdio */
-	{167, LPL_GRANT, 1, 85, 0, 0x1u, 0x0u}, /* prctl: stdio */
-	{167, LPL_GRANT, 1, 86, 0, 0x1u, 0x0u}, /* prctl: stdio */
-	{167, LPL_GRANT, 1, 87, 0, 0x1u, 0x0u}, /* prctl: stdio */
-	{167, LPL_GRANT, 1, 88, 0, 0x1u, 0x0u}, /* prctl: stdio */
-	{167, LPL_GRANT, 1, 89, 0, 0x1u, 0x0u}, /* prctl: stdio */
-	{167, LPL_GRANT, 1, 90, 0, 0x1u, 0x0u}, /* prctl: stdio */
-	{167, LPL_GRANT, 2, 91, 0, 0x1u, 0x0u}, /* prctl: stdio */
-	{167, LPL_GRANT, 1, 93, 0, 0x40000u, 0x0u}, /* prctl: proc */
-	{167, LPL_GRANT, 1, 94, 0, 0x40000u, 0x0u}, /* prctl: proc */
-	{167, LPL_GRANT, 1, 95, 0, 0x1000000u, 0x0u}, /* prctl: id */
-	{167, LPL_GRANT, 1, 96, 0, 0x1000000u, 0x0u}, /* prctl: id */
-	{167, LPL_GRANT, 1, 97, 0, 0x1000000u, 0x0u}, /* prctl: id */
-	{167, LPL_GRANT, 1, 98, 0, 0x1000000u, 0x0u}, /* prctl: id */
-	{167, LPL_GRANT, 1, 99, 0, 0x1000000u, 0x0u}, /* prctl: id */
-	{168, LPL_GRANT, 0, 100, 0, 0x1u, 0x0u}, /* getcpu: stdio */
-	{169, LPL_GRANT, 0, 100, 0, 0x1u, 0x0u}, /* gettimeofday: stdio */
-	{170, LPL_GRANT, 0, 100, 0, 0x200000u, 0x0u}, /* settimeofday: settime */
-	{171, LPL_GRANT, 0, 100, 0, 0x200000u, 0x0u}, /* adjtimex: settime */
-	{172, LPL_GRANT, 0, 100, 0, 0x1u, 0x0u}, /* getpid: stdio */
-	{173, LPL_GRANT, 0, 100, 0, 0x1u, 0x0u}, /* getppid: stdio */
-	{174, LPL_GRANT, 0, 100, 0, 0x1u, 0x0u}, /* getuid: stdio */
-	{175, LPL_GRANT, 0, 100, 0, 0x1u, 0x0u}, /* geteuid: stdio */
-	{176, LPL_GRANT, 0, 100, 0, 0x1u, 0x0u}, /* getgid: stdio */
-	{177, LPL_GRANT, 0, 100, 0, 0x1u, 0x0u}, /* getegid: stdio */
-	{178, LPL_GRANT, 0, 100, 0, 0x1u, 0x0u}, /* gettid: stdio */
-	{179, LPL_GRANT, 0, 100, 0, 0x1u, 0x0u}, /* sysinfo: stdio */
-	{180, LPL_NEVER, 0, 100, 0, 0x0u, 0x0u}, /* mq_open: never */
-	{181, LPL_NEVER, 0, 100, 0, 0x0u, 0x0u}, /* mq_unlink: never */
-	{182, LPL_NEVER, 0, 100, 0, 0x0u, 0x0u}, /* mq_timedsend: never */
-	{183, LPL_NEVER, 0, 100, 0, 0x0u, 0x0u}, /* mq_timedreceive: never */
-	{184, LPL_NEVER, 0, 100, 0, 0x0u, 0x0u}, /* mq_notify: never */
-	{185, LPL_NEVER, 0, 100, 0, 0x0u, 0x0u}, /* mq_getsetattr: never */
-	{186, LPL_NEVER, 0, 100, 0, 0x0u, 0x0u}, /* msgget: never */
-	{187, LPL_NEVER, 0, 100, 0, 0x0u, 0x0u}, /* msgctl: never */
-	{188, LPL_NEVER, 0, 100, 0, 0x0u, 0x0u}, /* msgrcv: never */
-	{189, LPL_NEVER, 0, 100, 0, 0x0u, 0x0u}, /* msgsnd: never */
-	{190, LPL_NEVER, 0, 100, 0, 0x0u, 0x0u}, /* semget: never */
-	{191, LPL_NEVER, 0, 100, 0, 0x0u, 0x0u}, /* semctl: never */
-	{192, LPL_NEVER, 0, 100, 0, 0x0u, 0x0u}, /* semtimedop: never */
-	{193, LPL_NEVER, 0, 100, 0, 0x0u, 0x0u}, /* semop: never */
-	{194, LPL_NEVER, 0, 100, 0, 0x0u, 0x0u}, /* shmget: never */
-	{195, LPL_NEVER, 0, 100, 0, 0x0u, 0x0u}, /* shmctl: never */
-	{196, LPL_NEVER, 0, 100, 0, 0x0u, 0x0u}, /* shmat: never */
-	{197, LPL_NEVER, 0, 100, 0, 0x0u, 0x0u}, /* shmdt: never */
-	{198, LPL_GRANT, 2, 100, 0, 0x40u, 0x0u}, /* socket: inet */
-	{198, LPL_GRANT, 2, 102, 0, 0x40u, 0x0u}, /* socket: inet */
-	{198, LPL_GRANT, 2, 104, 0, 0x40u, 0x0u}, /* socket: inet */
-	{198, LPL_GRANT, 2, 106, 0, 0x40u, 0x0u}, /* socket: inet */
-	{198, LPL_GRANT, 2, 108, 0, 0x800u, 0x0u}, /* socket: unix */
-	{198, LPL_GRANT, 2, 110, 0, 0x800u, 0x0u}, /* socket: unix */
-	{198, LPL_GRANT, 2, 112, 0, 0x800u, 0x0u}, /* socket: unix */
-	{198, LPL_GRANT, 2, 114, 0, 0x1000u, 0x0u}, /* socket: dns */
-	{198, LPL_GRANT, 2, 116, 0, 0x1000u, 0x0u}, /* socket: dns */
-	{198, LPL_GRANT, 2, 118, 0, 0x1000u, 0x0u}, /* socket: dns */
-	{198, LPL_GRANT, 2, 120, 0, 0x1000u, 0x0u}, /* socket: dns */
-	{198, LPL_GRANT, 3, 122, 0, 0x1000u, 0x0u}, /* socket: dns */
-	{198, LPL_GRANT, 3, 125, 0, 0x1000u, 0x0u}, /* socket: dns */
-	{198, LPL_GRANT, 3, 128, 0, 0x4000000u, 0x0u}, /* socket: route */
-	{198, LPL_GRANT, 3, 131, 0, 0x4000000u, 0x0u}, /* socket: route */
-	{198, LPL_FALLBACK, 1, 134, 13, 0x2000u, 0x0u}, /* socket: fallback EACCES with getpw */
-	{198, LPL_FALLBACK, 1, 135, 13, 0x1000u, 0x0u}, /* socket: fallback EACCES with dns */
-	{199, LPL_GRANT, 2, 136, 0, 0x1u, 0x0u}, /* socketpair: stdio */
-	{199, LPL_GRANT, 2, 138, 0, 0x1u, 0x0u}, /* socketpair: stdio */
-	{199, LPL_GRANT, 2, 140, 0, 0x800u, 0x0u}, /* socketpair: unix */
-	{199, LPL_GRANT, 2, 142, 0, 0x800u, 0x0u}, /* socketpair: unix */
-	{199, LPL_GRANT, 2, 144, 0, 0x800u, 0x0u}, /* socketpair: unix */
-	{200, LPL_GRANT, 0, 146, 0, 0x40u, 0x0u}, /* bind: inet */
-	{200, LPL_GRANT, 0, 146, 0, 0x800u, 0x0u}, /* bind: unix */
-	{200, LPL_GRANT, 0, 146, 0, 0x1000u, 0x0u}, /* bind: dns */
-	{200, LPL_GRANT, 0, 146, 0, 0x4000000u, 0x0u}, /* bind: route */
-	{201, LPL_GRANT, 0, 146, 0, 0x40u, 0x0u}, /* listen: inet */
-	{201, LPL_GRANT, 0, 146, 0, 0x800u, 0x0u}, /* listen: unix */
-	{202, LPL_GRANT, 0, 146, 0, 0x40u, 0x0u}, /* accept: inet */
-	{202, LPL_GRANT, 0, 146, 0, 0x800u, 0x0u}, /* accept: unix */
-	{203, LPL_GRANT, 0, 146, 0, 0x40u, 0x0u}, /* connect: inet */
-	{203, LPL_GRANT, 0, 146, 0, 0x800u, 0x0u}, /* connect: unix */
-	{203, LPL_GRANT, 0, 146, 0, 0x1000u, 0x0u}, /* connect: dns */
-	{204, LPL_GRANT, 0, 146, 0, 0x1u, 0x0u}, /* getsockname: stdio */
-	{205, LPL_GRANT, 0, 146, 0, 0x1u, 0x0u}, /* getpeername: stdio */
-	{206, LPL_GRANT, 1, 146, 0, 0x1u, 0x0u}, /* sendto: stdio */
-	{206, LPL_GRANT, 0, 147, 0, 0x40u, 0x0u}, /* sendto: inet */
-	{206, LPL_GRANT, 0, 147, 0, 0x800u, 0x0u}, /* sendto: unix */
-	{206, LPL_GRANT, 0, 147, 0, 0x1000u, 0x0u}, /* sendto: dns */
-	{206, LPL_GRANT, 0, 147, 0, 0x4000000u, 0x0u}, /* sendto: route */
-	{207, LPL_GRANT, 0, 147, 0, 0x1u, 0x0u}, /* recvfrom: stdio */
-	{208, LPL_GRANT, 3, 147, 0, 0x40u, 0x0u}, /* setsockopt: inet */
-	{208, LPL_GRANT, 3, 150, 0, 0x40u, 0x0u}, /* setsockopt: inet */
-	{208, LPL_GRANT, 2, 153, 0, 0x40u, 0x0u}, /* setsockopt: inet */
-	{208, LPL_GRANT, 2, 155, 0, 0x40u, 0x0u}, /* setsockopt: inet */
-	{208, LPL_GRANT, 2, 157, 0, 0x40u, 0x0u}, /* setsockopt: inet */
-	{208, LPL_GRANT, 3, 159, 0, 0x40u, 0x0u}, /* setsockopt: inet */
-	{208, LPL_GRANT, 3, 162, 0, 0x40u, 0x0u}, /* setsockopt: inet */
-	{208, LPL_GRANT, 2, 165, 0, 0x40u, 0x0u}, /* setsockopt: inet */
-	{208, LPL_GRANT, 3, 167, 0, 0x40u, 0x0u}, /* setsockopt: inet */
-	{208, LPL_GRANT, 2, 170, 0, 0x40u, 0x0u}, /* setsockopt: inet */
-	{208, LPL_GRANT, 2, 172, 0, 0x40u, 0x0u}, /* setsockopt: inet */
-	{208, LPL_GRANT, 2, 174, 0, 0x40u, 0x0u}, /* setsockopt: inet */
-	{208, LPL_GRANT, 3, 176, 0, 0x80u, 0x0u}, /* setsockopt: mcast */
-	{208, LPL_GRANT, 3, 179, 0, 0x80u, 0x0u}, /* setsockopt: mcast */
-	{208, LPL_GRANT, 3, 182, 0, 0x80u, 0x0u}, /* setsockopt: mcast */
-	{208, LPL_GRANT, 3, 185, 0, 0x800u, 0x0u}, /* setsockopt: unix */
-	{208, LPL_GRANT, 3, 188, 0, 0x800u, 0x0u}, /* setsockopt: unix */
-	{208, LPL_GRANT, 2, 191, 0, 0x800u, 0x0u}, /* setsockopt: unix */
-	{208, LPL_GRANT, 2, 193, 0, 0x800u, 0x0u}, /* setsockopt: unix */
-	{208, LPL_GRANT, 2, 195, 0, 0x800u, 0x0u}, /* setsockopt: unix */
-	{208, LPL_GRANT, 3, 197, 0, 0x1000u, 0x0u}, /* setsockopt: dns */
-	{208, LPL_GRANT, 3, 200, 0, 0x1000u, 0x0u}, /* setsockopt: dns */
-	{208, LPL_GRANT, 2, 203, 0, 0x1000u, 0x0u}, /* setsockopt: dns */
-	{208, LPL_GRANT, 2, 205, 0, 0x1000u, 0x0u}, /* setsockopt: dns */
-	{208, LPL_GRANT, 2, 207, 0, 0x1000u, 0x0u}, /* setsockopt: dns */
-	{208, LPL_GRANT, 3, 209, 0, 0x1000u, 0x0u}, /* setsockopt: dns */
-	{208, LPL_GRANT, 3, 212, 0, 0x1000u, 0x0u}, /* setsockopt: dns */
-	{208, LPL_GRANT, 2, 215, 0, 0x1000u, 0x0u}, /* setsockopt: dns */
-	{208, LPL_GRANT, 3, 217, 0, 0x1000u, 0x0u}, /* setsockopt: dns */
-	{208, LPL_GRANT, 2, 220, 0, 0x1000u, 0x0u}, /* setsockopt: dns */
-	{208, LPL_GRANT, 2, 222, 0, 0x1000u, 0x0u}, /* setsockopt: dns */
-	{208, LPL_GRANT, 2, 224, 0, 0x1000u, 0x0u}, /* setsockopt: dns */
-	{209, LPL_GRANT, 1, 226, 0, 0x1u, 0x0u}, /* getsockopt: stdio */
-	{209, LPL_GRANT, 1, 227, 0, 0x40u, 0x0u}, /* getsockopt: inet */
-	{209, LPL_GRANT, 1, 228, 0, 0x40u, 0x0u}, /* getsockopt: inet */
-	{209, LPL_GRANT, 1, 229, 0, 0x40u, 0x0u}, /* getsockopt: inet */
-	{209, LPL_GRANT, 1, 230, 0, 0x40u, 0x0u}, /* getsockopt: inet */
-	{209, LPL_GRANT, 1, 231, 0, 0x1000u, 0x0u}, /* getsockopt: dns */
-	{209, LPL_GRANT, 1, 232, 0, 0x1000u, 0x0u}, /* getsockopt: dns */
-	{209, LPL_GRANT, 1, 233, 0, 0x1000u, 0x0u}, /* getsockopt: dns */
-	{209, LPL_GRANT, 1, 234, 0, 0x1000u, 0x0u}, /* getsockopt: dns */
-	{210, LPL_GRANT, 0, 235, 0, 0x1u, 0x0u}, /* shutdown: stdio */
-	{211, LPL_GRANT, 0, 235, 0, 0x1u, 0x0u}, /* sendmsg: stdio */
-	{212, LPL_GRANT, 0, 235, 0, 0x1u, 0x0u}, /* recvmsg: stdio */
-	{213, LPL_GRANT, 0, 235, 0, 0x1u, 0x0u}, /* readahead: stdio */
-	{214, LPL_GRANT, 0, 235, 0, 0x1u, 0x0u}, /* brk: stdio */
-	{215, LPL_GRANT, 0, 235, 0, 0x1u, 0x0u}, /* munmap: stdio */
-	{216, LPL_GRANT, 0, 235, 0, 0x1u, 0x0u}, /* mremap: stdio */
-	{217, LPL_NEVER, 0, 235, 0, 0x0u, 0x0u}, /* add_key: never */
-	{218, LPL_NEVER, 0, 235, 0, 0x0u, 0x0u}, /* request_key: never */
-	{219, LPL_NEVER, 0, 235, 0, 0x0u, 0x0u}, /* keyctl: never */
-	{220, LPL_GRANT, 1, 235, 0, 0x1u, 0x0u}, /* clone: stdio */
-	{220, LPL_GRANT, 1, 236, 0, 0x40000u, 0x0u}, /* clone: proc */
-	{221, LPL_GRANT, 0, 237, 0, 0x80000u, 0x0u}, /* execve: exec */
-	{221, LPL_LOADER, 0, 237, 0, 0x0u, 0x0u}, /* execve: loader */
-	{222, LPL_GRANT, 1, 237, 0, 0x1u, 0x0u}, /* mmap: stdio */
-	{222, LPL_GRANT, 0, 238, 0, 0x100000u, 0x0u}, /* mmap: prot_exec */
-	{222, LPL_LOADER, 0, 238, 0, 0x0u, 0x0u}, /* mmap: loader */
-	{223, LPL_GRANT, 0, 238, 0, 0x1u, 0x0u}, /* fadvise64: stdio */
-	{224, LPL_NEVER, 0, 238, 0, 0x0u, 0x0u}, /* swapon: never */
-	{225, LPL_NEVER, 0, 238, 0, 0x0u, 0x0u}, /* swapoff: never */
-	{226, LPL_GRANT, 1, 238, 0, 0x1u, 0x0u}, /* mprotect: stdio */
-	{226, LPL_GRANT, 0, 239, 0, 0x100000u, 0x0u}, /* mprotect: prot_exec */
-	{226, LPL_LOADER, 0, 239, 0, 0x0u, 0x0u}, /* mprotect: loader */
-	{227, LPL_GRANT, 0, 239, 0, 0x1u, 0x0u}, /* msync: stdio */
-	{228, LPL_GRANT, 0, 239, 0, 0x1u, 0x0u}, /* mlock: stdio */
-	{229, LPL_GRANT, 0, 239, 0, 0x1u, 0x0u}, /* munlock: stdio */
-	{230, LPL_GRANT, 0, 239, 0, 0x1u, 0x0u}, /* mlockall: stdio */
-	{231, LPL_GRANT, 0, 239, 0, 0x1u, 0x0u}, /* munlockall: stdio */
-	{232, LPL_GRANT, 0, 239, 0, 0x1u, 0x0u}, /* mincore: stdio */
-	{233, LPL_GRANT, 0, 239, 0, 0x1u, 0x0u}, /* madvise: stdio */
-	{234, LPL_NEVER, 0, 239, 0, 0x0u, 0x0u}, /* remap_file_pages: never */
-	{235, LPL_GRANT, 0, 239, 0, 0x1u, 0x0u}, /* mbind: stdio */
-	{236, LPL_GRANT, 0, 239, 0, 0x1u, 0x0u}, /* get_mempolicy: stdio */
-	{237, LPL_GRANT, 0, 239, 0, 0x1u, 0x0u}, /* set_mempolicy: stdio */
-	{238, LPL_GRANT, 0, 239, 0, 0x40000u, 0x0u}, /* migrate_pages: proc */
-	{239, LPL_GRANT, 0, 239, 0, 0x40000u, 0x0u}, /* move_pages: proc */
-	{240, LPL_GRANT, 1, 239, 0, 0x1u, 0x0u}, /* rt_tgsigqueueinfo: stdio */
-	{240, LPL_GRANT, 0, 240, 0, 0x40000u, 0x0u}, /* rt_tgsigqueueinfo: proc */
-	{241, LPL_NEVER, 0, 240, 0, 0x0u, 0x0u}, /* perf_event_open: never */
-	{242, LPL_GRANT, 0, 240, 0, 0x40u, 0x0u}, /* accept4: inet */
-	{242, LPL_GRANT, 0, 240, 0, 0x800u, 0x0u}, /* accept4: unix */
-	{243, LPL_GRANT, 0, 240, 0, 0x1u, 0x0u}, /* recvmmsg: stdio */
-	{260, LPL_GRANT, 0, 240, 0, 0x1u, 0x0u}, /* wait4: stdio */
-	{261, LPL_GRANT, 2, 240, 0, 0x1u, 0x0u}, /* prlimit64: stdio */
-	{261, LPL_GRANT, 2, 242, 0, 0x1u, 0x0u}, /* prlimit64: stdio */
-	{261, LPL_GRANT, 0, 244, 0, 0x40000u, 0x0u}, /* prlimit64: proc */
-	{261, LPL_GRANT, 0, 244, 0, 0x1000000u, 0x0u}, /* prlimit64: id */
-	{262, LPL_NEVER, 0, 244, 0, 0x0u, 0x0u}, /* fanotify_init: never */
-	{263, LPL_NEVER, 0, 244, 0, 0x0u, 0x0u}, /* fanotify_mark: never */
-	{264, LPL_NEVER, 0, 244, 0, 0x0u, 0x0u}, /* name_to_handle_at: never */
-	{265, LPL_NEVER, 0, 244, 0, 0x0u, 0x0u}, /* open_by_handle_at: never */
-	{266, LPL_GRANT, 0, 244, 0, 0x200000u, 0x0u}, /* clock_adjtime: settime */
-	{267, LPL_GRANT, 0, 244, 0, 0x1u, 0x0u}, /* syncfs: stdio */
-	{268, LPL_NEVER, 0, 244, 0, 0x0u, 0x0u}, /* setns: never */
-	{269, LPL_GRANT, 0, 244, 0, 0x1u, 0x0u}, /* sendmmsg: stdio */
-	{270, LPL_NEVER, 0, 244, 0, 0x0u, 0x0u}, /* process_vm_readv: never */
-	{271, LPL_NEVER, 0, 244, 0, 0x0u, 0x0u}, /* process_vm_writev: never */
-	{272, LPL_NEVER, 0, 244, 0, 0x0u, 0x0u}, /* kcmp: never */
-	{273, LPL_NEVER, 0, 244, 0, 0x0u, 0x0u}, /* finit_module: never */
-	{274, LPL_GRANT, 0, 244, 0, 0x40000u, 0x0u}, /* sched_setattr: proc */
-	{275, LPL_GRANT, 0, 244, 0, 0x1u, 0x0u}, /* sched_getattr: stdio */
-	{276, LPL_GRANT, 0, 244, 0, 0x8u, 0x0u}, /* renameat2: cpath */
-	{277, LPL_GRANT, 0, 244, 0, 0x0u, 0x0u}, /* seccomp: always */
-	{278, LPL_GRANT, 0, 244, 0, 0x1u, 0x0u}, /* getrandom: stdio */
-	{279, LPL_GRANT, 1, 244, 0, 0x1u, 0x0u}, /* memfd_create: stdio */
-	{279, LPL_GRANT, 0, 245, 0, 0x1u, 0x80000u}, /* memfd_create: stdio unless exec */
-	{280, LPL_NEVER, 0, 245, 0, 0x0u, 0x0u}, /* bpf: never */
-	{281, LPL_GRANT, 0, 245, 0, 0x80000u, 0x0u}, /* execveat: exec */
-	{281, LPL_LOADER, 0, 245, 0, 0x0u, 0x0u}, /* execveat: loader */
-	{282, LPL_NEVER, 0, 245, 0, 0x0u, 0x0u}, /* userfaultfd: never */
-	{283, LPL_GRANT, 0, 245, 0, 0x1u, 0x0u}, /* membarrier: stdio */
-	{284, LPL_GRANT, 0, 245, 0, 0x1u, 0x0u}, /* mlock2: stdio */
-	{285, LPL_GRANT, 0, 245, 0, 0x1u, 0x0u}, /* copy_file_range: stdio */
-	{286, LPL_GRANT, 0, 245, 0, 0x1u, 0x0u}, /* preadv2: stdio */
-	{287, LPL_GRANT, 0, 245, 0, 0x1u, 0x0u}, /* pwritev2: stdio */
-	{288, LPL_GRANT, 1, 245, 0, 0x1u, 0x0u}, /* pkey_mprotect: stdio */
-	{288, LPL_GRANT, 0, 246, 0, 0x100000u, 0x0u}, /* pkey_mprotect: prot_exec */
-	{288, LPL_LOADER, 0, 246, 0, 0x0u, 0x0u}, /* pkey_mprotect: loader */
-	{289, LPL_GRANT, 0, 246, 0, 0x1u, 0x0u}, /* pkey_alloc: stdio */
-	{290, LPL_GRANT, 0, 246, 0, 0x1u, 0x0u}, /* pkey_free: stdio */
-	{291, LPL_GRANT, 1, 246, 0, 0x1u, 0x0u}, /* statx: stdio */
-	{291, LPL_GRANT, 0, 247, 0, 0x2u, 0x0u}, /* statx: rpath */
-	{291, LPL_GRANT, 0, 247, 0, 0x80000000u, 0x0u}, /* statx: unveil */
-	{291, LPL_FALLBACK, 0, 247, 13, 0x2000u, 0x0u}, /* statx: fallback EACCES with getpw */
-	{291, LPL_FALLBACK, 0, 247, 13, 0x1000u, 0x0u}, /* statx: fallback EACCES with dns */
-	{292, LPL_NEVER, 0, 247, 0, 0x0u, 0x0u}, /* io_pgetevents: never */
-	{293, LPL_GRANT, 0, 247, 0, 0x1u, 0x0u}, /* rseq: stdio */
-	{294, LPL_NEVER, 0, 247, 0, 0x0u, 0x0u}, /* kexec_file_load: never */
-	{424, LPL_GRANT, 0, 247, 0, 0x40000u, 0x0u}, /* pidfd_send_signal: proc */
-	{425, LPL_ENOSYS, 0, 247, 0, 0x0u, 0x0u}, /* io_uring_setup: always ENOSYS */
-	{426, LPL_ENOSYS, 0, 247, 0, 0x0u, 0x0u}, /* io_uring_enter: always ENOSYS */
-	{427, LPL_ENOSYS, 0, 247, 0, 0x0u, 0x0u}, /* io_uring_register: always ENOSYS */
-	{428, LPL_NEVER, 0, 247, 0, 0x0u, 0x0u}, /* open_tree: never */
-	{429, LPL_NEVER, 0, 247, 0, 0x0u, 0x0u}, /* move_mount: never */
-	{430, LPL_NEVER, 0, 247, 0, 0x0u, 0x0u}, /* fsopen: never */
-	{431, LPL_NEVER, 0, 247, 0, 0x0u, 0x0u}, /* fsconfig: never */
-	{432, LPL_NEVER, 0, 247, 0, 0x0u, 0x0u}, /* fsmount: never */
-	{433, LPL_NEVER, 0, 247, 0, 0x0u, 0x0u}, /* fspick: never */
-	{434, LPL_GRANT, 0, 247, 0, 0x40000u, 0x0u}, /* pidfd_open: proc */
-	{434, LPL_FALLBACK, 0, 247, 38, 0x0u, 0x0u}, /* pidfd_open: fallback ENOSYS */
-	{435, LPL_ENOSYS, 0, 247, 0, 0x0u, 0x0u}, /* clone3: always ENOSYS */
-	{436, LPL_GRANT, 0, 247, 0, 0x1u, 0x0u}, /* close_range: stdio */
-	{437, LPL_ENOSYS, 0, 247, 0, 0x0u, 0x0u}, /* openat2: always ENOSYS */
-	{438, LPL_NEVER, 0, 247, 0, 0x0u, 0x0u}, /* pidfd_getfd: never */
-	{439, LPL_GRANT, 0, 247, 0, 0x2u, 0x0u}, /* faccessat2: rpath */
-	{439, LPL_LOADER, 0, 247, 0, 0x0u, 0x0u}, /* faccessat2: loader */
-	{440, LPL_GRANT, 0, 247, 0, 0x40000u, 0x0u}, /* process_madvise: proc */
-	{441, LPL_GRANT, 0, 247, 0, 0x1u, 0x0u}, /* epoll_pwait2: stdio */
-	{442, LPL_NEVER, 0, 247, 0, 0x0u, 0x0u}, /* mount_setattr: never */
-	{443, LPL_NEVER, 0, 247, 0, 0x0u, 0x0u}, /* quotactl_fd: never */
-	{444, LPL_GRANT, 0, 247, 0, 0x0u, 0x0u}, /* landlock_create_ruleset: always */
-	{445, LPL_GRANT, 0, 247, 0, 0x0u, 0x0u}, /* landlock_add_rule: always */
-	{446, LPL_GRANT, 0, 247, 0, 0x0u, 0x0u}, /* landlock_restrict_self: always */
-	{447, LPL_GRANT, 0, 247, 0, 0x1u, 0x0u}, /* memfd_secret: stdio */
-	{448, LPL_GRANT, 0, 247, 0, 0x40000u, 0x0u}, /* process_mrelease: proc */
-	{449, LPL_GRANT, 0, 247, 0, 0x1u, 0x0u}, /* futex_waitv: stdio */
-	{450, LPL_GRANT, 0, 247, 0, 0x1u, 0x0u}, /* set_mempolicy_home_node: stdio */
-	{451, LPL_GRANT, 0, 247, 0, 0x1u, 0x0u}, /* cachestat: stdio */
-	{452, LPL_GRANT, 1, 247, 0, 0x100u, 0x0u}, /* fchmodat2: fattr */
-	{453, LPL_GRANT, 0, 248, 0, 0x1u, 0x0u}, /* map_shadow_stack: stdio */
-	{454, LPL_GRANT, 0, 248, 0, 0x1u, 0x0u}, /* futex_wake: stdio */
-	{455, LPL_GRANT, 0, 248, 0, 0x1u, 0x0u}, /* futex_wait: stdio */
-	{456, LPL_GRANT, 0, 248, 0, 0x1u, 0x0u}, /* futex_requeue: stdio */
-	{457, LPL_NEVER, 0, 248, 0, 0x0u, 0x0u}, /* statmount: never */
-	{458, LPL_NEVER, 0, 248, 0, 0x0u, 0x0u}, /* listmount: never */
-	{459, LPL_NEVER, 0, 248, 0, 0x0u, 0x0u}, /* lsm_get_self_attr: never */
-	{460, LPL_NEVER, 0, 248, 0, 0x0u, 0x0u}, /* lsm_set_self_attr: never */
-	{461, LPL_NEVER, 0, 248, 0, 0x0u, 0x0u}, /* lsm_list_modules: never */
-	{462, LPL_GRANT, 0, 248, 0, 0x1u, 0x0u}, /* mseal: stdio */
-	{463, LPL_GRANT, 0, 248, 0, 0x100u, 0x0u}, /* setxattrat: fattr */
-	{464, LPL_GRANT, 0, 248, 0, 0x2u, 0x0u}, /* getxattrat: rpath */
-	{465, LPL_GRANT, 0, 248, 0, 0x2u, 0x0u}, /* listxattrat: rpath */
-	{466, LPL_GRANT, 0, 248, 0, 0x100u, 0x0u}, /* removexattrat: fattr */
-	{467, LPL_NEVER, 0, 248, 0, 0x0u, 0x0u}, /* open_tree_attr: never */
-	{468, LPL_GRANT, 0, 248, 0, 0x2u, 0x0u}, /* file_getattr: rpath */
-	{469, LPL_GRANT, 0, 248, 0, 0x100u, 0x0u}, /* file_setattr: fattr */
-	{470, LPL_NEVER, 0, 248, 0, 0x0u, 0x0u}, /* listns: never */
-	{471, LPL_GRANT, 0, 248, 0, 0x1u, 0x0u}, /* rseq_slice_yield: stdio */
+	{0, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 0, 0x0u, 0x0u}, /* io_setup: never */
+	{1, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 0, 0x0u, 0x0u}, /* io_destroy: never */
+	{2, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 0, 0x0u, 0x0u}, /* io_submit: never */
+	{3, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 0, 0x0u, 0x0u}, /* io_cancel: never */
+	{4, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 0, 0x0u, 0x0u}, /* io_getevents: never */
+	{5, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 0, 0x100u, 0x0u}, /* setxattr: fattr */
+	{6, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 0, 0x100u, 0x0u}, /* lsetxattr: fattr */
+	{7, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 0, 0x100u, 0x0u}, /* fsetxattr: fattr */
+	{8, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 0, 0x2u, 0x0u}, /* getxattr: rpath */
+	{9, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 0, 0x2u, 0x0u}, /* lgetxattr: rpath */
+	{10, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 0, 0x2u, 0x0u}, /* fgetxattr: rpath */
+	{11, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 0, 0x2u, 0x0u}, /* listxattr: rpath */
+	{12, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 0, 0x2u, 0x0u}, /* llistxattr: rpath */
+	{13, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 0, 0x2u, 0x0u}, /* flistxattr: rpath */
+	{14, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 0, 0x100u, 0x0u}, /* removexattr: fattr */
+	{15, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 0, 0x100u, 0x0u}, /* lremovexattr: fattr */
+	{16, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 0, 0x100u, 0x0u}, /* fremovexattr: fattr */
+	{17, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 0, 0x2u, 0x0u}, /* getcwd: rpath */
+	{17, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 0, 0x4u, 0x0u}, /* getcwd: wpath */
+	{17, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 0, 0x80000000u, 0x0u}, /* getcwd: unveil */
+	{18, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 0, 0x0u, 0x0u}, /* lookup_dcookie: never */
+	{19, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 0, 0x1u, 0x0u}, /* eventfd2: stdio */
+	{20, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 0, 0x1u, 0x0u}, /* epoll_create1: stdio */
+	{21, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 0, 0x1u, 0x0u}, /* epoll_ctl: stdio */
+	{22, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 0, 0x1u, 0x0u}, /* epoll_pwait: stdio */
+	{23, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 0, 0x1u, 0x0u}, /* dup: stdio */
+	{24, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 0, 0x1u, 0x0u}, /* dup3: stdio */
+	{25, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 0, 0x1u, 0x0u}, /* fcntl: stdio */
+	{25, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 1, 0x1u, 0x0u}, /* fcntl: stdio */
+	{25, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 2, 0x1u, 0x0u}, /* fcntl: stdio */
+	{25, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 3, 0x1u, 0x0u}, /* fcntl: stdio */
+	{25, LPL_GRANT, LPL_LAYER_ANY, 2, 0, 4, 0x1u, 0x0u}, /* fcntl: stdio */
+	{25, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 6, 0x2u, 0x0u}, /* fcntl: rpath */
+	{25, LPL_GRANT, LPL_LAYER_ANY, 2, 0, 7, 0x400u, 0x0u}, /* fcntl: flock */
+	{25, LPL_GRANT, LPL_LAYER_ANY, 2, 0, 9, 0x400u, 0x0u}, /* fcntl: flock */
+	{25, LPL_GRANT, LPL_LAYER_ANY, 2, 0, 11, 0x400u, 0x0u}, /* fcntl: flock */
+	{25, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 13, 0x40000u, 0x0u}, /* fcntl: proc */
+	{25, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 14, 0x40000u, 0x0u}, /* fcntl: proc */
+	{25, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 15, 0x40000u, 0x0u}, /* fcntl: proc */
+	{26, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 16, 0x2u, 0x0u}, /* inotify_init1: rpath */
+	{27, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 16, 0x2u, 0x0u}, /* inotify_add_watch: rpath */
+	{28, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 16, 0x2u, 0x0u}, /* inotify_rm_watch: rpath */
+	{29, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 16, 0x1u, 0x0u}, /* ioctl: stdio */
+	{29, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 17, 0x1u, 0x0u}, /* ioctl: stdio */
+	{29, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 18, 0x1u, 0x0u}, /* ioctl: stdio */
+	{29, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 19, 0x1u, 0x0u}, /* ioctl: stdio */
+	{29, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 20, 0x1u, 0x0u}, /* ioctl: stdio */
+	{29, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 21, 0x1u, 0x0u}, /* ioctl: stdio */
+	{29, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 22, 0x1u, 0x0u}, /* ioctl: stdio */
+	{29, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 23, 0x20000u, 0x0u}, /* ioctl: tty */
+	{29, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 24, 0x20000u, 0x0u}, /* ioctl: tty */
+	{29, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 25, 0x20000u, 0x0u}, /* ioctl: tty */
+	{29, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 26, 0x20000u, 0x0u}, /* ioctl: tty */
+	{29, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 27, 0x20000u, 0x0u}, /* ioctl: tty */
+	{29, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 28, 0x20000u, 0x0u}, /* ioctl: tty */
+	{29, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 29, 0x20000u, 0x0u}, /* ioctl: tty */
+	{29, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 30, 0x20000u, 0x0u}, /* ioctl: tty */
+	{29, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 31, 0x20000u, 0x0u}, /* ioctl: tty */
+	{29, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 32, 0x20000u, 0x0u}, /* ioctl: tty */
+	{29, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 33, 0x20000u, 0x0u}, /* ioctl: tty */
+	{29, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 34, 0x20000u, 0x0u}, /* ioctl: tty */
+	{29, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 35, 0x20000u, 0x0u}, /* ioctl: tty */
+	{29, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 36, 0x20000u, 0x0u}, /* ioctl: tty */
+	{29, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 37, 0x20000u, 0x0u}, /* ioctl: tty */
+	{29, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 38, 0x20000u, 0x0u}, /* ioctl: tty */
+	{29, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 39, 0x20000u, 0x0u}, /* ioctl: tty */
+	{29, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 40, 0x20000u, 0x0u}, /* ioctl: tty */
+	{30, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 41, 0x40000u, 0x0u}, /* ioprio_set: proc */
+	{31, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 41, 0x1u, 0x0u}, /* ioprio_get: stdio */
+	{32, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 41, 0x400u, 0x0u}, /* flock: flock */
+	{33, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 41, 0x10u, 0x0u}, /* mknodat: dpath */
+	{34, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 42, 0x8u, 0x0u}, /* mkdirat: cpath */
+	{35, LPL_GRANT, LPL_LAYER_WITH, 1, 0, 42, 0x20u, 0x0u}, /* unlinkat: tmppath, with a path layer */
+	{35, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 43, 0x8u, 0x0u}, /* unlinkat: cpath */
+	{36, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 43, 0x8u, 0x0u}, /* symlinkat: cpath */
+	{37, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 43, 0x8u, 0x0u}, /* linkat: cpath */
+	{38, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 43, 0x8u, 0x0u}, /* renameat: cpath */
+	{39, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 43, 0x0u, 0x0u}, /* umount2: never */
+	{40, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 43, 0x0u, 0x0u}, /* mount: never */
+	{41, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 43, 0x0u, 0x0u}, /* pivot_root: never */
+	{42, LPL_ENOSYS, LPL_LAYER_ANY, 0, 0, 43, 0x0u, 0x0u}, /* nfsservctl: always ENOSYS */
+	{43, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 43, 0x2u, 0x0u}, /* statfs: rpath */
+	{44, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 43, 0x2u, 0x0u}, /* fstatfs: rpath */
+	{45, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 43, 0x4u, 0x0u}, /* truncate: wpath */
+	{46, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 43, 0x1u, 0x0u}, /* ftruncate: stdio */
+	{47, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 43, 0x1u, 0x0u}, /* fallocate: stdio */
+	{48, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 43, 0x2u, 0x0u}, /* faccessat: rpath */
+	{48, LPL_LOADER, LPL_LAYER_ANY, 0, 0, 43, 0x0u, 0x0u}, /* faccessat: loader */
+	{49, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 43, 0x2u, 0x0u}, /* chdir: rpath */
+	{50, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 43, 0x2u, 0x0u}, /* fchdir: rpath */
+	{51, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 43, 0x0u, 0x0u}, /* chroot: never */
+	{52, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 43, 0x100u, 0x0u}, /* fchmod: fattr */
+	{53, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 44, 0x100u, 0x0u}, /* fchmodat: fattr */
+	{54, LPL_GRANT, LPL_LAYER_ANY, 2, 0, 45, 0x100u, 0x0u}, /* fchownat: fattr */
+	{54, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 47, 0x200u, 0x0u}, /* fchownat: chown */
+	{55, LPL_GRANT, LPL_LAYER_ANY, 2, 0, 47, 0x100u, 0x0u}, /* fchown: fattr */
+	{55, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 49, 0x200u, 0x0u}, /* fchown: chown */
+	{56, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 49, 0x2u, 0x0u}, /* openat: rpath */
+	{56, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 50, 0x4u, 0x0u}, /* openat: wpath */
+	{56, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 51, 0x6u, 0x0u}, /* openat: rpath wpath */
+	{56, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 52, 0x6u, 0x0u}, /* openat: rpath wpath */
+	{56, LPL_GRANT, LPL_LAYER_ANY, 2, 0, 53, 0xau, 0x0u}, /* openat: rpath cpath */
+	{56, LPL_GRANT, LPL_LAYER_ANY, 2, 0, 55, 0xcu, 0x0u}, /* openat: wpath cpath */
+	{56, LPL_GRANT, LPL_LAYER_ANY, 2, 0, 57, 0xeu, 0x0u}, /* openat: rpath wpath cpath */
+	{56, LPL_GRANT, LPL_LAYER_ANY, 2, 0, 59, 0xeu, 0x0u}, /* openat: rpath wpath cpath */
+	{56, LPL_GRANT, LPL_LAYER_WITH, 1, 0, 61, 0x1u, 0x80000u}, /* openat: stdio unless exec, with a path layer */
+	{56, LPL_GRANT, LPL_LAYER_WITH, 1, 0, 62, 0x1u, 0x0u}, /* openat: stdio, with a path layer */
+	{56, LPL_GRANT, LPL_LAYER_WITH, 1, 0, 63, 0x1u, 0x0u}, /* openat: stdio, with a path layer */
+	{56, LPL_GRANT, LPL_LAYER_WITH, 2, 0, 64, 0x8u, 0x0u}, /* openat: cpath, with a path layer */
+	{56, LPL_GRANT, LPL_LAYER_WITH, 2, 0, 66, 0x20u, 0x0u}, /* openat: tmppath, with a path layer */
+	{56, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 68, 0x80000000u, 0x0u}, /* openat: unveil */
+	{56, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 69, 0x80000000u, 0x0u}, /* openat: unveil */
+	{56, LPL_LOADER, LPL_LAYER_ANY, 1, 0, 70, 0x0u, 0x0u}, /* openat: loader */
+	{56, LPL_FALLBACK, LPL_LAYER_NO, 0, 13, 71, 0x0u, 0x0u}, /* openat: fallback EACCES, without a path layer */
+	{56, LPL_FALLBACK, LPL_LAYER_WITH, 1, 13, 71, 0x0u, 0x0u}, /* openat: fallback EACCES, with a path layer */
+	{57, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 72, 0x1u, 0x0u}, /* close: stdio */
+	{58, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 72, 0x0u, 0x0u}, /* vhangup: never */
+	{59, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 72, 0x1u, 0x0u}, /* pipe2: stdio */
+	{60, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 72, 0x0u, 0x0u}, /* quotactl: never */
+	{61, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 72, 0x2u, 0x0u}, /* getdents64: rpath */
+	{61, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 72, 0x80000000u, 0x0u}, /* getdents64: unveil */
+	{62, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 72, 0x1u, 0x0u}, /* lseek: stdio */
+	{63, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 72, 0x1u, 0x0u}, /* read: stdio */
+	{64, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 72, 0x1u, 0x0u}, /* write: stdio */
+	{65, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 72, 0x1u, 0x0u}, /* readv: stdio */
+	{66, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 72, 0x1u, 0x0u}, /* writev: stdio */
+	{67, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 72, 0x1u, 0x0u}, /* pread64: stdio */
+	{68, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 72, 0x1u, 0x0u}, /* pwrite64: stdio */
+	{69, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 72, 0x1u, 0x0u}, /* preadv: stdio */
+	{70, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 72, 0x1u, 0x0u}, /* pwritev: stdio */
+	{71, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 72, 0x1u, 0x0u}, /* sendfile: stdio */
+	{72, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 72, 0x1u, 0x0u}, /* pselect6: stdio */
+	{73, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 72, 0x1u, 0x0u}, /* ppoll: stdio */
+	{74, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 72, 0x1u, 0x0u}, /* signalfd4: stdio */
+	{75, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 72, 0x1u, 0x0u}, /* vmsplice: stdio */
+	{76, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 72, 0x1u, 0x0u}, /* splice: stdio */
+	{77, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 72, 0x1u, 0x0u}, /* tee: stdio */
+	{78, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 72, 0x2u, 0x0u}, /* readlinkat: rpath */
+	{78, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 72, 0x80000000u, 0x0u}, /* readlinkat: unveil */
+	{79, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 72, 0x1u, 0x0u}, /* newfstatat: stdio */
+	{79, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 73, 0x2u, 0x0u}, /* newfstatat: rpath */
+	{79, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 73, 0x80000000u, 0x0u}, /* newfstatat: unveil */
+	{79, LPL_FALLBACK, LPL_LAYER_ANY, 0, 13, 73, 0x2000u, 0x0u}, /* newfstatat: fallback EACCES with getpw */
+	{79, LPL_FALLBACK, LPL_LAYER_ANY, 0, 13, 73, 0x1000u, 0x0u}, /* newfstatat: fallback EACCES with dns */
+	{80, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 73, 0x1u, 0x0u}, /* fstat: stdio */
+	{81, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 73, 0x1u, 0x0u}, /* sync: stdio */
+	{82, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 73, 0x1u, 0x0u}, /* fsync: stdio */
+	{83, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 73, 0x1u, 0x0u}, /* fdatasync: stdio */
+	{84, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 73, 0x1u, 0x0u}, /* sync_file_range: stdio */
+	{85, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 73, 0x1u, 0x0u}, /* timerfd_create: stdio */
+	{86, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 73, 0x1u, 0x0u}, /* timerfd_settime: stdio */
+	{87, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 73, 0x1u, 0x0u}, /* timerfd_gettime: stdio */
+	{88, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 73, 0x100u, 0x0u}, /* utimensat: fattr */
+	{89, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 73, 0x0u, 0x0u}, /* acct: never */
+	{90, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 73, 0x1u, 0x0u}, /* capget: stdio */
+	{91, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 73, 0x1000000u, 0x0u}, /* capset: id */
+	{92, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 73, 0x1u, 0x0u}, /* personality: stdio */
+	{93, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 74, 0x0u, 0x0u}, /* exit: always */
+	{94, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 74, 0x0u, 0x0u}, /* exit_group: always */
+	{95, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 74, 0x1u, 0x0u}, /* waitid: stdio */
+	{96, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 74, 0x1u, 0x0u}, /* set_tid_address: stdio */
+	{97, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 74, 0x0u, 0x0u}, /* unshare: never */
+	{98, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 74, 0x1u, 0x0u}, /* futex: stdio */
+	{99, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 74, 0x1u, 0x0u}, /* set_robust_list: stdio */
+	{100, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 74, 0x1u, 0x0u}, /* get_robust_list: stdio */
+	{101, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 75, 0x1u, 0x0u}, /* nanosleep: stdio */
+	{102, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 75, 0x1u, 0x0u}, /* getitimer: stdio */
+	{103, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 75, 0x1u, 0x0u}, /* setitimer: stdio */
+	{104, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 75, 0x0u, 0x0u}, /* kexec_load: never */
+	{105, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 75, 0x0u, 0x0u}, /* init_module: never */
+	{106, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 75, 0x0u, 0x0u}, /* delete_module: never */
+	{107, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 75, 0x1u, 0x0u}, /* timer_create: stdio */
+	{108, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 75, 0x1u, 0x0u}, /* timer_gettime: stdio */
+	{109, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 75, 0x1u, 0x0u}, /* timer_getoverrun: stdio */
+	{110, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 75, 0x1u, 0x0u}, /* timer_settime: stdio */
+	{111, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 75, 0x1u, 0x0u}, /* timer_delete: stdio */
+	{112, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 75, 0x200000u, 0x0u}, /* clock_settime: settime */
+	{113, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 75, 0x1u, 0x0u}, /* clock_gettime: stdio */
+	{114, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 75, 0x1u, 0x0u}, /* clock_getres: stdio */
+	{115, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 75, 0x1u, 0x0u}, /* clock_nanosleep: stdio */
+	{116, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 75, 0x0u, 0x0u}, /* syslog: never */
+	{117, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 75, 0x0u, 0x0u}, /* ptrace: never */
+	{118, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 75, 0x40000u, 0x0u}, /* sched_setparam: proc */
+	{119, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 75, 0x40000u, 0x0u}, /* sched_setscheduler: proc */
+	{120, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 75, 0x1u, 0x0u}, /* sched_getscheduler: stdio */
+	{121, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 75, 0x1u, 0x0u}, /* sched_getparam: stdio */
+	{122, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 75, 0x40000u, 0x0u}, /* sched_setaffinity: proc */
+	{123, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 75, 0x1u, 0x0u}, /* sched_getaffinity: stdio */
+	{124, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 75, 0x1u, 0x0u}, /* sched_yield: stdio */
+	{125, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 75, 0x1u, 0x0u}, /* sched_get_priority_max: stdio */
+	{126, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 75, 0x1u, 0x0u}, /* sched_get_priority_min: stdio */
+	{127, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 75, 0x1u, 0x0u}, /* sched_rr_get_interval: stdio */
+	{128, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 75, 0x1u, 0x0u}, /* restart_syscall: stdio */
+	{129, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 75, 0x1u, 0x0u}, /* kill: stdio */
+	{129, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 76, 0x1u, 0x0u}, /* kill: stdio */
+	{129, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 77, 0x40000u, 0x0u}, /* kill: proc */
+	{130, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 77, 0x40000u, 0x0u}, /* tkill: proc */
+	{130, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 77, 0x80000000u, 0x0u}, /* tkill: unveil */
+	{131, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 78, 0x1u, 0x0u}, /* tgkill: stdio */
+	{131, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 79, 0x40000u, 0x0u}, /* tgkill: proc */
+	{132, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 79, 0x1u, 0x0u}, /* sigaltstack: stdio */
+	{133, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 79, 0x1u, 0x0u}, /* rt_sigsuspend: stdio */
+	{134, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 79, 0x1u, 0x0u}, /* rt_sigaction: stdio */
+	{135, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 79, 0x1u, 0x0u}, /* rt_sigprocmask: stdio */
+	{136, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 79, 0x1u, 0x0u}, /* rt_sigpending: stdio */
+	{137, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 79, 0x1u, 0x0u}, /* rt_sigtimedwait: stdio */
+	{138, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 79, 0x1u, 0x0u}, /* rt_sigqueueinfo: stdio */
+	{138, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 80, 0x40000u, 0x0u}, /* rt_sigqueueinfo: proc */
+	{139, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 80, 0x0u, 0x0u}, /* rt_sigreturn: always */
+	{140, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 80, 0x40000u, 0x0u}, /* setpriority: proc */
+	{141, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 80, 0x1u, 0x0u}, /* getpriority: stdio */
+	{142, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 80, 0x0u, 0x0u}, /* reboot: never */
+	{143, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 80, 0x1000000u, 0x0u}, /* setregid: id */
+	{144, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 80, 0x1000000u, 0x0u}, /* setgid: id */
+	{145, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 80, 0x1000000u, 0x0u}, /* setreuid: id */
+	{146, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 80, 0x1000000u, 0x0u}, /* setuid: id */
+	{147, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 80, 0x1000000u, 0x0u}, /* setresuid: id */
+	{148, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 80, 0x1u, 0x0u}, /* getresuid: stdio */
+	{149, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 80, 0x1000000u, 0x0u}, /* setresgid: id */
+	{150, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 80, 0x1u, 0x0u}, /* getresgid: stdio */
+	{151, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 80, 0x1000000u, 0x0u}, /* setfsuid: id */
+	{152, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 80, 0x1000000u, 0x0u}, /* setfsgid: id */
+	{153, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 80, 0x1u, 0x0u}, /* times: stdio */
+	{154, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 80, 0x40000u, 0x0u}, /* setpgid: proc */
+	{155, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 80, 0x1u, 0x0u}, /* getpgid: stdio */
+	{156, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 80, 0x1u, 0x0u}, /* getsid: stdio */
+	{157, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 80, 0x40000u, 0x0u}, /* setsid: proc */
+	{158, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 80, 0x1u, 0x0u}, /* getgroups: stdio */
+	{159, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 80, 0x1000000u, 0x0u}, /* setgroups: id */
+	{160, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 80, 0x1u, 0x0u}, /* uname: stdio */
+	{161, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 80, 0x0u, 0x0u}, /* sethostname: never */
+	{162, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 80, 0x0u, 0x0u}, /* setdomainname: never */
+	{163, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 80, 0x1u, 0x0u}, /* getrlimit: stdio */
+	{164, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 80, 0x40000u, 0x0u}, /* setrlimit: proc */
+	{164, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 80, 0x1000000u, 0x0u}, /* setrlimit: id */
+	{165, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 80, 0x1u, 0x0u}, /* getrusage: stdio */
+	{166, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 80, 0x1u, 0x0u}, /* umask: stdio */
+	{167, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 80, 0x0u, 0x0u}, /* prctl: always */
+	{167, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 81, 0x0u, 0x0u}, /* prctl: always */
+	{167, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 82, 0x0u, 0x0u}, /* prctl: always */
+	{167, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 83, 0x0u, 0x0u}, /* prctl: always */
+	{167, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 84, 0x1u, 0x0u}, /* prctl: stdio */
+	{167, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 85, 0x1u, 0x0u}, /* prctl: stdio */
+	{167, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 86, 0x1u, 0x0u}, /* prctl: stdio */
+	{167, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 87, 0x1u, 0x0u}, /* prctl: stdio */
+	{167, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 88, 0x1u, 0x0u}, /* prctl: stdio */
+	{167, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 89, 0x1u, 0x0u}, /* prctl: stdio */
+	{167, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 90, 0x1u, 0x0u}, /* prctl: stdio */
+	{167, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 91, 0x1u, 0x0u}, /* prctl: stdio */
+	{167, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 92, 0x1u, 0x0u}, /* prctl: stdio */
+	{167, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 93, 0x1u, 0x0u}, /* prctl: stdio */
+	{167, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 94, 0x1u, 0x0u}, /* prctl: stdio */
+	{167, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 95, 0x1u, 0x0u}, /* prctl: stdio */
+	{167, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 96, 0x1u, 0x0u}, /* prctl: stdio */
+	{167, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 97, 0x1u, 0x0u}, /* prctl: stdio */
+	{167, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 98, 0x1u, 0x0u}, /* prctl: stdio */
+	{167, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 99, 0x1u, 0x0u}, /* prctl: stdio */
+	{167, LPL_GRANT, LPL_LAYER_ANY, 2, 0, 100, 0x1u, 0x0u}, /* prctl: stdio */
+	{167, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 102, 0x40000u, 0x0u}, /* prctl: proc */
+	{167, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 103, 0x40000u, 0x0u}, /* prctl: proc */
+	{167, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 104, 0x1000000u, 0x0u}, /* prctl: id */
+	{167, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 105, 0x1000000u, 0x0u}, /* prctl: id */
+	{167, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 106, 0x1000000u, 0x0u}, /* prctl: id */
+	{167, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 107, 0x1000000u, 0x0u}, /* prctl: id */
+	{167, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 108, 0x1000000u, 0x0u}, /* prctl: id */
+	{168, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 109, 0x1u, 0x0u}, /* getcpu: stdio */
+	{169, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 109, 0x1u, 0x0u}, /* gettimeofday: stdio */
+	{170, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 109, 0x200000u, 0x0u}, /* settimeofday: settime */
+	{171, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 109, 0x200000u, 0x0u}, /* adjtimex: settime */
+	{172, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 109, 0x1u, 0x0u}, /* getpid: stdio */
+	{173, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 109, 0x1u, 0x0u}, /* getppid: stdio */
+	{174, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 109, 0x1u, 0x0u}, /* getuid: stdio */
+	{175, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 109, 0x1u, 0x0u}, /* geteuid: stdio */
+	{176, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 109, 0x1u, 0x0u}, /* getgid: stdio */
+	{177, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 109, 0x1u, 0x0u}, /* getegid: stdio */
+	{178, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 109, 0x1u, 0x0u}, /* gettid: stdio */
+	{179, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 109, 0x1u, 0x0u}, /* sysinfo: stdio */
+	{180, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 109, 0x0u, 0x0u}, /* mq_open: never */
+	{181, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 109, 0x0u, 0x0u}, /* mq_unlink: never */
+	{182, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 109, 0x0u, 0x0u}, /* mq_timedsend: never */
+	{183, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 109, 0x0u, 0x0u}, /* mq_timedreceive: never */
+	{184, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 109, 0x0u, 0x0u}, /* mq_notify: never */
+	{185, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 109, 0x0u, 0x0u}, /* mq_getsetattr: never */
+	{186, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 109, 0x0u, 0x0u}, /* msgget: never */
+	{187, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 109, 0x0u, 0x0u}, /* msgctl: never */
+	{188, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 109, 0x0u, 0x0u}, /* msgrcv: never */
+	{189, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 109, 0x0u, 0x0u}, /* msgsnd: never */
+	{190, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 109, 0x0u, 0x0u}, /* semget: never */
+	{191, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 109, 0x0u, 0x0u}, /* semctl: never */
+	{192, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 109, 0x0u, 0x0u}, /* semtimedop: never */
+	{193, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 109, 0x0u, 0x0u}, /* semop: never */
+	{194, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 109, 0x0u, 0x0u}, /* shmget: never */
+	{195, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 109, 0x0u, 0x0u}, /* shmctl: never */
+	{196, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 109, 0x0u, 0x0u}, /* shmat: never */
+	{197, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 109, 0x0u, 0x0u}, /* shmdt: never */
+	{198, LPL_GRANT, LPL_LAYER_ANY, 2, 0, 109, 0x40u, 0x0u}, /* socket: inet */
+	{198, LPL_GRANT, LPL_LAYER_ANY, 2, 0, 111, 0x40u, 0x0u}, /* socket: inet */
+	{198, LPL_GRANT, LPL_LAYER_ANY, 2, 0, 113, 0x40u, 0x0u}, /* socket: inet */
+	{198, LPL_GRANT, LPL_LAYER_ANY, 2, 0, 115, 0x40u, 0x0u}, /* socket: inet */
+	{198, LPL_GRANT, LPL_LAYER_ANY, 2, 0, 117, 0x800u, 0x0u}, /* socket: unix */
+	{198, LPL_GRANT, LPL_LAYER_ANY, 2, 0, 119, 0x800u, 0x0u}, /* socket: unix */
+	{198, LPL_GRANT, LPL_LAYER_ANY, 2, 0, 121, 0x800u, 0x0u}, /* socket: unix */
+	{198, LPL_GRANT, LPL_LAYER_ANY, 2, 0, 123, 0x1000u, 0x0u}, /* socket: dns */
+	{198, LPL_GRANT, LPL_LAYER_ANY, 2, 0, 125, 0x1000u, 0x0u}, /* socket: dns */
+	{198, LPL_GRANT, LPL_LAYER_ANY, 2, 0, 127, 0x1000u, 0x0u}, /* socket: dns */
+	{198, LPL_GRANT, LPL_LAYER_ANY, 2, 0, 129, 0x1000u, 0x0u}, /* socket: dns */
+	{198, LPL_GRANT, LPL_LAYER_ANY, 3, 0, 131, 0x1000u, 0x0u}, /* socket: dns */
+	{198, LPL_GRANT, LPL_LAYER_ANY, 3, 0, 134, 0x1000u, 0x0u}, /* socket: dns */
+	{198, LPL_GRANT, LPL_LAYER_ANY, 3, 0, 137, 0x4000000u, 0x0u}, /* socket: route */
+	{198, LPL_GRANT, LPL_LAYER_ANY, 3, 0, 140, 0x4000000u, 0x0u}, /* socket: route */
+	{198, LPL_FALLBACK, LPL_LAYER_ANY, 1, 13, 143, 0x2000u, 0x0u}, /* socket: fallback EACCES with getpw */
+	{198, LPL_FALLBACK, LPL_LAYER_ANY, 1, 13, 144, 0x1000u, 0x0u}, /* socket: fallback EACCES with dns */
+	{199, LPL_GRANT, LPL_LAYER_ANY, 2, 0, 145, 0x1u, 0x0u}, /* socketpair: stdio */
+	{199, LPL_GRANT, LPL_LAYER_ANY, 2, 0, 147, 0x1u, 0x0u}, /* socketpair: stdio */
+	{199, LPL_GRANT, LPL_LAYER_ANY, 2, 0, 149, 0x800u, 0x0u}, /* socketpair: unix */
+	{199, LPL_GRANT, LPL_LAYER_ANY, 2, 0, 151, 0x800u, 0x0u}, /* socketpair: unix */
+	{199, LPL_GRANT, LPL_LAYER_ANY, 2, 0, 153, 0x800u, 0x0u}, /* socketpair: unix */
+	{200, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 155, 0x40u, 0x0u}, /* bind: inet */
+	{200, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 155, 0x800u, 0x0u}, /* bind: unix */
+	{200, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 155, 0x1000u, 0x0u}, /* bind: dns */
+	{200, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 155, 0x4000000u, 0x0u}, /* bind: route */
+	{201, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 155, 0x40u, 0x0u}, /* listen: inet */
+	{201, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 155, 0x800u, 0x0u}, /* listen: unix */
+	{202, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 155, 0x40u, 0x0u}, /* accept: inet */
+	{202, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 155, 0x800u, 0x0u}, /* accept: unix */
+	{203, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 155, 0x40u, 0x0u}, /* connect: inet */
+	{203, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 155, 0x800u, 0x0u}, /* connect: unix */
+	{203, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 155, 0x1000u, 0x0u}, /* connect: dns */
+	{204, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 155, 0x1u, 0x0u}, /* getsockname: stdio */
+	{205, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 155, 0x1u, 0x0u}, /* getpeername: stdio */
+	{206, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 155, 0x1u, 0x0u}, /* sendto: stdio */
+	{206, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 156, 0x40u, 0x0u}, /* sendto: inet */
+	{206, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 156, 0x800u, 0x0u}, /* sendto: unix */
+	{206, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 156, 0x1000u, 0x0u}, /* sendto: dns */
+	{206, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 156, 0x4000000u, 0x0u}, /* sendto: route */
+	{207, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 156, 0x1u, 0x0u}, /* recvfrom: stdio */
+	{208, LPL_GRANT, LPL_LAYER_ANY, 3, 0, 156, 0x40u, 0x0u}, /* setsockopt: inet */
+	{208, LPL_GRANT, LPL_LAYER_ANY, 3, 0, 159, 0x40u, 0x0u}, /* setsockopt: inet */
+	{208, LPL_GRANT, LPL_LAYER_ANY, 2, 0, 162, 0x40u, 0x0u}, /* setsockopt: inet */
+	{208, LPL_GRANT, LPL_LAYER_ANY, 2, 0, 164, 0x40u, 0x0u}, /* setsockopt: inet */
+	{208, LPL_GRANT, LPL_LAYER_ANY, 2, 0, 166, 0x40u, 0x0u}, /* setsockopt: inet */
+	{208, LPL_GRANT, LPL_LAYER_ANY, 3, 0, 168, 0x40u, 0x0u}, /* setsockopt: inet */
+	{208, LPL_GRANT, LPL_LAYER_ANY, 3, 0, 171, 0x40u, 0x0u}, /* setsockopt: inet */
+	{208, LPL_GRANT, LPL_LAYER_ANY, 2, 0, 174, 0x40u, 0x0u}, /* setsockopt: inet */
+	{208, LPL_GRANT, LPL_LAYER_ANY, 3, 0, 176, 0x40u, 0x0u}, /* setsockopt: inet */
+	{208, LPL_GRANT, LPL_LAYER_ANY, 2, 0, 179, 0x40u, 0x0u}, /* setsockopt: inet */
+	{208, LPL_GRANT, LPL_LAYER_ANY, 2, 0, 181, 0x40u, 0x0u}, /* setsockopt: inet */
+	{208, LPL_GRANT, LPL_LAYER_ANY, 2, 0, 183, 0x40u, 0x0u}, /* setsockopt: inet */
+	{208, LPL_GRANT, LPL_LAYER_ANY, 3, 0, 185, 0x80u, 0x0u}, /* setsockopt: mcast */
+	{208, LPL_GRANT, LPL_LAYER_ANY, 3, 0, 188, 0x80u, 0x0u}, /* setsockopt: mcast */
+	{208, LPL_GRANT, LPL_LAYER_ANY, 3, 0, 191, 0x80u, 0x0u}, /* setsockopt: mcast */
+	{208, LPL_GRANT, LPL_LAYER_ANY, 3, 0, 194, 0x800u, 0x0u}, /* setsockopt: unix */
+	{208, LPL_GRANT, LPL_LAYER_ANY, 3, 0, 197, 0x800u, 0x0u}, /* setsockopt: unix */
+	{208, LPL_GRANT, LPL_LAYER_ANY, 2, 0, 200, 0x800u, 0x0u}, /* setsockopt: unix */
+	{208, LPL_GRANT, LPL_LAYER_ANY, 2, 0, 202, 0x800u, 0x0u}, /* setsockopt: unix */
+	{208, LPL_GRANT, LPL_LAYER_ANY, 2, 0, 204, 0x800u, 0x0u}, /* setsockopt: unix */
+	{208, LPL_GRANT, LPL_LAYER_ANY, 3, 0, 206, 0x1000u, 0x0u}, /* setsockopt: dns */
+	{208, LPL_GRANT, LPL_LAYER_ANY, 3, 0, 209, 0x1000u, 0x0u}, /* setsockopt: dns */
+	{208, LPL_GRANT, LPL_LAYER_ANY, 2, 0, 212, 0x1000u, 0x0u}, /* setsockopt: dns */
+	{208, LPL_GRANT, LPL_LAYER_ANY, 2, 0, 214, 0x1000u, 0x0u}, /* setsockopt: dns */
+	{208, LPL_GRANT, LPL_LAYER_ANY, 2, 0, 216, 0x1000u, 0x0u}, /* setsockopt: dns */
+	{208, LPL_GRANT, LPL_LAYER_ANY, 3, 0, 218, 0x1000u, 0x0u}, /* setsockopt: dns */
+	{208, LPL_GRANT, LPL_LAYER_ANY, 3, 0, 221, 0x1000u, 0x0u}, /* setsockopt: dns */
+	{208, LPL_GRANT, LPL_LAYER_ANY, 2, 0, 224, 0x1000u, 0x0u}, /* setsockopt: dns */
+	{208, LPL_GRANT, LPL_LAYER_ANY, 3, 0, 226, 0x1000u, 0x0u}, /* setsockopt: dns */
+	{208, LPL_GRANT, LPL_LAYER_ANY, 2, 0, 229, 0x1000u, 0x0u}, /* setsockopt: dns */
+	{208, LPL_GRANT, LPL_LAYER_ANY, 2, 0, 231, 0x1000u, 0x0u}, /* setsockopt: dns */
+	{208, LPL_GRANT, LPL_LAYER_ANY, 2, 0, 233, 0x1000u, 0x0u}, /* setsockopt: dns */
+	{209, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 235, 0x1u, 0x0u}, /* getsockopt: stdio */
+	{209, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 236, 0x40u, 0x0u}, /* getsockopt: inet */
+	{209, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 237, 0x40u, 0x0u}, /* getsockopt: inet */
+	{209, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 238, 0x40u, 0x0u}, /* getsockopt: inet */
+	{209, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 239, 0x40u, 0x0u}, /* getsockopt: inet */
+	{209, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 240, 0x1000u, 0x0u}, /* getsockopt: dns */
+	{209, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 241, 0x1000u, 0x0u}, /* getsockopt: dns */
+	{209, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 242, 0x1000u, 0x0u}, /* getsockopt: dns */
+	{209, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 243, 0x1000u, 0x0u}, /* getsockopt: dns */
+	{210, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 244, 0x1u, 0x0u}, /* shutdown: stdio */
+	{211, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 244, 0x1u, 0x0u}, /* sendmsg: stdio */
+	{212, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 244, 0x1u, 0x0u}, /* recvmsg: stdio */
+	{213, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 244, 0x1u, 0x0u}, /* readahead: stdio */
+	{214, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 244, 0x1u, 0x0u}, /* brk: stdio */
+	{215, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 244, 0x1u, 0x0u}, /* munmap: stdio */
+	{216, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 244, 0x1u, 0x0u}, /* mremap: stdio */
+	{217, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 244, 0x0u, 0x0u}, /* add_key: never */
+	{218, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 244, 0x0u, 0x0u}, /* request_key: never */
+	{219, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 244, 0x0u, 0x0u}, /* keyctl: never */
+	{220, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 244, 0x1u, 0x0u}, /* clone: stdio */
+	{220, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 245, 0x40000u, 0x0u}, /* clone: proc */
+	{221, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 246, 0x80000u, 0x0u}, /* execve: exec */
+	{221, LPL_LOADER, LPL_LAYER_ANY, 0, 0, 246, 0x0u, 0x0u}, /* execve: loader */
+	{222, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 246, 0x1u, 0x0u}, /* mmap: stdio */
+	{222, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 247, 0x100000u, 0x0u}, /* mmap: prot_exec */
+	{222, LPL_LOADER, LPL_LAYER_ANY, 0, 0, 247, 0x0u, 0x0u}, /* mmap: loader */
+	{223, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 247, 0x1u, 0x0u}, /* fadvise64: stdio */
+	{224, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 247, 0x0u, 0x0u}, /* swapon: never */
+	{225, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 247, 0x0u, 0x0u}, /* swapoff: never */
+	{226, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 247, 0x1u, 0x0u}, /* mprotect: stdio */
+	{226, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 248, 0x100000u, 0x0u}, /* mprotect: prot_exec */
+	{226, LPL_LOADER, LPL_LAYER_ANY, 0, 0, 248, 0x0u, 0x0u}, /* mprotect: loader */
+	{227, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 248, 0x1u, 0x0u}, /* msync: stdio */
+	{228, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 248, 0x1u, 0x0u}, /* mlock: stdio */
+	{229, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 248, 0x1u, 0x0u}, /* munlock: stdio */
+	{230, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 248, 0x1u, 0x0u}, /* mlockall: stdio */
+	{231, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 248, 0x1u, 0x0u}, /* munlockall: stdio */
+	{232, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 248, 0x1u, 0x0u}, /* mincore: stdio */
+	{233, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 248, 0x1u, 0x0u}, /* madvise: stdio */
+	{234, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 248, 0x0u, 0x0u}, /* remap_file_pages: never */
+	{235, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 248, 0x1u, 0x0u}, /* mbind: stdio */
+	{236, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 248, 0x1u, 0x0u}, /* get_mempolicy: stdio */
+	{237, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 248, 0x1u, 0x0u}, /* set_mempolicy: stdio */
+	{238, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 248, 0x40000u, 0x0u}, /* migrate_pages: proc */
+	{239, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 248, 0x40000u, 0x0u}, /* move_pages: proc */
+	{240, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 248, 0x1u, 0x0u}, /* rt_tgsigqueueinfo: stdio */
+	{240, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 249, 0x40000u, 0x0u}, /* rt_tgsigqueueinfo: proc */
+	{241, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 249, 0x0u, 0x0u}, /* perf_event_open: never */
+	{242, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 249, 0x40u, 0x0u}, /* accept4: inet */
+	{242, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 249, 0x800u, 0x0u}, /* accept4: unix */
+	{243, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 249, 0x1u, 0x0u}, /* recvmmsg: stdio */
+	{260, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 249, 0x1u, 0x0u}, /* wait4: stdio */
+	{261, LPL_GRANT, LPL_LAYER_ANY, 2, 0, 249, 0x1u, 0x0u}, /* prlimit64: stdio */
+	{261, LPL_GRANT, LPL_LAYER_ANY, 2, 0, 251, 0x1u, 0x0u}, /* prlimit64: stdio */
+	{261, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 253, 0x40000u, 0x0u}, /* prlimit64: proc */
+	{261, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 253, 0x1000000u, 0x0u}, /* prlimit64: id */
+	{262, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 253, 0x0u, 0x0u}, /* fanotify_init: never */
+	{263, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 253, 0x0u, 0x0u}, /* fanotify_mark: never */
+	{264, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 253, 0x0u, 0x0u}, /* name_to_handle_at: never */
+	{265, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 253, 0x0u, 0x0u}, /* open_by_handle_at: never */
+	{266, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 253, 0x200000u, 0x0u}, /* clock_adjtime: settime */
+	{267, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 253, 0x1u, 0x0u}, /* syncfs: stdio */
+	{268, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 253, 0x0u, 0x0u}, /* setns: never */
+	{269, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 253, 0x1u, 0x0u}, /* sendmmsg: stdio */
+	{270, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 253, 0x0u, 0x0u}, /* process_vm_readv: never */
+	{271, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 253, 0x0u, 0x0u}, /* process_vm_writev: never */
+	{272, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 253, 0x0u, 0x0u}, /* kcmp: never */
+	{273, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 253, 0x0u, 0x0u}, /* finit_module: never */
+	{274, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 253, 0x40000u, 0x0u}, /* sched_setattr: proc */
+	{275, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 253, 0x1u, 0x0u}, /* sched_getattr: stdio */
+	{276, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 253, 0x8u, 0x0u}, /* renameat2: cpath */
+	{277, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 253, 0x0u, 0x0u}, /* seccomp: always */
+	{278, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 253, 0x1u, 0x0u}, /* getrandom: stdio */
+	{279, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 253, 0x1u, 0x0u}, /* memfd_create: stdio */
+	{279, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 254, 0x1u, 0x80000u}, /* memfd_create: stdio unless exec */
+	{280, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 254, 0x0u, 0x0u}, /* bpf: never */
+	{281, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 254, 0x80000u, 0x0u}, /* execveat: exec */
+	{281, LPL_LOADER, LPL_LAYER_ANY, 0, 0, 254, 0x0u, 0x0u}, /* execveat: loader */
+	{282, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 254, 0x0u, 0x0u}, /* userfaultfd: never */
+	{283, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 254, 0x1u, 0x0u}, /* membarrier: stdio */
+	{284, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 254, 0x1u, 0x0u}, /* mlock2: stdio */
+	{285, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 254, 0x1u, 0x0u}, /* copy_file_range: stdio */
+	{286, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 254, 0x1u, 0x0u}, /* preadv2: stdio */
+	{287, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 254, 0x1u, 0x0u}, /* pwritev2: stdio */
+	{288, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 254, 0x1u, 0x0u}, /* pkey_mprotect: stdio */
+	{288, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 255, 0x100000u, 0x0u}, /* pkey_mprotect: prot_exec */
+	{288, LPL_LOADER, LPL_LAYER_ANY, 0, 0, 255, 0x0u, 0x0u}, /* pkey_mprotect: loader */
+	{289, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 255, 0x1u, 0x0u}, /* pkey_alloc: stdio */
+	{290, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 255, 0x1u, 0x0u}, /* pkey_free: stdio */
+	{291, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 255, 0x1u, 0x0u}, /* statx: stdio */
+	{291, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 256, 0x2u, 0x0u}, /* statx: rpath */
+	{291, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 256, 0x80000000u, 0x0u}, /* statx: unveil */
+	{291, LPL_FALLBACK, LPL_LAYER_ANY, 0, 13, 256, 0x2000u, 0x0u}, /* statx: fallback EACCES with getpw */
+	{291, LPL_FALLBACK, LPL_LAYER_ANY, 0, 13, 256, 0x1000u, 0x0u}, /* statx: fallback EACCES with dns */
+	{292, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 256, 0x0u, 0x0u}, /* io_pgetevents: never */
+	{293, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 256, 0x1u, 0x0u}, /* rseq: stdio */
+	{294, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 256, 0x0u, 0x0u}, /* kexec_file_load: never */
+	{424, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 256, 0x40000u, 0x0u}, /* pidfd_send_signal: proc */
+	{425, LPL_ENOSYS, LPL_LAYER_ANY, 0, 0, 256, 0x0u, 0x0u}, /* io_uring_setup: always ENOSYS */
+	{426, LPL_ENOSYS, LPL_LAYER_ANY, 0, 0, 256, 0x0u, 0x0u}, /* io_uring_enter: always ENOSYS */
+	{427, LPL_ENOSYS, LPL_LAYER_ANY, 0, 0, 256, 0x0u, 0x0u}, /* io_uring_register: always ENOSYS */
+	{428, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 256, 0x0u, 0x0u}, /* open_tree: never */
+	{429, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 256, 0x0u, 0x0u}, /* move_mount: never */
+	{430, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 256, 0x0u, 0x0u}, /* fsopen: never */
+	{431, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 256, 0x0u, 0x0u}, /* fsconfig: never */
+	{432, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 256, 0x0u, 0x0u}, /* fsmount: never */
+	{433, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 256, 0x0u, 0x0u}, /* fspick: never */
+	{434, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 256, 0x40000u, 0x0u}, /* pidfd_open: proc */
+	{434, LPL_FALLBACK, LPL_LAYER_ANY, 0, 38, 256, 0x0u, 0x0u}, /* pidfd_open: fallback ENOSYS */
+	{435, LPL_ENOSYS, LPL_LAYER_ANY, 0, 0, 256, 0x0u, 0x0u}, /* clone3: always ENOSYS */
+	{436, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 256, 0x1u, 0x0u}, /* close_range: stdio */
+	{437, LPL_ENOSYS, LPL_LAYER_ANY, 0, 0, 256, 0x0u, 0x0u}, /* openat2: always ENOSYS */
+	{438, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 256, 0x0u, 0x0u}, /* pidfd_getfd: never */
+	{439, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 256, 0x2u, 0x0u}, /* faccessat2: rpath */
+	{439, LPL_LOADER, LPL_LAYER_ANY, 0, 0, 256, 0x0u, 0x0u}, /* faccessat2: loader */
+	{440, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 256, 0x40000u, 0x0u}, /* process_madvise: proc */
+	{441, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 256, 0x1u, 0x0u}, /* epoll_pwait2: stdio */
+	{442, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 256, 0x0u, 0x0u}, /* mount_setattr: never */
+	{443, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 256, 0x0u, 0x0u}, /* quotactl_fd: never */
+	{444, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 256, 0x0u, 0x0u}, /* landlock_create_ruleset: always */
+	{445, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 256, 0x0u, 0x0u}, /* landlock_add_rule: always */
+	{446, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 256, 0x0u, 0x0u}, /* landlock_restrict_self: always */
+	{447, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 256, 0x1u, 0x0u}, /* memfd_secret: stdio */
+	{448, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 256, 0x40000u, 0x0u}, /* process_mrelease: proc */
+	{449, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 256, 0x1u, 0x0u}, /* futex_waitv: stdio */
+	{450, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 256, 0x1u, 0x0u}, /* set_mempolicy_home_node: stdio */
+	{451, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 256, 0x1u, 0x0u}, /* cachestat: stdio */
+	{452, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 256, 0x100u, 0x0u}, /* fchmodat2: fattr */
+	{453, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 257, 0x1u, 0x0u}, /* map_shadow_stack: stdio */
+	{454, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 257, 0x1u, 0x0u}, /* futex_wake: stdio */
+	{455, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 257, 0x1u, 0x0u}, /* futex_wait: stdio */
+	{456, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 257, 0x1u, 0x0u}, /* futex_requeue: stdio */
+	{457, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 257, 0x0u, 0x0u}, /* statmount: never */
+	{458, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 257, 0x0u, 0x0u}, /* listmount: never */
+	{459, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 257, 0x0u, 0x0u}, /* lsm_get_self_attr: never */
+	{460, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 257, 0x0u, 0x0u}, /* lsm_set_self_attr: never */
+	{461, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 257, 0x0u, 0x0u}, /* lsm_list_modules: never */
+	{462, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 257, 0x1u, 0x0u}, /* mseal: stdio */
+	{463, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 257, 0x100u, 0x0u}, /* setxattrat: fattr */
+	{464, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 257, 0x2u, 0x0u}, /* getxattrat: rpath */
+	{465, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 257, 0x2u, 0x0u}, /* listxattrat: rpath */
+	{466, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 257, 0x100u, 0x0u}, /* removexattrat: fattr */
+	{467, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 257, 0x0u, 0x0u}, /* open_tree_attr: never */
+	{468, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 257, 0x2u, 0x0u}, /* file_getattr: rpath */
+	{469, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 257, 0x100u, 0x0u}, /* file_setattr: fattr */
+	{470, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 257, 0x0u, 0x0u}, /* listns: never */
+	{471, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 257, 0x1u, 0x0u}, /* rseq_slice_yield: stdio */
 };
 
 static const struct lpl_table lpl_table_arm64 = {
 	"arm64", LPL_ARM64_AUDIT_ARCH, LPL_ARM64_X32_BIT, LPL_ARM64_MAX_NR,
-	lpl_arm64_rules, 508, lpl_arm64_conds, 248,
+	lpl_arm64_rules, 515, lpl_arm64_conds, 257,
 };
 
 #endif /* LPL_ZTABLE_ARM64_H */

@@ -55,10 +55,10 @@ func LandlockRights(a promise.PathAccess) uint64 {
 	return r
 }
 
-// layerHandled is what a path layer handles: the rights of what p does not
+// LayerHandled is what a path layer handles: the rights of what p does not
 // allow everywhere, those a path layer decides (never TRUNCATE nor
-// IOCTL_DEV) and ABI abi knows.
-func layerHandled(p promise.Set, abi int) uint64 {
+// IOCTL_DEV) and ABI abi knows. libpledge's generated tables hold it.
+func LayerHandled(p promise.Set, abi int) uint64 {
 	h := LandlockRights(promise.PathLayerHandles(p)) &^ (landlock.AccessFSTruncate | landlock.AccessFSIoctlDev)
 	return h & landlock.HandledAccessFS(abi)
 }
@@ -70,7 +70,7 @@ func layerHandled(p promise.Set, abi int) uint64 {
 // files). It is nil when it would handle nothing (p allows everything by
 // path). Its rules' descriptors are named's and keep's.
 func PathLayer(p promise.Set, abi int, named *NamedFiles, keep ...landlock.PathRule) *landlock.Domain {
-	handled := layerHandled(p, abi)
+	handled := LayerHandled(p, abi)
 	if handled == 0 {
 		return nil
 	}
@@ -90,12 +90,17 @@ func PathLayer(p promise.Set, abi int, named *NamedFiles, keep ...landlock.PathR
 type NamedFiles struct {
 	fds  map[string]int
 	dirs map[string]bool
+	// ids are the files the descriptors were opened on: the program may
+	// close one of the library's descriptors and get its number for
+	// another file, which a later layer must not then grant a named
+	// path's rights.
+	ids map[string]fileID
 }
 
 // OpenNamed opens the named paths of p (promise.NamedPaths) O_PATH and
 // close-on-exec. The descriptors stay open until Close.
 func OpenNamed(p promise.Set) *NamedFiles {
-	n := &NamedFiles{fds: map[string]int{}, dirs: map[string]bool{}}
+	n := &NamedFiles{fds: map[string]int{}, dirs: map[string]bool{}, ids: map[string]fileID{}}
 	for _, np := range promise.NamedPaths(p) {
 		if _, ok := n.fds[np.Path]; ok {
 			continue
@@ -109,7 +114,7 @@ func OpenNamed(p promise.Set) *NamedFiles {
 			unix.Close(fd)
 			continue
 		}
-		n.fds[np.Path], n.dirs[np.Path] = fd, st.Mode&unix.S_IFMT == unix.S_IFDIR
+		n.fds[np.Path], n.dirs[np.Path], n.ids[np.Path] = fd, st.Mode&unix.S_IFMT == unix.S_IFDIR, idOf(&st)
 	}
 	return n
 }
@@ -124,7 +129,10 @@ func (n *NamedFiles) Close() {
 
 // Rules are the named paths of p that n holds, as rules with their rights
 // masked to handled, to a file's rights on a non-directory, and merged
-// per path. The descriptors remain n's.
+// per path. A descriptor that no longer refers to the file it was opened
+// on (the program closed it and its number was reused) gives no rule:
+// the named path is then denied, never another file granted. The
+// descriptors remain n's.
 func (n *NamedFiles) Rules(p promise.Set, handled uint64) []landlock.PathRule {
 	var rules []landlock.PathRule
 	for _, np := range promise.NamedPaths(p) {
@@ -133,7 +141,7 @@ func (n *NamedFiles) Rules(p promise.Set, handled uint64) []landlock.PathRule {
 		if !n.dirs[np.Path] {
 			access &= landlock.AccessFSFile
 		}
-		if !ok || access == 0 {
+		if !ok || access == 0 || !n.still(np.Path) {
 			continue
 		}
 		if i := slices.IndexFunc(rules, func(r landlock.PathRule) bool { return r.Path == np.Path }); i >= 0 {
@@ -143,6 +151,13 @@ func (n *NamedFiles) Rules(p promise.Set, handled uint64) []landlock.PathRule {
 		rules = append(rules, landlock.PathRule{Fd: fd, Access: access, Path: np.Path})
 	}
 	return rules
+}
+
+// still reports whether n's descriptor of path is still on the file it
+// was opened on.
+func (n *NamedFiles) still(path string) bool {
+	var st unix.Stat_t
+	return unix.Fstat(n.fds[path], &st) == nil && idOf(&st) == n.ids[path]
 }
 
 // LayerKey identifies what a path layer enforces (its handled rights and
@@ -168,7 +183,7 @@ func LayerKey(d *landlock.Domain) string {
 // left empty are dropped; every descriptor stays its owner's (the veil's,
 // named's), to close.
 func StripPromiseRights(d *landlock.Domain, p promise.Set, abi int, named *NamedFiles, keep func(path string) bool) {
-	strip := layerHandled(p, abi)
+	strip := LayerHandled(p, abi)
 	var rules []landlock.PathRule
 	for _, r := range d.Rules {
 		if !keep(r.Path) {

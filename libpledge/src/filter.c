@@ -20,6 +20,14 @@ is_kill(uint32_t a)
 	return a == LPL_RET_KILL_PROCESS || a == LPL_RET_KILL_THREAD;
 }
 
+/* in_filter: whether a rule of layer mode m is in a filter built with a
+ * path layer (pathlayer 1) or without one (layerMode.applies). */
+static const uint8_t in_filter[3][2] = {
+	[LPL_LAYER_ANY] = {1, 1},
+	[LPL_LAYER_WITH] = {0, 1},
+	[LPL_LAYER_NO] = {1, 0},
+};
+
 /* denies: the action stops the syscall (a kill, a trap or an errno). */
 static int
 denies(uint32_t a)
@@ -103,6 +111,10 @@ lpl_build_filter(struct lpl_filter *out, const struct lpl_table *t, uint64_t set
 		unsigned first = out->nrules;
 		for (; i < t->nrules && t->rules[i].nr == nr; i++) {
 			const struct lpl_rule *r = &t->rules[i];
+			if (r->layer > LPL_LAYER_NO)
+				return -EINVAL;
+			if (!in_filter[r->layer][o->pathlayer != 0])
+				continue;
 			uint32_t act;
 			switch (r->kind) {
 			case LPL_ENOSYS:

@@ -31,11 +31,19 @@
  *    runs as soon as the thread unblocks it; a thread that blocks it with
  *    a raw rt_sigprocmask holds the commit up until it unblocks it (said
  *    once on stderr after a few seconds);
- *  - the listing and the signals need "stdio" (rt_sigaction,
- *    rt_tgsigqueueinfo to itself, futex) once a filter is loaded, and a
- *    filter loaded by another process (the parent before fork) names that
- *    process as "itself": then, and without "stdio", only a process with
- *    one thread can commit (EPERM otherwise, never a kill).
+ *  - /proc/self/task is opened once, before the first layer of ours (at
+ *    the first pledge), and listed again from that descriptor: a layer
+ *    handling READ_DIR would refuse opening it later, never reading an
+ *    open directory. A forked child opens its own;
+ *  - the threads are counted from the directory's link count (procfs
+ *    makes it 2 + the number of threads), which a stat gives ("stdio"
+ *    allows one with AT_EMPTY_PATH, "rpath" and "unveil" any); with one
+ *    thread there is nothing to signal. Signalling needs "stdio"
+ *    (rt_sigaction, rt_tgsigqueueinfo to itself, futex, lseek) and "rpath"
+ *    or "unveil" (getdents64) once a filter is loaded, and a filter loaded
+ *    by another process (the parent before fork) names that process as
+ *    "itself": otherwise only a process with one thread can be restricted
+ *    (LPL_UNREACHED, never a kill).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -198,17 +206,15 @@ remember(int tid)
 	return 0;
 }
 
-/* list calls fn for each tid in /proc/self/task (read from dfd, rewound
- * first when rewind is set). */
+/* list_tids calls fn for each tid in /proc/self/task, read from dfd
+ * from its start. */
 static int
-list_tids(int dfd, int rewind, int (*fn)(int tid, void *ctx), void *ctx)
+list_tids(int dfd, int (*fn)(int tid, void *ctx), void *ctx)
 {
 	char buf[4096] __attribute__((aligned(8)));
-	if (rewind) {
-		long r = lpl_sys3(SYS_lseek, dfd, 0, SEEK_SET);
-		if (r < 0)
-			return (int)r;
-	}
+	long r = lpl_sys3(SYS_lseek, dfd, 0, SEEK_SET);
+	if (r < 0)
+		return (int)r;
 	for (;;) {
 		long n = lpl_sys3(SYS_getdents64, dfd, buf, sizeof buf);
 		if (n < 0)
@@ -229,14 +235,6 @@ list_tids(int dfd, int rewind, int (*fn)(int tid, void *ctx), void *ctx)
 				return err;
 		}
 	}
-}
-
-static int
-count_tid(int tid, void *ctx)
-{
-	(void)tid;
-	(*(int *)ctx)++;
-	return 0;
 }
 
 /* blocks_signal reads whether thread tid blocks the round's signal:
@@ -345,13 +343,125 @@ restrict_tid(int tid, void *ctx)
 	return 0;
 }
 
+/* The process's /proc/self/task, opened before the first layer of ours
+ * and kept (close-on-exec): see the top of this file. */
+static struct {
+	int fd, pid;
+	struct lpl_fileid id;
+} T = {-1, 0, {0, 0}};
+
+/* task_dir returns the descriptor of /proc/self/task, opening it if this
+ * process has none yet (or the program closed ours). */
+static int
+task_dir(char *why, size_t whylen)
+{
+	if (T.fd >= 0 && (!lpl_same_file(T.fd, &T.id) ||
+	    (lpl_allowed(LPL_P_STDIO) && T.pid != (int)lpl_sys0(SYS_getpid))))
+		T.fd = -1; /* not ours any more, or forked without fork handlers */
+	if (T.fd >= 0)
+		return T.fd;
+	long fd = lpl_sys4(SYS_openat, AT_FDCWD, "/proc/self/task", O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+	if (fd < 0) {
+		lpl_msg(why, whylen, "listing the threads (/proc/self/task): %s", strerror((int)-fd));
+		return (int)fd;
+	}
+	int err = lpl_file_id((int)fd, &T.id);
+	if (err) {
+		lpl_close(fd);
+		lpl_msg(why, whylen, "fstat /proc/self/task: %s", strerror(-err));
+		return err;
+	}
+	T.fd = (int)fd;
+	T.pid = lpl_allowed(LPL_P_STDIO) ? (int)lpl_sys0(SYS_getpid) : 0;
+	return T.fd;
+}
+
+/* lpl_task_dir_open opens /proc/self/task now, before a layer of ours
+ * could refuse it, unless every restriction will be TSYNC. */
+void
+lpl_task_dir_open(int abi)
+{
+	if (abi >= 1 && abi <= LPL_LANDLOCK_MAX_ABI && !(lpl_abis[abi].restrict_flags & LPL_RESTRICT_SELF_TSYNC))
+		task_dir(0, 0);
+}
+
+/* lpl_task_dir_forget: a forked child lists its own threads. The
+ * descriptor is closed only if it is still ours. */
+void
+lpl_task_dir_forget(void)
+{
+	if (T.fd >= 0 && lpl_same_file(T.fd, &T.id))
+		lpl_close(T.fd);
+	T.fd = -1;
+	T.pid = 0;
+}
+
+/* count_threads: how many threads the process has, from the link count
+ * of /proc/self/task (procfs makes it 2 + the number of threads; Landlock
+ * does not check stat), or -errno, or LPL_UNREACHED when the filters in
+ * force allow no stat of it. */
+static int
+count_threads(char *why, size_t whylen)
+{
+	/* stdio allows newfstatat with AT_EMPTY_PATH, which stats a
+	 * non-empty path as it is; rpath and unveil any stat. */
+	int flags = lpl_allowed(LPL_P_STDIO) ? AT_EMPTY_PATH : 0;
+	if (!flags && !lpl_allowed(LPL_P_RPATH | LPL_P_UNVEIL)) {
+		lpl_msg(why, whylen, "the filters in force do not let it stat /proc/self/task "
+		    "(\"stdio\", \"rpath\" or \"unveil\" is needed) to count its threads");
+		return LPL_UNREACHED;
+	}
+	struct stat st;
+	long r = lpl_sys4(SYS_newfstatat, AT_FDCWD, "/proc/self/task", &st, flags);
+	if (r < 0) {
+		lpl_msg(why, whylen, "counting the threads (stat /proc/self/task): %s", strerror((int)-r));
+		return (int)r;
+	}
+	return st.st_nlink > 2 ? (int)(st.st_nlink - 2) : 1;
+}
+
+/* may_signal: the filters in force let this process list and signal its
+ * own threads (see the top of this file). */
+static int
+may_signal(void)
+{
+	int pledged = 0;
+	uint64_t cur = lpl_current_promises(&pledged);
+	return !pledged || ((cur & LPL_P_STDIO) && (cur & (LPL_P_RPATH | LPL_P_UNVEIL)) &&
+	    ((cur & LPL_P_PROC) || lpl_loaded_pid() == (uint32_t)lpl_sys0(SYS_getpid)));
+}
+
+/* signal_round restricts every other thread with the ruleset R.fd, the
+ * caller being restricted already. */
+static int
+signal_round(int dfd, char *why, size_t whylen)
+{
+	struct round rd = {.pid = (int)lpl_sys0(SYS_getpid), .self = (int)lpl_sys0(SYS_gettid), .why = why, .whylen = whylen};
+	int err = 0;
+	ntids = 0;
+	do {
+		rd.fresh = 0;
+		err = list_tids(dfd, restrict_tid, &rd);
+	} while (!err && rd.fresh > 0);
+	if (err) {
+		/* Threads may be restricted already: fail closed. */
+		lpl_warn("libpledge: restricting every thread failed after the first (%s): killing the process",
+		    why && why[0] ? why : strerror(-err));
+		lpl_sys2(SYS_kill, rd.pid, SIGKILL);
+		for (;;)
+			lpl_sys1(SYS_exit_group, 137);
+	}
+	return 0;
+}
+
 /*
  * lpl_restrict_all_threads enforces the ruleset on every thread of the
- * process. may_signal says whether the filters in force let this process
- * signal its own threads (see the top of this file).
+ * process: 0, -errno, or LPL_UNREACHED when the process has other threads
+ * that the filters in force do not let it reach (nothing is restricted
+ * then).
  */
 int
-lpl_restrict_all_threads(int fd, int abi, int may_signal, char *why, size_t whylen)
+lpl_restrict_all_threads(int fd, int abi, char *why, size_t whylen)
 {
 	long r = lpl_sys5(SYS_prctl, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
 	if (r < 0) {
@@ -368,35 +478,25 @@ lpl_restrict_all_threads(int fd, int abi, int may_signal, char *why, size_t whyl
 		}
 		/* Fall back to the signal round. */
 	}
-
-	long dfd = lpl_sys4(SYS_openat, AT_FDCWD, "/proc/self/task", O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
-	if (dfd < 0) {
-		lpl_msg(why, whylen, "listing the threads (/proc/self/task): %s", strerror((int)-dfd));
-		return (int)dfd;
-	}
-	int n = 0;
-	int err = list_tids((int)dfd, 0, count_tid, &n);
-	if (err) {
-		lpl_close(dfd);
-		lpl_msg(why, whylen, "listing the threads (/proc/self/task): %s", strerror(-err));
-		return err;
-	}
-	if (n <= 1) {
+	int n = count_threads(why, whylen);
+	if (n < 0)
+		return n;
+	if (n == 1) {
 		/* Only this thread, and nothing to create another meanwhile. */
-		lpl_close(dfd);
 		r = lpl_sys3(SYS_landlock_restrict_self, fd, 0, 0);
 		if (r < 0)
 			lpl_msg(why, whylen, "landlock_restrict_self: %s", strerror((int)-r));
 		return (int)r;
 	}
-	if (!may_signal) {
-		lpl_close(dfd);
-		lpl_msg(why, whylen, "the process has %d threads and the filters in force do not let it signal them "
-		    "(\"stdio\" is needed, and a filter loaded by another process names that one as \"itself\")", n);
-		return -EPERM;
+	if (!may_signal()) {
+		lpl_msg(why, whylen, "the process has %d threads and the filters in force do not let it list and signal them "
+		    "(\"stdio\" and \"rpath\" or \"unveil\" are needed, and a filter loaded by another process names that one as \"itself\")", n);
+		return LPL_UNREACHED;
 	}
+	int dfd = task_dir(why, whylen);
+	if (dfd < 0)
+		return dfd;
 
-	struct round rd = {.pid = (int)lpl_sys0(SYS_getpid), .self = (int)lpl_sys0(SYS_gettid), .why = why, .whylen = whylen};
 	struct ksigaction sa;
 	memset(&sa, 0, sizeof sa);
 	sa.handler = (void *)handler;
@@ -407,35 +507,24 @@ lpl_restrict_all_threads(int fd, int abi, int may_signal, char *why, size_t whyl
 	sa.restorer = (void *)lpl_sigreturn;
 #endif
 	static int cookie_seq;
+	int pid = (int)lpl_sys0(SYS_getpid);
 	R.fd = fd;
-	R.cookie = (int)(((unsigned)rd.pid << 12) ^ (unsigned)++cookie_seq ^ 0x5a17u);
+	R.cookie = (int)(((unsigned)pid << 12) ^ (unsigned)++cookie_seq ^ 0x5a17u);
 	__atomic_store_n(&R.active, 1, __ATOMIC_RELEASE);
 	r = lpl_sys4(SYS_rt_sigaction, ROUND_SIGNAL, &sa, &R.old, 8);
 	if (r < 0) {
 		__atomic_store_n(&R.active, 0, __ATOMIC_RELEASE);
-		lpl_close(dfd);
 		lpl_msg(why, whylen, "rt_sigaction(%d): %s", ROUND_SIGNAL, strerror((int)-r));
 		return (int)r;
 	}
 
+	int err = 0;
 	r = lpl_sys3(SYS_landlock_restrict_self, fd, 0, 0);
 	if (r < 0) {
 		lpl_msg(why, whylen, "landlock_restrict_self: %s", strerror((int)-r));
 		err = (int)r;
 	} else {
-		ntids = 0;
-		do {
-			rd.fresh = 0;
-			err = list_tids((int)dfd, 1, restrict_tid, &rd);
-		} while (!err && rd.fresh > 0);
-		if (err) {
-			/* Threads may be restricted already: fail closed. */
-			lpl_warn("libpledge: restricting every thread failed after the first (%s): killing the process",
-			    why && why[0] ? why : strerror(-err));
-			lpl_sys2(SYS_kill, rd.pid, SIGKILL);
-			for (;;)
-				lpl_sys1(SYS_exit_group, 137);
-		}
+		err = signal_round(dfd, why, whylen);
 	}
 
 	__atomic_store_n(&R.active, 0, __ATOMIC_RELEASE);
@@ -443,34 +532,22 @@ lpl_restrict_all_threads(int fd, int abi, int may_signal, char *why, size_t whyl
 	while (__atomic_load_n(&R.inside, __ATOMIC_ACQUIRE) > 0)
 		lpl_sys0(SYS_sched_yield);
 	lpl_sys4(SYS_rt_sigaction, ROUND_SIGNAL, &R.old, 0, 8);
-	lpl_close(dfd);
 	return err;
 }
 
-struct rule_fd {
-	int fd;
-	uint64_t access;
-};
-
 /*
- * lpl_enforce_layer enforces rules as one Landlock layer on every thread
- * (unveil.Prepared.Enforce): a ruleset handling every filesystem right of
- * ABI abi (and abstract unix sockets scoped from ABI 6), each rule's path
- * opened as unveil's openRule opens it (O_PATH, O_NOFOLLOW for an entry
- * of a split directory; vanished paths and symlinks skipped; access
- * masked to the file rights on a non-directory, empty rules dropped), then
- * every thread restricted. The veil's commit is one such layer.
+ * lpl_open_rules opens the planned rules as unveil's openRule opens them
+ * (O_PATH, O_NOFOLLOW for an entry of a split directory; vanished paths
+ * and symlinks skipped; access masked to handled and to the file rights on
+ * a non-directory, empty rules dropped) into *out (from the arena).
  */
 int
-lpl_enforce_layer(struct lpl_arena *a, const struct lpl_prule *rules, size_t nrules, int abi,
-    char *why, size_t whylen)
+lpl_open_rules(struct lpl_arena *a, const struct lpl_prule *rules, size_t nrules, uint64_t handled,
+    struct lpl_lrule **out, size_t *nout, char *why, size_t whylen)
 {
-	uint64_t handled = lpl_abis[abi].fs;
-	uint64_t scoped = LPL_SCOPE_ABSTRACT_UNIX_SOCKET & lpl_abis[abi].scoped;
-	int err = 0, rs = -1;
-	size_t nfds = 0;
-	struct rule_fd *fds = lpl_alloc(a, (nrules ? nrules : 1) * sizeof *fds);
-	if (!fds)
+	*nout = 0;
+	*out = lpl_alloc(a, (nrules ? nrules : 1) * sizeof **out);
+	if (!*out)
 		return -ENOMEM;
 	for (size_t i = 0; i < nrules; i++) {
 		const struct lpl_prule *r = &rules[i];
@@ -479,17 +556,15 @@ lpl_enforce_layer(struct lpl_arena *a, const struct lpl_prule *rules, size_t nru
 		if (fd == -ENOENT)
 			continue; /* vanished since planning: it can only have lost rights */
 		if (fd < 0) {
-			err = (int)fd;
-			lpl_msg(why, whylen, "open %s: %s", r->path, strerror(-err));
-			goto out;
+			lpl_msg(why, whylen, "open %s: %s", r->path, strerror((int)-fd));
+			return (int)fd;
 		}
 		struct stat st;
 		long sr = lpl_sys4(SYS_newfstatat, fd, "", &st, AT_EMPTY_PATH);
 		if (sr < 0) {
 			lpl_close(fd);
-			err = (int)sr;
-			lpl_msg(why, whylen, "fstat %s: %s", r->path, strerror(-err));
-			goto out;
+			lpl_msg(why, whylen, "fstat %s: %s", r->path, strerror((int)-sr));
+			return (int)sr;
 		}
 		uint64_t access = r->access & handled;
 		if (!S_ISDIR(st.st_mode))
@@ -498,39 +573,53 @@ lpl_enforce_layer(struct lpl_arena *a, const struct lpl_prule *rules, size_t nru
 			lpl_close(fd);
 			continue;
 		}
-		fds[nfds].fd = (int)fd;
-		fds[nfds].access = access;
-		nfds++;
+		(*out)[*nout].fd = (int)fd;
+		(*out)[(*nout)++].access = access;
 	}
+	return 0;
+}
+
+void
+lpl_close_rules(const struct lpl_lrule *rules, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		lpl_close(rules[i].fd);
+}
+
+/*
+ * lpl_enforce enforces layer l on every thread (landlock.Domain.Enforce):
+ * a ruleset handling l->handled (within ABI abi) and scoping l->scoped,
+ * each rule's access within the handled rights (empty rules skipped),
+ * then every thread restricted. The rules' descriptors stay the caller's.
+ * It returns 0, -errno, or LPL_UNREACHED (lpl_restrict_all_threads).
+ */
+int
+lpl_enforce(const struct lpl_layer *l, int abi, char *why, size_t whylen)
+{
+	uint64_t handled = l->handled & lpl_abis[abi].fs;
 	/* struct landlock_ruleset_attr up to and including scoped. */
-	uint64_t attr[3] = {handled, 0, scoped};
+	uint64_t attr[3] = {handled, 0, l->scoped & lpl_abis[abi].scoped};
 	long r = lpl_sys3(SYS_landlock_create_ruleset, attr, sizeof attr, 0);
 	if (r < 0) {
-		err = (int)r;
-		lpl_msg(why, whylen, "landlock_create_ruleset: %s", strerror(-err));
-		goto out;
+		lpl_msg(why, whylen, "landlock_create_ruleset: %s", strerror((int)-r));
+		return (int)r;
 	}
-	rs = (int)r;
-	for (size_t i = 0; i < nfds; i++) {
+	int rs = (int)r, err = 0;
+	for (size_t i = 0; i < l->nrules && !err; i++) {
 		struct __attribute__((packed)) {
 			uint64_t allowed_access;
 			int32_t parent_fd;
-		} pb = {fds[i].access, fds[i].fd};
+		} pb = {l->rules[i].access & handled, l->rules[i].fd};
+		if (pb.allowed_access == 0)
+			continue;
 		r = lpl_sys4(SYS_landlock_add_rule, rs, 1 /* LANDLOCK_RULE_PATH_BENEATH */, &pb, 0);
 		if (r < 0) {
 			err = (int)r;
 			lpl_msg(why, whylen, "landlock_add_rule: %s", strerror(-err));
-			goto out;
 		}
 	}
-	int pledged = 0;
-	uint64_t cur = lpl_current_promises(&pledged);
-	int may_signal = !pledged || ((cur & LPL_P_STDIO) &&
-	    ((cur & LPL_P_PROC) || lpl_loaded_pid() == (uint32_t)lpl_sys0(SYS_getpid)));
-	err = lpl_restrict_all_threads(rs, abi, may_signal, why, whylen);
-out:
+	if (!err)
+		err = lpl_restrict_all_threads(rs, abi, why, whylen);
 	lpl_close(rs);
-	for (size_t i = 0; i < nfds; i++)
-		lpl_close(fds[i].fd);
 	return err;
 }

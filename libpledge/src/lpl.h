@@ -58,6 +58,7 @@ struct lpl_filter_opts {
 	uint32_t violation; /* 0: kill, or ERRNO(ENOSYS) under "error" */
 	uint32_t loader;    /* 0: none */
 	uint32_t pid;       /* the "to itself" conditions' pid */
+	uint32_t pathlayer; /* a path layer is in force (FilterOptions.PathLayer) */
 };
 
 int lpl_build_filter(struct lpl_filter *out, const struct lpl_table *t,
@@ -142,19 +143,45 @@ int lpl_clean(const char *in, char *out, size_t len);
 void lpl_dir(const char *path, char *out, size_t len);
 int lpl_resolve(const char *path, char *out, size_t len);
 
-/* Landlock (landlock.c). */
+/* Landlock (landlock.c). A layer is a ruleset's handled rights and
+ * scopes and its rules on open files. */
+struct lpl_lrule {
+	int fd;
+	uint64_t access;
+};
+struct lpl_layer {
+	uint64_t handled, scoped;
+	const struct lpl_lrule *rules;
+	size_t nrules;
+};
+/* LPL_UNREACHED: the process has threads the filters in force do not let
+ * it reach (or count), so nothing was restricted. */
+#define LPL_UNREACHED (-4096)
 int lpl_landlock_abi(void);
 int lpl_landlock_abi_cached(void);
 int lpl_best_effort(void);
-int lpl_restrict_all_threads(int ruleset_fd, int abi, int may_signal,
-    char *why, size_t whylen);
-int lpl_enforce_layer(struct lpl_arena *a, const struct lpl_prule *rules, size_t nrules,
-    int abi, char *why, size_t whylen);
+void lpl_task_dir_open(int abi);
+void lpl_task_dir_forget(void);
+int lpl_restrict_all_threads(int ruleset_fd, int abi, char *why, size_t whylen);
+int lpl_open_rules(struct lpl_arena *a, const struct lpl_prule *rules, size_t nrules,
+    uint64_t handled, struct lpl_lrule **out, size_t *nout, char *why, size_t whylen);
+void lpl_close_rules(const struct lpl_lrule *rules, size_t n);
+int lpl_enforce(const struct lpl_layer *l, int abi, char *why, size_t whylen);
 
-/* The veil (unveil.c). */
-int lpl_veil_commit(char *why, size_t whylen);
+/* The veil (unveil.c). extra are rules added to it as they are (the named
+ * paths of the pledge that commits it). */
+int lpl_veil_commit(const struct lpl_lrule *extra, size_t nextra, char *why, size_t whylen);
 int lpl_veil_enforced(void);
 int lpl_veil_locked(void);
+
+/* Path layers (pathlayer.c). access[] has one entry per named file
+ * (LPL_NNAMED_FILES, zcommon.h). */
+void lpl_named_open(uint64_t promises);
+void lpl_named_access(uint64_t promises, uint64_t handled, uint64_t access[]);
+uint64_t lpl_layer_handled(uint64_t promises, int abi);
+size_t lpl_named_extra(uint64_t promises, struct lpl_lrule *out);
+int lpl_path_layer(uint64_t promises, char *why, size_t whylen);
+void lpl_path_state(int *layers, int *err, const char **why);
 
 /* The process's pledge state, as far as unveil.c needs it (pledge.c). */
 uint64_t lpl_current_promises(int *pledged);
@@ -166,8 +193,7 @@ struct lpl_policy {
 	uint32_t violation;
 	uint32_t flags;
 	/* pathlayer: the filter was compiled for a Landlock path layer
-	 * (the Go side's promise.FilterOptions.PathLayer); libpledge does
-	 * not stack path layers yet, so it is always 0. */
+	 * (promise.FilterOptions.PathLayer); 0 for the execpromises. */
 	uint32_t pathlayer;
 };
 int lpl_sup_start(char *why, size_t whylen);
@@ -192,6 +218,17 @@ void lpl_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * would be violations; a commit leaks its close-on-exec descriptors. */
 int lpl_stdio_denied(void);
 void lpl_close(long fd);
+/* lpl_allowed: the filters in force allow the calls of one of these
+ * promises (none is loaded, or the promises in force hold one). */
+int lpl_allowed(uint64_t promises);
+
+/* The identity of an open file, to tell a descriptor of ours from one the
+ * program reused its number for after closing ours (sys.c). */
+struct lpl_fileid {
+	uint64_t dev, ino;
+};
+int lpl_file_id(int fd, struct lpl_fileid *id);
+int lpl_same_file(int fd, const struct lpl_fileid *id);
 
 /* The one lock of the library (pledge.c). */
 void lpl_lock(void);

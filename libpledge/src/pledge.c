@@ -11,8 +11,15 @@
  *     and is told of every filter before it is loaded; when it cannot
  *     start, "exec" is dropped, the rest enforced and the call fails with
  *     ENOTSUP (see pledge.h), unless LANDPLEDGE_BEST_EFFORT=1;
- *   - the first pledge without "unveil" commits the veil; when the commit
- *     fails the path promises are dropped and the call fails with ENOTSUP;
+ *   - the first pledge without "unveil" commits the veil, with the named
+ *     paths of its promises as rules of their own (they bypass it, as on
+ *     OpenBSD); when the commit fails the path promises are dropped and the
+ *     call fails with ENOTSUP;
+ *   - each pledge whose path rights differ from the last stacks a path
+ *     layer (pathlayer.c) and its filter lets the opens a named path may
+ *     need through; when no layer decides (no Landlock, threads it cannot
+ *     reach) the flags decide, and when one cannot be stacked the call
+ *     also fails with ENOTSUP;
  *   - the filter (filter.c, compile.c) is loaded on every thread with
  *     SECCOMP_FILTER_FLAG_TSYNC after no_new_privs; a later pledge stacks
  *     only the syscalls whose rules changed;
@@ -49,6 +56,7 @@ static struct {
 	int exec_set;
 	uint64_t execpromises;
 	int filters;
+	int path_layer; /* a path layer decides the promises' opens */
 	int exec_errno;
 	int forked; /* a child forked from the process that started the supervisor */
 	/* The full filter the current promises compile to: later pledges
@@ -100,6 +108,7 @@ static void fork_parent(void) { lpl_unlock(); }
 static void
 fork_child(void)
 {
+	lpl_task_dir_forget();
 	if (lpl_sup_pid() != 0) {
 		/* The parent's supervisor traces this child too, but its
 		 * pipes are the parent's. */
@@ -125,7 +134,13 @@ lpl_current_promises(int *pledged)
 int
 lpl_stdio_denied(void)
 {
-	return P.pledged && !(P.promises & LPL_P_STDIO);
+	return !lpl_allowed(LPL_P_STDIO);
+}
+
+int
+lpl_allowed(uint64_t promises)
+{
+	return !P.pledged || (P.promises & promises) != 0;
 }
 
 void
@@ -209,19 +224,21 @@ ensure_supervisor(uint64_t want, char *why, size_t whylen)
 static int
 policy_equal(const struct lpl_policy *a, const struct lpl_policy *b)
 {
-	return a->promises == b->promises && a->violation == b->violation && a->flags == b->flags;
+	return a->promises == b->promises && a->violation == b->violation && a->flags == b->flags &&
+	    a->pathlayer == b->pathlayer;
 }
 
 /* tell_supervisor sends the supervisor the execpromises when they changed
- * and the filter about to be loaded (pledge.tellSupervisor). */
+ * and the filter about to be loaded (pledge.tellSupervisor), with whether
+ * it has a path layer (the execpromises filter never has one). */
 static int
-tell_supervisor(const uint64_t *promises, uint64_t exec, int exec_set, uint32_t violation,
+tell_supervisor(const uint64_t *promises, int layered, uint64_t exec, int exec_set, uint32_t violation,
     uint32_t flags, char *why, size_t whylen)
 {
 	if (lpl_sup_pid() == 0 || sup_unreachable())
 		return 0;
 	if (exec_set) {
-		struct lpl_policy e = {exec, violation, flags};
+		struct lpl_policy e = {exec, violation, flags, 0};
 		if (!P.sup_exec_sent || !policy_equal(&e, &P.sup_exec)) {
 			int err = lpl_sup_request("exec", &e, why, whylen);
 			if (err)
@@ -231,24 +248,24 @@ tell_supervisor(const uint64_t *promises, uint64_t exec, int exec_set, uint32_t 
 		}
 	}
 	if (promises) {
-		struct lpl_policy s = {*promises, violation, flags};
+		struct lpl_policy s = {*promises, violation, flags, layered != 0};
 		return lpl_sup_request("self", &s, why, whylen);
 	}
 	return 0;
 }
 
-/* stack_filter builds the filter for p and loads it on every thread,
- * stacking only what differs from the filter already loaded
- * (pledge.stackFilter). */
+/* stack_filter builds the filter for p, with a path layer or without,
+ * and loads it on every thread, stacking only what differs from the
+ * filter already loaded (pledge.stackFilter). */
 static int
-stack_filter(uint64_t p, uint32_t violation, uint32_t flags, char *why, size_t whylen)
+stack_filter(uint64_t p, int layered, uint32_t violation, uint32_t flags, char *why, size_t whylen)
 {
 	const struct lpl_table *t = lpl_native_table();
 	if (!t) {
 		lpl_msg(why, whylen, "no syscall table for this architecture");
 		return -ENOSYS;
 	}
-	struct lpl_filter_opts o = {.violation = violation};
+	struct lpl_filter_opts o = {.violation = violation, .pathlayer = layered != 0};
 	if (lpl_sup_pid() != 0 && !sup_unreachable()) {
 		/* The supervisor decides the loader operations. A forked
 		 * child's filters are answered by the kernel alone: the
@@ -363,8 +380,8 @@ do_pledge(const char *promises, const char *execpromises)
 
 	if (promises && P.filters == 0) {
 		/* Ask the kernel for the Landlock ABI once, while no filter
-		 * forbids it. */
-		lpl_landlock_abi();
+		 * forbids it, and open /proc/self/task while no layer does. */
+		lpl_task_dir_open(lpl_landlock_abi());
 	}
 	int exec_set = P.exec_set;
 	uint64_t exec = P.execpromises;
@@ -401,18 +418,14 @@ do_pledge(const char *promises, const char *execpromises)
 			    "promise \"exec\" dropped (without \"stdio\" the exec supervisor cannot be told new execpromises)");
 			cause = cause ? cause : EPERM;
 		}
-		uint64_t sent = want;
-		why[0] = 0;
-		err = tell_supervisor(&sent, exec, exec_set, violation, flags, why, sizeof why);
-		if (err) {
-			lpl_warn("libpledge: pledge(\"%s\"): %s", promises, why);
-			return err;
-		}
 		if (!(want & LPL_P_UNVEIL)) {
 			/* The veil must be in force before the filter takes the
-			 * Landlock syscalls away. */
+			 * Landlock syscalls away. The named paths of this pledge
+			 * bypass it, as on OpenBSD. */
+			struct lpl_lrule named[LPL_NNAMED_FILES];
+			size_t nnamed = lpl_named_extra(want, named);
 			why[0] = 0;
-			err = lpl_veil_commit(why, sizeof why);
+			err = lpl_veil_commit(named, nnamed, why, sizeof why);
 			if (err) {
 				want &= ~PATH_PROMISES;
 				char line[700];
@@ -422,6 +435,23 @@ do_pledge(const char *promises, const char *execpromises)
 				cause = cause ? cause : -err;
 			}
 		}
+		why[0] = 0;
+		int layered = lpl_path_layer(want, why, sizeof why);
+		if (layered < 0) {
+			char line[700];
+			lpl_msg(line, sizeof line, "opens are decided by their flags, not by path (no path layer): %s",
+			    why[0] ? why : strerror(-layered));
+			append(dropped, sizeof dropped, line);
+			cause = cause ? cause : -layered;
+			layered = 0;
+		}
+		uint64_t sent = want;
+		why[0] = 0;
+		err = tell_supervisor(&sent, layered, exec, exec_set, violation, flags, why, sizeof why);
+		if (err) {
+			lpl_warn("libpledge: pledge(\"%s\"): %s", promises, why);
+			return err;
+		}
 		if (dropped[0]) {
 			/* Said before the filter, which may not allow writing. */
 			char enforced[1024];
@@ -429,13 +459,14 @@ do_pledge(const char *promises, const char *execpromises)
 			lpl_warn("libpledge: pledge(\"%s\"): enforced as \"%s\": %s", promises, enforced, dropped);
 		}
 		why[0] = 0;
-		err = stack_filter(want, violation, flags, why, sizeof why);
+		err = stack_filter(want, layered, violation, flags, why, sizeof why);
 		if (err) {
 			lpl_warn("libpledge: pledge(\"%s\"): %s", promises, why);
 			return err;
 		}
 		P.pledged = 1;
 		P.promises = want;
+		P.path_layer = layered;
 	} else {
 		if (sup_unreachable() && (!P.pledged || (P.promises & LPL_P_EXEC)) &&
 		    (!P.sup_exec_sent || exec != P.sup_exec.promises || violation != P.sup_exec.violation)) {
@@ -444,7 +475,7 @@ do_pledge(const char *promises, const char *execpromises)
 			P.not_enforced_errno = EPERM;
 			return -NOT_ENFORCED;
 		}
-		err = tell_supervisor(0, exec, exec_set, violation, flags, why, sizeof why);
+		err = tell_supervisor(0, 0, exec, exec_set, violation, flags, why, sizeof why);
 		if (err) {
 			lpl_warn("libpledge: pledge(NULL, \"%s\"): %s", execpromises, why);
 			return err;
@@ -497,6 +528,13 @@ landpledge_state(struct landpledge_state *st)
 	st->veil_enforced = lpl_veil_enforced();
 	st->not_enforced_errno = P.not_enforced_errno;
 	memcpy(st->not_enforced, P.not_enforced, sizeof st->not_enforced);
+	const char *why;
+	lpl_path_state(&st->layers, &st->path_errno, &why);
+	st->layers += lpl_veil_enforced();
+	st->path_layer = P.path_layer;
+	if (!P.pledged)
+		st->path_errno = 0;
+	lpl_msg(st->path_err, sizeof st->path_err, "%s", st->path_errno ? why : "");
 	lpl_unlock();
 	return 0;
 }

@@ -4,13 +4,16 @@
  * errno, and it is safe in a signal handler.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include "lpl.h"
+#include "../zcommon.h"
 
 long
 lpl_syscall(long nr, long a, long b, long c, long d, long e, long f)
@@ -78,4 +81,30 @@ lpl_warn(const char *fmt, ...)
 		n = (int)sizeof line - 2;
 	line[n++] = '\n';
 	lpl_sys3(SYS_write, 2, line, n);
+}
+
+/* lpl_file_id reads fd's identity: 0, or -errno, or -EPERM when the
+ * filters in force allow no fstat (stdio allows it, rpath and unveil any
+ * stat). */
+int
+lpl_file_id(int fd, struct lpl_fileid *id)
+{
+	if (!lpl_allowed(LPL_P_STDIO | LPL_P_RPATH | LPL_P_UNVEIL))
+		return -EPERM;
+	struct stat st;
+	long r = lpl_sys4(SYS_newfstatat, fd, "", &st, AT_EMPTY_PATH);
+	if (r < 0)
+		return (int)r;
+	id->dev = st.st_dev;
+	id->ino = st.st_ino;
+	return 0;
+}
+
+/* lpl_same_file: fd is still the file of id; 0 when that cannot be told
+ * (fail closed: the caller then treats it as gone). */
+int
+lpl_same_file(int fd, const struct lpl_fileid *id)
+{
+	struct lpl_fileid now = {0, 0};
+	return fd >= 0 && lpl_file_id(fd, &now) == 0 && now.dev == id->dev && now.ino == id->ino;
 }

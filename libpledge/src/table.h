@@ -23,6 +23,11 @@ enum {
 /* Rule kinds (ctable's kind* constants). */
 enum { LPL_ENOSYS = 1, LPL_GRANT, LPL_LOADER, LPL_FALLBACK, LPL_NEVER };
 
+/* Layer modes (ctable's layer* constants): the rule holds in a filter
+ * built with a path layer or without one (promise.FilterOptions.PathLayer),
+ * or either way. */
+enum { LPL_LAYER_ANY = 0, LPL_LAYER_WITH, LPL_LAYER_NO };
+
 struct lpl_cond {
 	uint8_t arg, width, op, self;
 	uint64_t mask, val;
@@ -31,9 +36,10 @@ struct lpl_cond {
 struct lpl_rule {
 	uint16_t nr;
 	uint8_t kind;
+	uint8_t layer; /* LPL_LAYER_* */
 	uint8_t nconds;
+	uint8_t err;   /* LPL_FALLBACK: the errno */
 	uint16_t cond; /* index of the first condition */
-	uint16_t err;  /* LPL_FALLBACK: the errno */
 	uint64_t need, unless;
 };
 
@@ -60,6 +66,13 @@ struct lpl_perm_letter {
 struct lpl_abi {
 	uint64_t fs, scoped;
 	uint32_t restrict_flags;
+};
+
+/* A named path (promise.NamedPath): lpl_named_files[file], allowed with
+ * the promises of need (0: any pledge), with these Landlock rights. */
+struct lpl_named {
+	uint8_t file;
+	uint64_t need, rights;
 };
 
 struct lpl_right_name {

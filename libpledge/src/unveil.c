@@ -9,7 +9,10 @@
  * empty path or a bad letter, EFAULT for one NULL argument, ENOENT or
  * ENOTDIR for a missing directory on the way, ENOSYS without Landlock
  * unless LANDPLEDGE_BEST_EFFORT=1. There is no limit on the number of
- * entries (OpenBSD: E2BIG beyond 128).
+ * entries (OpenBSD: E2BIG beyond 128). An unveil after a pledge that kept
+ * "unveil" is not enforced until the commit: the first one says so on
+ * stderr, and with LANDPLEDGE_UNVEIL_STRICT=1 each fails with EPERM
+ * (pledge.pendingAfterPledge).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -51,9 +54,35 @@ lpl_best_effort(void)
 int lpl_veil_enforced(void) { return V.enforced; }
 int lpl_veil_locked(void) { return V.locked; }
 
+/* pending_after_pledge: an unveil after a pledge, which nothing commits
+ * unless the program calls unveil(NULL, NULL) or pledges again: said
+ * once, or EPERM under LANDPLEDGE_UNVEIL_STRICT=1. */
+static int
+pending_after_pledge(const char *path, const char *permissions)
+{
+	static int warned;
+	int pledged = 0;
+	lpl_current_promises(&pledged);
+	if (!pledged || V.locked)
+		return 0;
+	const char *strict = getenv(LPL_ENV_UNVEIL_STRICT);
+	if (strict && strcmp(strict, "1") == 0)
+		return -EPERM;
+	if (!warned) {
+		warned = 1;
+		lpl_warn("libpledge: unveil(\"%s\", \"%s\") after a pledge is not enforced until unveil(NULL, NULL) "
+		    "or a pledge without \"unveil\": Linux cannot add to an enforced Landlock domain (%s=1 makes this an error)",
+		    path ? path : "(null)", permissions ? permissions : "(null)", LPL_ENV_UNVEIL_STRICT);
+	}
+	return 0;
+}
+
 static int
 do_unveil(const char *path, const char *permissions)
 {
+	int err = pending_after_pledge(path, permissions);
+	if (err)
+		return err;
 	if (V.locked)
 		return -EPERM;
 	if (permissions == 0)
@@ -74,7 +103,7 @@ do_unveil(const char *path, const char *permissions)
 	if (abi < 1 && !lpl_best_effort())
 		return -ENOSYS;
 	static char resolved[PATHBUF];
-	int err = lpl_resolve(path, resolved, sizeof resolved);
+	err = lpl_resolve(path, resolved, sizeof resolved);
 	if (err)
 		return err;
 	if (V.arena.buf == 0)
@@ -167,10 +196,30 @@ out:
 	return err;
 }
 
-/* lpl_veil_commit is unveil.State.Commit. why gets the reason of a
- * failure. */
+/* enforce enforces the veil: its rules and extra, handling every right of
+ * ABI abi and scoping abstract unix sockets. */
+static int
+enforce(struct lpl_arena *a, const struct lpl_lrule *rules, size_t n, const struct lpl_lrule *extra,
+    size_t nextra, int abi, char *why, size_t whylen)
+{
+	struct lpl_lrule *all = lpl_alloc(a, (n + nextra + 1) * sizeof *all);
+	if (!all)
+		return -ENOMEM;
+	if (n)
+		memcpy(all, rules, n * sizeof *all);
+	if (nextra)
+		memcpy(all + n, extra, nextra * sizeof *all);
+	struct lpl_layer l = {lpl_abis[abi].fs, LPL_SCOPE_ABSTRACT_UNIX_SOCKET, all, n + nextra};
+	int err = lpl_enforce(&l, abi, why, whylen);
+	/* Other threads it cannot reach: OpenBSD's answer for what the
+	 * promises do not allow. */
+	return err == LPL_UNREACHED ? -EPERM : err;
+}
+
+/* lpl_veil_commit is unveil.State.Commit: extra are rules added to the
+ * veil's, within its handled rights. why gets the reason of a failure. */
 int
-lpl_veil_commit(char *why, size_t whylen)
+lpl_veil_commit(const struct lpl_lrule *extra, size_t nextra, char *why, size_t whylen)
 {
 	V.locked = 1;
 	if (V.enforced || V.n == 0)
@@ -233,7 +282,12 @@ lpl_veil_commit(char *why, size_t whylen)
 		goto out;
 	}
 
-	err = lpl_enforce_layer(&a, plan.rules, plan.nrules, abi, why, whylen);
+	struct lpl_lrule *opened;
+	size_t nopened;
+	err = lpl_open_rules(&a, plan.rules, plan.nrules, handled, &opened, &nopened, why, whylen);
+	if (err == 0)
+		err = enforce(&a, opened, nopened, extra, nextra, abi, why, whylen);
+	lpl_close_rules(opened, nopened);
 	if (err == 0) {
 		/* Enforced and locked: the entries are not needed any more,
 		 * and the memory they took beyond the static buffer is given
@@ -254,7 +308,7 @@ unveil(const char *path, const char *permissions)
 	lpl_lock();
 	if (path == 0 && permissions == 0) {
 		char why[512] = "";
-		err = lpl_veil_commit(why, sizeof why);
+		err = lpl_veil_commit(0, 0, why, sizeof why);
 		if (err && why[0])
 			lpl_warn("libpledge: unveil(NULL, NULL): %s", why);
 	} else {

@@ -158,7 +158,7 @@ main(int argc, char **argv)
 		static struct lpl_insn prog[4096];
 		uint64_t set;
 		lpl_parse_promises("stdio rpath", &set);
-		struct lpl_filter_opts o = {0, 0, (uint32_t)getpid()};
+		struct lpl_filter_opts o = {0, 0, (uint32_t)getpid(), 1}; /* with a path layer, as pledge() builds it */
 		int n = atoi(argv[2]);
 		unsigned len = 0;
 		uint64_t t0 = now();

@@ -1,10 +1,11 @@
 /*
  * lpfilter: the differential test's driver. It reads lines
  *
- *	ARCH VIOLATION LOADER PID SET [SET...]
+ *	ARCH VIOLATION LOADER PID SET[/L] [SET[/L]...]
  *
  * (VIOLATION, LOADER: seccomp actions in hex, 0 for none; PID decimal;
- * SETs promise sets as hex bit masks) and writes for each SET the program
+ * SETs promise sets as hex bit masks, /1 for a filter built with a path
+ * layer, /0 or nothing without) and writes for each SET the program
  * libpledge's pledge() would load after the sets before it were loaded:
  * the full filter for the first, then the delta filters it stacks:
  *
@@ -46,7 +47,9 @@ main(void)
 		o.pid = (uint32_t)strtoul(strtok_r(0, " \n", &save), 0, 10);
 		int have = 0, cur = 0;
 		for (char *s; (s = strtok_r(0, " \n", &save));) {
-			uint64_t set = strtoull(s, 0, 16);
+			char *end = 0;
+			uint64_t set = strtoull(s, &end, 16);
+			o.pathlayer = end && *end == '/' ? (uint32_t)strtoul(end + 1, 0, 10) : 0;
 			if (!t) {
 				printf("err %s\n", errname(EINVAL));
 				continue;

@@ -16,11 +16,21 @@
  *	dir1/ dir1/subdir/   unveiled by most cases
  *	dir2/ dir2/subdir/   not unveiled
  *	file1 (0700), file2
+ * and, removed after each case if it made them, outside (a directory
+ * outside /tmp: in /var/tmp) and tmpsub (one in /tmp), named after it.
+ *
+ *	regress -named MODE WANT
+ * is a helper the exec'd cases run: it does what MODE names (as glibc
+ * uses OpenBSD's named paths) and fails unless the result is WANT.
  */
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <netdb.h>
+#include <netinet/in.h>
 #include <pthread.h>
+#include <pwd.h>
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -40,6 +50,7 @@
 extern char **environ;
 
 static char base[512], dir1[600], dir2[600], file1[600], file2[600];
+static char outside[600], tmpsub[600];
 static char helpers[512]; /* the directory of hello-dyn, hello-static */
 static int failures;
 
@@ -748,8 +759,9 @@ p_paths(void)
 	CHECK(mkdir(path(base, "generic-test-cpath"), 0700), "ok");
 	CHECK(rmdir(path(base, "generic-test-cpath")), "ok");
 	CHECK(pledge("stdio rpath", NULL), "ok");
-	CHECK_FD(open("/dev/null", O_WRONLY), "EACCES"); /* OpenBSD: killed; an open without the promise fails */
-	CHECK(mkdir(path(base, "x"), 0700), "ok");        /* never reached: killed */
+	CHECK_FD(open("/dev/null", O_WRONLY), "ok");  /* a named path of every pledge */
+	CHECK_FD(open(file1, O_WRONLY), "EACCES");    /* OpenBSD: killed; the path layer refuses it */
+	CHECK(mkdir(path(base, "x"), 0700), "ok");    /* never reached: killed */
 }
 
 static void
@@ -789,7 +801,7 @@ p_error(void)
 {
 	CHECK(pledge("stdio rpath error", "stdio"), "ok");
 	CHECK(socket(AF_INET, SOCK_STREAM, 0), "ENOSYS");
-	CHECK_FD(open(file1, O_WRONLY), "ENOSYS");
+	CHECK_FD(open(file1, O_WRONLY), "EACCES"); /* OpenBSD: ENOSYS; the path layer refuses it */
 	CHECK_FD(open(file1, O_RDONLY), "ok");
 	/* Raising under "error" is dropped silently; execpromises may not
 	 * grow even so. */
@@ -1063,7 +1075,9 @@ t_concurrent(void)
 static void *
 idle_thread(void *arg)
 {
-	pause();
+	/* pause returns after the library's signal 33 (a layer's round). */
+	for (;;)
+		pause();
 	return arg;
 }
 
@@ -1327,6 +1341,12 @@ e_no_landlock(void)
 		printf("FAIL: abi %d enforced %d locked %d\n", st.landlock_abi, st.veil_enforced, st.veil_locked);
 		failures++;
 	}
+	/* No path layer: the flags decide opens, and the state says why. */
+	if (st.path_layer || st.layers || st.path_errno != ENOSYS || !strstr(st.path_err, "no Landlock")) {
+		printf("FAIL: path_layer %d layers %d path_errno %s (%s)\n", st.path_layer, st.layers, errname(st.path_errno), st.path_err);
+		failures++;
+	}
+	CHECK_FD(open("/dev/null", O_WRONLY), "EACCES"); /* no wpath: the flags */
 	CHECK_FD(open(file2, O_RDONLY), "ok");
 	_exit(failures ? 1 : 0);
 }
@@ -1347,6 +1367,338 @@ e_best_effort_no_landlock(void)
 	CHECK_FD(open(file2, O_RDONLY), "ok");
 	_exit(failures ? 1 : 0);
 }
+
+/* Path promises (pledge/paths_test.go): OpenBSD's named paths open by
+ * name under a path layer, everything else the flags let through fails
+ * with EACCES by path, and a creating open without cpath or tmppath still
+ * kills. */
+
+/* want_layers checks landpledge_state's path layer and layer count. */
+static void
+want_layers(int line, int path_layer, int layers)
+{
+	struct landpledge_state st;
+	landpledge_state(&st);
+	if (st.path_layer != path_layer || st.layers != layers || (st.path_errno == 0) != (st.path_err[0] == 0)) {
+		printf("FAIL line %d: path_layer %d layers %d (%s: %s), want %d and %d\n", line, st.path_layer,
+		    st.layers, errname(st.path_errno), st.path_err, path_layer, layers);
+		failures++;
+	}
+}
+
+/* named_result does what mode names as libc does and gives the result:
+ * "ok", an errno name, or what it found. */
+static const char *
+named_result(const char *mode)
+{
+	static char buf[64];
+	if (strcmp(mode, "devnull") == 0) {
+		int fd = open("/dev/null", O_RDWR);
+		if (fd >= 0)
+			close(fd);
+		return errname(fd < 0 ? errno : 0);
+	}
+	if (strcmp(mode, "localtime") == 0) {
+		/* tzset reads /usr/share/zoneinfo/Europe/Berlin; a failure
+		 * leaves UTC (glibc names it "Europe"). */
+		time_t winter = 1704067200; /* 2024-01-01 00:00 UTC */
+		setenv("TZ", "Europe/Berlin", 1);
+		tzset();
+		strftime(buf, sizeof buf, "%Z%H", localtime(&winter));
+		return buf;
+	}
+	if (strcmp(mode, "getpwnam") == 0) {
+		struct passwd *pw = getpwnam("root");
+		return pw && pw->pw_uid == 0 ? "ok" : "missing";
+	}
+	if (strcmp(mode, "hosts") == 0) {
+		struct addrinfo hints = {.ai_family = AF_INET}, *res;
+		int e = getaddrinfo("localhost", NULL, &hints, &res);
+		if (e != 0)
+			return gai_strerror(e);
+		inet_ntop(AF_INET, &((struct sockaddr_in *)res->ai_addr)->sin_addr, buf, sizeof buf);
+		return buf;
+	}
+	if (strcmp(mode, "shadow") == 0) {
+		int fd = open("/etc/shadow", O_RDONLY);
+		if (fd >= 0)
+			close(fd);
+		return errname(fd < 0 ? errno : 0);
+	}
+	return "no such mode";
+}
+
+static void
+check_named(const char *mode, const char *want)
+{
+	const char *got = named_result(mode);
+	if (strcmp(got, want) != 0) {
+		printf("FAIL %s: got %s, want %s\n", mode, got, want);
+		failures++;
+	}
+}
+
+/* TestNamedPathsStdio: under stdio alone /dev/null opens for reading,
+ * writing and both; other files fail with EACCES (OpenBSD kills); a
+ * creating open kills, or returns ENOSYS under "error". */
+static void
+pl_named_stdio(const char *promises)
+{
+	CHECK(pledge(promises, NULL), "ok");
+	want_layers(__LINE__, 1, 1);
+	CHECK_FD(open("/dev/null", O_RDONLY), "ok");
+	CHECK_FD(open("/dev/null", O_WRONLY), "ok");
+	CHECK_FD(open("/dev/null", O_RDWR), "ok");
+	CHECK_FD(open(file1, O_RDONLY), "EACCES");
+	CHECK_FD(open("/etc/hostname", O_RDONLY), "EACCES");
+}
+
+static void
+pl_named_stdio_kill(void)
+{
+	pl_named_stdio("stdio");
+	open(path(base, "new"), O_WRONLY | O_CREAT, 0600); /* killed */
+}
+
+static void
+pl_named_stdio_error(void)
+{
+	pl_named_stdio("stdio error");
+	CHECK_FD(open(path(base, "new"), O_WRONLY | O_CREAT, 0600), "ENOSYS");
+	_exit(failures ? 1 : 0);
+}
+
+/* TestNamedPathsC, in the pledged process: glibc's localtime, getpwnam
+ * and getaddrinfo, and /dev/null, under the promises that name their
+ * files. */
+static void
+pl_named(const char *promises, const char *mode, const char *want)
+{
+	CHECK(pledge(promises, NULL), "ok");
+	check_named(mode, want);
+	_exit(failures ? 1 : 0);
+}
+
+static void pl_named_devnull(void) { pl_named("stdio", "devnull", "ok"); }
+static void pl_named_localtime(void) { pl_named("stdio", "localtime", "CET01"); }
+static void pl_named_getpwnam(void) { pl_named("stdio getpw", "getpwnam", "ok"); }
+static void pl_named_hosts(void) { pl_named("stdio dns", "hosts", "127.0.0.1"); }
+static void pl_named_shadow(void) { pl_named("stdio getpw", "shadow", "EACCES"); }
+/* Without the promise: glibc's first stat of nsswitch.conf kills, as
+ * OpenBSD kills the open of pwd.db. */
+static void pl_named_getpwnam_without(void) { pl_named("stdio", "getpwnam", "SIGSYS"); }
+
+/* The same in a program exec'd under the promises with "exec" (this one
+ * again, -named): the layers' reads are the supervisor's then, which
+ * knows from PATHLAYER that a path layer is in force. */
+static void
+pl_named_exec(const char *promises, const char *mode, const char *want)
+{
+	CHECK(pledge(promises, NULL), "ok");
+	char self[700];
+	snprintf(self, sizeof self, "%s/regress", helpers);
+	char *argv[] = {self, "-named", (char *)mode, (char *)want, NULL};
+	execve(self, argv, environ);
+	printf("FAIL execve %s: %s\n", self, strerror(errno));
+	_exit(1);
+}
+
+static void pl_exec_devnull(void) { pl_named_exec("stdio exec", "devnull", "ok"); }
+static void pl_exec_localtime(void) { pl_named_exec("stdio exec", "localtime", "CET01"); }
+static void pl_exec_getpwnam(void) { pl_named_exec("stdio getpw exec", "getpwnam", "ok"); }
+static void pl_exec_hosts(void) { pl_named_exec("stdio dns exec", "hosts", "127.0.0.1"); }
+static void pl_exec_shadow(void) { pl_named_exec("stdio getpw exec", "shadow", "EACCES"); }
+static void pl_exec_getpwnam_without(void) { pl_named_exec("stdio exec", "getpwnam", "SIGSYS"); }
+
+/* TestTmppath: tmppath creates, writes, reads and unlinks files in /tmp
+ * and its subdirectories; it cannot read /etc/hostname, create or write
+ * outside /tmp, or make a directory (cpath). */
+static void
+pl_tmppath(void)
+{
+	char existing[700];
+	snprintf(existing, sizeof existing, "%s/existing", outside);
+	MUST(mkdir(outside, 0755));
+	touch(existing);
+	MUST(mkdir(tmpsub, 0777));
+	MUST(chmod(tmpsub, 0777));
+	CHECK(pledge("stdio tmppath error", NULL), "ok");
+	const char *dirs[] = {"/tmp", tmpsub};
+	for (int i = 0; i < 2; i++) {
+		char name[700];
+		snprintf(name, sizeof name, "%s/f%d", dirs[i], (int)getpid());
+		CHECK_FD(open(name, O_RDWR | O_CREAT | O_EXCL, 0600), "ok");
+		CHECK_FD(open(name, O_WRONLY), "ok");
+		CHECK_FD(open(name, O_RDONLY), "ok");
+		CHECK(unlink(name), "ok");
+	}
+	CHECK_FD(open("/etc/hostname", O_RDONLY), "EACCES");
+	CHECK_FD(open(path(outside, "new"), O_RDWR | O_CREAT | O_EXCL, 0600), "EACCES");
+	CHECK_FD(open(existing, O_WRONLY), "EACCES");
+	CHECK(unlink(existing), "EACCES");
+	char d[64];
+	snprintf(d, sizeof d, "/tmp/d%d", (int)getpid());
+	CHECK(mkdir(d, 0700), "ENOSYS");
+	_exit(failures ? 1 : 0);
+}
+
+/* TestPathLayerStacking: each pledge that narrows the path rights stacks
+ * one layer; one that changes no path right adds none. libpledge reaches
+ * every thread itself (signal 33), so a later layer needs no more than
+ * the promises in force allow for that (see pl_unreached). */
+static void
+pl_stacking(void)
+{
+	static const char *steps[] = {"stdio rpath wpath inet", "stdio rpath wpath", "stdio rpath", "stdio"};
+	static const int layers[] = {1, 1, 2, 3};
+	static const char *reads[] = {"ok", "ok", "ok", "EACCES"};
+	static const char *writes[] = {"ok", "ok", "EACCES", "EACCES"};
+	for (int i = 0; i < 4; i++) {
+		CHECK(pledge(steps[i], NULL), "ok");
+		want_layers(__LINE__, 1, layers[i]);
+		check(__LINE__, steps[i], RET(open(file1, O_RDONLY)), reads[i]);
+		check(__LINE__, steps[i], RET(open(file1, O_WRONLY)), writes[i]);
+	}
+	_exit(failures ? 1 : 0);
+}
+
+static void
+pl_stacking_threads(void)
+{
+	pthread_t t;
+	pthread_create(&t, 0, idle_thread, 0);
+	pl_stacking();
+}
+
+/* The same under the exec supervisor, which traces every thread: the
+ * layers' signal 33 reaches them through it. */
+static void
+pl_stacking_supervised(void)
+{
+	pthread_t t;
+	pthread_create(&t, 0, idle_thread, 0);
+	CHECK(pledge("stdio rpath wpath proc exec", NULL), "ok");
+	want_layers(__LINE__, 1, 1);
+	supervised(1);
+	CHECK(pledge("stdio rpath proc exec", NULL), "ok");
+	want_layers(__LINE__, 1, 2);
+	CHECK_FD(open(file1, O_WRONLY), "EACCES");
+	CHECK_FD(open(file1, O_RDONLY), "ok");
+	_exit(failures ? 1 : 0);
+}
+
+/* Under "stdio" alone the library can count its threads (a stat) but not
+ * list them (getdents64 is rpath's): one thread, and a later layer is
+ * stacked; two, and the flags decide the later pledge's opens, which the
+ * state says (Go's cgo builds before ABI 8 answer so for any later layer
+ * without "unveil"). */
+static void
+pl_later_one_thread(void)
+{
+	CHECK(pledge("stdio tty", NULL), "ok");
+	CHECK(pledge("stdio", NULL), "ok"); /* /dev/tty is tty's */
+	want_layers(__LINE__, 1, 2);
+	CHECK_FD(open("/dev/null", O_WRONLY), "ok");
+	_exit(failures ? 1 : 0);
+}
+
+static void
+pl_unreached(void)
+{
+	pthread_t t;
+	pthread_create(&t, 0, idle_thread, 0);
+	CHECK(pledge("stdio tty", NULL), "ok");
+	CHECK(pledge("stdio", NULL), "ok");
+	want_layers(__LINE__, 0, 1);
+	struct landpledge_state st;
+	landpledge_state(&st);
+	check(__LINE__, "path_errno", st.path_errno, "EPERM");
+	CHECK_FD(open("/dev/null", O_WRONLY), "EACCES"); /* the flags: no wpath */
+	CHECK_FD(open(file1, O_RDONLY), "EACCES");
+	_exit(failures ? 1 : 0);
+}
+
+/* A program that closes every descriptor after a pledge (closefrom)
+ * closes the library's named files too: a later layer must not put their
+ * rights on whatever the numbers were reused for (here a directory of
+ * the fixture): it goes without them. */
+static void
+pl_named_fds_closed(void)
+{
+	touch(path(dir1, "f"));
+	CHECK(pledge("stdio rpath", NULL), "ok");
+	CHECK(syscall(SYS_close_range, 3, ~0u, 0), "ok");
+	for (int i = 0; i < 32; i++)
+		open(dir1, O_RDONLY | O_DIRECTORY);
+	CHECK(pledge("stdio", NULL), "ok");
+	want_layers(__LINE__, 1, 2);
+	CHECK_FD(open(path(dir1, "f"), O_RDONLY), "EACCES");
+	CHECK_DIR(dir1, "EACCES");
+	CHECK_FD(open("/dev/null", O_WRONLY), "EACCES"); /* its rule went with it */
+	_exit(failures ? 1 : 0);
+}
+
+/* TestNamedPathsBypassVeil: the named paths of the pledge that commits the
+ * veil work although the veil does not name them; everything else keeps
+ * the veil's rules. With unveil(NULL, NULL) before the pledge they do not
+ * bypass it. */
+static void
+pl_bypass_veil(int block)
+{
+	touch(path(dir1, "f"));
+	MUST(unveil(dir1, "r"));
+	if (block)
+		MUST(unveil(NULL, NULL));
+	CHECK(pledge("stdio rpath error", NULL), "ok");
+	CHECK_FD(open("/dev/null", O_WRONLY), block ? "EACCES" : "ok");
+	CHECK_FD(open(path(dir1, "f"), O_RDONLY), "ok");
+	CHECK_FD(open("/etc/hostname", O_RDONLY), "EACCES");
+	const char *zone = named_result("localtime");
+	if ((strcmp(zone, "CET01") == 0) == block) {
+		printf("FAIL: the zone is %s with the veil committed %s\n", zone, block ? "first" : "by the pledge");
+		failures++;
+	}
+	_exit(failures ? 1 : 0);
+}
+
+static void pl_bypass_veil_pledge(void) { pl_bypass_veil(0); }
+static void pl_bypass_veil_block_first(void) { pl_bypass_veil(1); }
+
+/* TestUnveilAfterPledge: obsdpkgup's sequence (a pledge keeping "unveil",
+ * unveils, and no unveil(NULL, NULL)): the veil is not enforced, which one
+ * line on stderr says at the first such unveil; with
+ * LANDPLEDGE_UNVEIL_STRICT=1 that unveil fails with EPERM instead. */
+static void
+pl_unveil_after_pledge(int strict)
+{
+	if (strict)
+		setenv("LANDPLEDGE_UNVEIL_STRICT", "1", 1);
+	/* stderr to a pipe that never blocks: the exec supervisor, started
+	 * by the pledge, holds its write end too. */
+	int errp[2];
+	MUST(pipe2(errp, O_NONBLOCK));
+	MUST(dup2(errp[1], 2));
+	close(errp[1]);
+	CHECK(pledge("stdio unveil rpath wpath cpath flock dns inet tty proc exec", NULL), "ok");
+	const char *paths[] = {"/etc/ssl", "/etc/resolv.conf", dir1, "/usr/share/zoneinfo", "/etc/localtime", "/tmp", "/sbin/sysctl"};
+	for (int i = 0; i < 7; i++)
+		check(__LINE__, paths[i], RET(unveil(paths[i], "r")), strict ? "EPERM" : "ok");
+	CHECK_FD(open(file2, O_RDONLY), "ok"); /* not enforced */
+	char buf[4096];
+	ssize_t n = read(errp[0], buf, sizeof buf - 1);
+	buf[n > 0 ? n : 0] = 0;
+	int lines = 0;
+	for (char *p = buf; (p = strstr(p, "is not enforced until unveil(NULL, NULL)")); p++)
+		lines++;
+	if (lines != !strict) {
+		printf("FAIL: %d lines saying the veil is not enforced, want %d: %s\n", lines, !strict, buf);
+		failures++;
+	}
+	_exit(failures ? 1 : 0);
+}
+
+static void pl_unveil_after(void) { pl_unveil_after_pledge(0); }
+static void pl_unveil_after_strict(void) { pl_unveil_after_pledge(1); }
 
 struct rcase {
 	const char *name;
@@ -1421,6 +1773,31 @@ static const struct rcase cases[] = {
     {"env/log", e_log, "SIGSYS"},
     {"env/no-landlock", e_no_landlock, "exit 0"},
     {"env/best-effort-no-landlock", e_best_effort_no_landlock, "exit 0"},
+    {"paths/named-stdio", pl_named_stdio_kill, "SIGSYS"},
+    {"paths/named-stdio-error", pl_named_stdio_error, "exit 0"},
+    {"paths/named/devnull", pl_named_devnull, "exit 0"},
+    {"paths/named/localtime", pl_named_localtime, "exit 0"},
+    {"paths/named/getpwnam", pl_named_getpwnam, "exit 0"},
+    {"paths/named/hosts", pl_named_hosts, "exit 0"},
+    {"paths/named/shadow", pl_named_shadow, "exit 0"},
+    {"paths/named/getpwnam-without", pl_named_getpwnam_without, "SIGSYS"},
+    {"paths/named-exec/devnull", pl_exec_devnull, "exit 0"},
+    {"paths/named-exec/localtime", pl_exec_localtime, "exit 0"},
+    {"paths/named-exec/getpwnam", pl_exec_getpwnam, "exit 0"},
+    {"paths/named-exec/hosts", pl_exec_hosts, "exit 0"},
+    {"paths/named-exec/shadow", pl_exec_shadow, "exit 0"},
+    {"paths/named-exec/getpwnam-without", pl_exec_getpwnam_without, "SIGSYS"},
+    {"paths/tmppath", pl_tmppath, "exit 0"},
+    {"paths/stacking", pl_stacking, "exit 0"},
+    {"paths/stacking-threads", pl_stacking_threads, "exit 0"},
+    {"paths/stacking-threads-supervised", pl_stacking_supervised, "exit 0"},
+    {"paths/later-layer-one-thread", pl_later_one_thread, "exit 0"},
+    {"paths/unreached-threads", pl_unreached, "exit 0"},
+    {"paths/named-fds-closed", pl_named_fds_closed, "exit 0"},
+    {"paths/bypass-veil", pl_bypass_veil_pledge, "exit 0"},
+    {"paths/bypass-veil-block-first", pl_bypass_veil_block_first, "exit 0"},
+    {"paths/unveil-after-pledge", pl_unveil_after, "exit 0"},
+    {"paths/unveil-after-pledge-strict", pl_unveil_after_strict, "exit 0"},
 };
 
 static int
@@ -1441,6 +1818,9 @@ run_case(const struct rcase *c)
 		printf("sandboxtest: %s=FAIL(mkdtemp: %s)\n", c->name, strerror(errno));
 		return 1;
 	}
+	const char *name = strrchr(base, '/') + 1;
+	snprintf(outside, sizeof outside, "/var/tmp/%s", name);
+	snprintf(tmpsub, sizeof tmpsub, "/tmp/%s-sub", name);
 	snprintf(dir1, sizeof dir1, "%s/uvdir1", base);
 	snprintf(dir2, sizeof dir2, "%s/uvdir2", base);
 	snprintf(file1, sizeof file1, "%s/uvfile1", base);
@@ -1477,6 +1857,8 @@ run_case(const struct rcase *c)
 	int st;
 	waitpid(pid, &st, 0);
 	nftw(base, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	nftw(outside, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	nftw(tmpsub, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 
 	const char *ended = status(st);
 	char *fail = strstr(buf, "FAIL");
@@ -1503,6 +1885,11 @@ main(int argc, char **argv)
 		*slash = 0;
 	else
 		strcpy(helpers, ".");
+	if (argc == 4 && strcmp(argv[1], "-named") == 0) {
+		check_named(argv[2], argv[3]);
+		printf("sandboxtest: %s=%s\n", argv[2], failures ? "FAIL" : "ok");
+		return failures ? 1 : 0;
+	}
 	if (argc > 1 && strcmp(argv[1], "-l") == 0) {
 		for (unsigned i = 0; i < sizeof cases / sizeof cases[0]; i++)
 			printf("%s\n", cases[i].name);

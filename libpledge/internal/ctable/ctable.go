@@ -10,7 +10,10 @@
 // syscall rules with numbers and argument conditions resolved for that
 // architecture, in the order BuildFilter adds them: per syscall number
 // the always-ENOSYS rule, the grants in table order, the loader rules,
-// the fallbacks and the never rule. zcommon.h holds what does not depend
+// the fallbacks and the never rule, each grant and fallback with the
+// layer mode that says whether it holds in a filter built with a path
+// layer, without one, or either way (promise.ViewGrant.AppliesTo).
+// zcommon.h holds what does not depend
 // on the architecture: promise names, seccomp actions, the environment
 // switches, errno names, and the unveil/Landlock tables.
 package ctable
@@ -44,6 +47,32 @@ const (
 var kindNames = map[int]string{kindEnosys: "LPL_ENOSYS", kindGrant: "LPL_GRANT", kindLoader: "LPL_LOADER",
 	kindFallback: "LPL_FALLBACK", kindNever: "LPL_NEVER"}
 
+// Layer modes, as src/filter.c reads them: a rule holds in a filter built
+// with a path layer (promise.FilterOptions.PathLayer), without one, or
+// either way.
+const (
+	layerAny  = 0
+	layerWith = 1
+	layerNo   = 2
+)
+
+var layerNames = map[int]string{layerAny: "LPL_LAYER_ANY", layerWith: "LPL_LAYER_WITH", layerNo: "LPL_LAYER_NO"}
+
+// layerMode is the mode of a row whose AppliesTo answers with and without
+// a layer; a row that holds in neither is a table error.
+func layerMode(applies func(pathLayer bool) bool) (int, error) {
+	with, without := applies(true), applies(false)
+	switch {
+	case with && without:
+		return layerAny, nil
+	case with:
+		return layerWith, nil
+	case without:
+		return layerNo, nil
+	}
+	return 0, fmt.Errorf("ctable: a row of the promise table holds neither with nor without a path layer")
+}
+
 // Archs are the architectures a table is generated for.
 var Archs = []seccomp.Arch{seccomp.AMD64, seccomp.ARM64}
 
@@ -63,7 +92,11 @@ func Files() (map[string][]byte, error) {
 		}
 		files["ztable_"+a.Name+".h"] = b
 	}
-	files["zcommon.h"] = common()
+	c, err := common()
+	if err != nil {
+		return nil, err
+	}
+	files["zcommon.h"] = c
 	return files, nil
 }
 
@@ -74,6 +107,7 @@ type rule struct {
 	need   promise.Set
 	unless promise.Set
 	errno  syscall.Errno
+	layer  int // layerAny, layerWith, layerNo
 	conds  []promise.ViewCond
 	phase  int // kind order, then index in the table: BuildFilter's order
 	index  int
@@ -83,39 +117,38 @@ func archTable(a seccomp.Arch) ([]byte, error) {
 	v := promise.Table()
 	var rules []rule
 	n := 0
-	add := func(name string, kind int, need, unless promise.Set, errno syscall.Errno, conds []promise.ViewCond) {
+	add := func(name string, kind int, need, unless promise.Set, errno syscall.Errno, layer int, conds []promise.ViewCond) {
 		n++
 		nr, ok := promise.SyscallNumber(a, name)
 		if !ok || nr > a.MaxNr {
 			return // BuildFilter skips it too
 		}
-		rules = append(rules, rule{nr: nr, name: name, kind: kind, need: need, unless: unless, errno: errno, conds: conds, phase: kind, index: n})
+		rules = append(rules, rule{nr: nr, name: name, kind: kind, need: need, unless: unless, errno: errno, layer: layer, conds: conds, phase: kind, index: n})
 	}
 	for _, name := range v.Enosys {
-		add(name, kindEnosys, 0, 0, 0, nil)
+		add(name, kindEnosys, 0, 0, 0, layerAny, nil)
 	}
-	// libpledge stacks no path layer yet: its filters are the Go side's
-	// without one (FilterOptions.PathLayer false), so the rows that hold
-	// only with a layer are left out.
 	for _, g := range v.Grants {
-		if !g.AppliesTo(false) {
-			continue
+		layer, err := layerMode(g.AppliesTo)
+		if err != nil {
+			return nil, err
 		}
 		for _, r := range g.Rules {
-			add(r.Syscall, kindGrant, g.Need, g.Unless, 0, r.Conds)
+			add(r.Syscall, kindGrant, g.Need, g.Unless, 0, layer, r.Conds)
 		}
 	}
 	for _, r := range v.Loader {
-		add(r.Syscall, kindLoader, 0, 0, 0, r.Conds)
+		add(r.Syscall, kindLoader, 0, 0, 0, layerAny, r.Conds)
 	}
 	for _, f := range v.Fallbacks {
-		if !f.AppliesTo(false) {
-			continue
+		layer, err := layerMode(f.AppliesTo)
+		if err != nil {
+			return nil, err
 		}
-		add(f.Rule.Syscall, kindFallback, f.Need, 0, f.Errno, f.Rule.Conds)
+		add(f.Rule.Syscall, kindFallback, f.Need, 0, f.Errno, layer, f.Rule.Conds)
 	}
 	for _, name := range v.Never {
-		add(name, kindNever, 0, 0, 0, nil)
+		add(name, kindNever, 0, 0, 0, layerAny, nil)
 	}
 	sort.SliceStable(rules, func(i, j int) bool {
 		if rules[i].nr != rules[j].nr {
@@ -161,9 +194,14 @@ func archTable(a seccomp.Arch) ([]byte, error) {
 	if nconds > 0xffff || len(rules) > 0xffff {
 		return nil, fmt.Errorf("ctable: %s: %d rules, %d conditions: too many for the C layout", a.Name, len(rules), nconds)
 	}
+	for _, r := range rules {
+		if len(r.conds) > 0xff || r.errno > 0xff {
+			return nil, fmt.Errorf("ctable: %s: %s: %d conditions, errno %d: too many for the C layout", a.Name, r.name, len(r.conds), r.errno)
+		}
+	}
 
 	fmt.Fprintf(&b, "/* Rules by syscall number, each number's in BuildFilter's order:\n")
-	fmt.Fprintf(&b, " * nr, kind, nconds, cond, errno, need, unless. */\n")
+	fmt.Fprintf(&b, " * nr, kind, layer mode, nconds, errno, cond, need, unless. */\n")
 	fmt.Fprintf(&b, "static const struct lpl_rule lpl_%s_rules[] = {\n", a.Name)
 	for i, r := range rules {
 		what := r.name
@@ -185,8 +223,14 @@ func archTable(a seccomp.Arch) ([]byte, error) {
 		case kindLoader:
 			what += ": loader"
 		}
-		fmt.Fprintf(&b, "\t{%d, %s, %d, %d, %d, 0x%xu, 0x%xu}, /* %s */\n",
-			r.nr, kindNames[r.kind], len(r.conds), offs[i], int(r.errno), uint64(r.need), uint64(r.unless), what)
+		switch r.layer {
+		case layerWith:
+			what += ", with a path layer"
+		case layerNo:
+			what += ", without a path layer"
+		}
+		fmt.Fprintf(&b, "\t{%d, %s, %s, %d, %d, %d, 0x%xu, 0x%xu}, /* %s */\n",
+			r.nr, kindNames[r.kind], layerNames[r.layer], len(r.conds), int(r.errno), offs[i], uint64(r.need), uint64(r.unless), what)
 	}
 	b.WriteString("};\n\n")
 	fmt.Fprintf(&b, "static const struct lpl_table lpl_table_%s = {\n", a.Name)
@@ -203,7 +247,7 @@ func setDoc(s promise.Set) string {
 	return s.String()
 }
 
-func common() []byte {
+func common() ([]byte, error) {
 	var b bytes.Buffer
 	fmt.Fprintf(&b, header, "package promise, unveil, landlock, pledge and internal/sandbox")
 	b.WriteString("\n#ifndef LPL_ZCOMMON_H\n#define LPL_ZCOMMON_H\n\n")
@@ -253,6 +297,7 @@ func common() []byte {
 	fmt.Fprintf(&b, "#define LPL_ENV_LOG \"%s\"\n", pledge.EnvLog)
 	fmt.Fprintf(&b, "#define LPL_ENV_ERRNO \"%s\"\n", pledge.EnvErrno)
 	fmt.Fprintf(&b, "#define LPL_ENV_BEST_EFFORT \"%s\"\n", pledge.EnvBestEffort)
+	fmt.Fprintf(&b, "#define LPL_ENV_UNVEIL_STRICT \"%s\"\n", pledge.EnvUnveilStrict)
 	fmt.Fprintf(&b, "#define LPL_ENV_EXEC_SUPERVISOR \"%s\"\n", sandbox.EnvExecSupervisor)
 
 	b.WriteString("\n/* Errno names LANDPLEDGE_ERRNO accepts, case-insensitively (x/sys's\n")
@@ -301,6 +346,117 @@ func common() []byte {
 	}
 	b.WriteString("\t{0, 0},\n};\n")
 
+	if err := pathLayers(&b); err != nil {
+		return nil, err
+	}
+
 	b.WriteString("\n#endif /* LPL_ZCOMMON_H */\n")
-	return b.Bytes()
+	return b.Bytes(), nil
+}
+
+// pathLayers writes the path layer tables (promise/paths.go,
+// internal/sandbox/pathlayer.go): what a pledge's layer handles, per
+// promise, and the named paths with their Landlock rights.
+func pathLayers(b *bytes.Buffer) error {
+	names := promise.Names()
+	none := sandbox.LayerHandled(0, landlock.MaxKnownABI)
+	by := make([]uint64, len(names))
+	for i := range names {
+		by[i] = sandbox.LayerHandled(promise.Set(1)<<i, landlock.MaxKnownABI)
+	}
+	if err := checkLayerHandled(none, by); err != nil {
+		return err
+	}
+	b.WriteString("\n/* Path layers (promise.PathLayerHandles, sandbox.LayerHandled). The\n")
+	b.WriteString(" * Landlock rights the layer of promises p handles on ABI abi are\n")
+	b.WriteString(" * LPL_LAYER_HANDLED_NONE, narrowed by lpl_layer_handled_by[i] for each\n")
+	b.WriteString(" * promise i of p, within lpl_abis[abi].fs; none: no layer. */\n")
+	fmt.Fprintf(b, "#define LPL_LAYER_HANDLED_NONE 0x%xull\n", none)
+	b.WriteString("static const uint64_t lpl_layer_handled_by[LPL_NPROMISES] = {\n")
+	for i, n := range names {
+		fmt.Fprintf(b, "\t0x%xull, /* %s */\n", by[i], n)
+	}
+	b.WriteString("};\n")
+
+	all := promise.AllNamedPaths()
+	var files []string
+	fileOf := map[string]int{}
+	for _, np := range all {
+		if _, ok := fileOf[np.Path]; !ok {
+			fileOf[np.Path] = len(files)
+			files = append(files, np.Path)
+		}
+	}
+	if len(files) > 0xff {
+		return fmt.Errorf("ctable: %d named files: too many for the C layout", len(files))
+	}
+	b.WriteString("\n/* OpenBSD's named paths (promise.AllNamedPaths): the files, each once,\n")
+	b.WriteString(" * in table order, and each entry: its file, the promises it needs (0: any\n")
+	b.WriteString(" * pledge) and its Landlock rights (sandbox.LandlockRights of its access;\n")
+	b.WriteString(" * a rule keeps those within the layer's handled rights, and only the\n")
+	b.WriteString(" * file rights, LPL_ACCESS_FS_FILE, on a non-directory). */\n")
+	fmt.Fprintf(b, "#define LPL_NNAMED_FILES %d\n", len(files))
+	fmt.Fprintf(b, "#define LPL_NNAMED %d\n", len(all))
+	b.WriteString("static const char *const lpl_named_files[LPL_NNAMED_FILES] = {\n")
+	for i, f := range files {
+		fmt.Fprintf(b, "\t\"%s\", /* %d */\n", f, i)
+	}
+	b.WriteString("};\n")
+	b.WriteString("static const struct lpl_named lpl_named[LPL_NNAMED] = {\n")
+	for _, np := range all {
+		what := np.Path + ": " + np.Access.String()
+		if np.Tree {
+			what += " (tree)"
+		}
+		if np.Need != 0 {
+			what += " with " + np.Need.String()
+		}
+		fmt.Fprintf(b, "\t{%d, 0x%xull, 0x%xull}, /* %s */\n", fileOf[np.Path], uint64(np.Need), sandbox.LandlockRights(np.Access), what)
+	}
+	b.WriteString("};\n")
+	return nil
+}
+
+// checkLayerHandled makes sure that the per-promise table says what
+// sandbox.LayerHandled says: for every combination of the promises that
+// narrow a layer, with each of a few sets of the others, on every ABI.
+func checkLayerHandled(none uint64, by []uint64) error {
+	var narrowing []promise.Set
+	for i, h := range by {
+		if h != none {
+			narrowing = append(narrowing, promise.Set(1)<<i)
+		}
+	}
+	if len(narrowing) > 12 {
+		return fmt.Errorf("ctable: %d promises narrow a path layer: too many to check", len(narrowing))
+	}
+	var those promise.Set
+	for _, p := range narrowing {
+		those |= p
+	}
+	others := []promise.Set{0, promise.All &^ those, (promise.All &^ those) & 0x5555555555, (promise.All &^ those) & 0xaaaaaaaaaa}
+	for combo := 0; combo < 1<<len(narrowing); combo++ {
+		var p promise.Set
+		for k, bit := range narrowing {
+			if combo&(1<<k) != 0 {
+				p |= bit
+			}
+		}
+		for _, o := range others {
+			q := p | o
+			want := none
+			for i, h := range by {
+				if q.Has(promise.Set(1) << i) {
+					want &= h
+				}
+			}
+			for abi := 0; abi <= landlock.MaxKnownABI; abi++ {
+				if got := sandbox.LayerHandled(q, abi); got != want&landlock.HandledAccessFS(abi) {
+					return fmt.Errorf("ctable: the path layer of %q on ABI %d handles %#x, not %#x as the per-promise table says: it cannot be a table by promise",
+						q.String(), abi, got, want&landlock.HandledAccessFS(abi))
+				}
+			}
+		}
+	}
+	return nil
 }
