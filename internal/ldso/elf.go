@@ -306,6 +306,10 @@ func (o *object) readDynamic(vaddr uint64) (dynamic, error) {
 	var neededOff []uint64
 	var strtab, rpathOff, runpathOff, sonameOff uint64
 	haveStrtab, haveSoname := false, false
+	// The entries are read a chunk at a time (one pread for most objects,
+	// not one per entry); each must still lie in the segment it starts in.
+	const chunk = 64
+	var buf []byte
 	for i := 0; ; i++ {
 		if i >= maxDynEntries {
 			return d, fmt.Errorf("dynamic section without DT_NULL: %w", errNoExec)
@@ -313,10 +317,17 @@ func (o *object) readDynamic(vaddr uint64) (dynamic, error) {
 		if vaddr > math.MaxUint64-uint64(i*size) {
 			return d, fmt.Errorf("dynamic section wraps: %w", errNoExec)
 		}
-		b, err := o.mem(vaddr+uint64(i*size), size, true)
-		if err != nil {
-			return d, fmt.Errorf("dynamic section: %w", err)
+		if len(buf) < size {
+			var err error
+			if buf, err = o.mem(vaddr+uint64(i*size), chunk*size, false); err != nil {
+				return d, fmt.Errorf("dynamic section: %w", err)
+			}
+			if len(buf) < size {
+				return d, fmt.Errorf("dynamic section: %d bytes at %#x leave their segment: %w", size, vaddr+uint64(i*size), errNoExec)
+			}
 		}
+		b := buf[:size]
+		buf = buf[size:]
 		var tag int64
 		var val uint64
 		if size == 16 {

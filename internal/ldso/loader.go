@@ -99,7 +99,7 @@ type loader struct {
 	class   elf.Class
 	machine elf.Machine
 	libPath []string // LD_LIBRARY_PATH, split; nil when unset or empty
-	cache   map[string][]string
+	cache   *ldCache
 	main    *loaded
 	objs    []*loaded
 	tries   int // candidates verified so far
@@ -282,7 +282,7 @@ func (r *loader) search(by *loaded, name string) ([]*loaded, error) {
 	// CPU first); every variant is returned, so whichever it picks is
 	// there.
 	var found []*loaded
-	for _, p := range r.cache[name] {
+	for _, p := range r.cache.lookup(name) {
 		if nodeflib && slices.ContainsFunc(defaultLibDirs[runtime.GOARCH], func(d string) bool { return strings.HasPrefix(p, d) }) {
 			continue
 		}
@@ -594,10 +594,20 @@ const (
 	cacheFlagArchMask = 0xff00
 )
 
-// readLdsoCache maps library names to paths of the native ABI. A cache it
-// cannot parse gives nil: the default directories still apply. Every path
-// it gives is checked like any other candidate before it is returned.
-func readLdsoCache(path string) map[string][]string {
+// ldCache is a parsed /etc/ld.so.cache: its bytes and where its entries
+// are. Entries are looked up by name when a library is searched for: a
+// program needs a few of the cache's thousand-odd names, so none is
+// copied out in advance, and a name is compared in place.
+type ldCache struct {
+	b       []byte
+	base, n int
+	order   binary.ByteOrder
+}
+
+// readLdsoCache reads the cache at path. A cache it cannot parse gives
+// nil: the default directories still apply. Every path it gives is
+// checked like any other candidate before it is returned.
+func readLdsoCache(path string) *ldCache {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil
@@ -614,30 +624,47 @@ func readLdsoCache(path string) map[string][]string {
 	if base < 0 || !bytes.HasPrefix(b[min(base, len(b)):], []byte(cacheMagicNew)) || len(b) < base+cacheHeaderNew {
 		return nil
 	}
-	order := binary.ByteOrder(binary.NativeEndian)
-	n := int(order.Uint32(b[base+20:]))
-	str := func(off uint32) string {
-		o := base + int(off)
-		if o < 0 || o >= len(b) {
-			return ""
-		}
-		s, _, _ := bytes.Cut(b[o:], []byte{0})
-		return string(s)
+	c := &ldCache{b: b, base: base, order: binary.NativeEndian}
+	c.n = int(c.order.Uint32(b[base+20:]))
+	if c.n < 0 || base+cacheHeaderNew+c.n*cacheEntryNew > len(b) {
+		return nil
+	}
+	return c
+}
+
+// is reports whether the string at offset off of the cache's string
+// table (relative to the new header) is name.
+func (c *ldCache) is(off uint32, name string) bool {
+	o := c.base + int(off)
+	return o >= 0 && o+len(name) < len(c.b) && c.b[o+len(name)] == 0 && string(c.b[o:o+len(name)]) == name
+}
+
+// str is the NUL-terminated string at offset off, "" when out of bounds.
+func (c *ldCache) str(off uint32) string {
+	o := c.base + int(off)
+	if o < 0 || o >= len(c.b) {
+		return ""
+	}
+	s, _, _ := bytes.Cut(c.b[o:], []byte{0})
+	return string(s)
+}
+
+// lookup gives the paths of the native ABI's entries for library name, in
+// the cache's order. A nil cache has none.
+func (c *ldCache) lookup(name string) []string {
+	if c == nil || name == "" {
+		return nil
 	}
 	want := cacheArchFlag[runtime.GOARCH]
-	out := map[string][]string{}
-	for i := 0; i < n; i++ {
-		e := base + cacheHeaderNew + i*cacheEntryNew
-		if e+cacheEntryNew > len(b) {
-			return nil
-		}
-		flags := int32(order.Uint32(b[e:]))
-		if flags&cacheFlagTypeMask != cacheFlagELFLibc6 || flags&cacheFlagArchMask != want {
+	var out []string
+	for i := 0; i < c.n; i++ {
+		e := c.base + cacheHeaderNew + i*cacheEntryNew
+		flags := int32(c.order.Uint32(c.b[e:]))
+		if flags&cacheFlagTypeMask != cacheFlagELFLibc6 || flags&cacheFlagArchMask != want || !c.is(c.order.Uint32(c.b[e+4:]), name) {
 			continue
 		}
-		name, val := str(order.Uint32(b[e+4:])), str(order.Uint32(b[e+8:]))
-		if name != "" && val != "" {
-			out[name] = append(out[name], val)
+		if v := c.str(c.order.Uint32(c.b[e+8:])); v != "" {
+			out = append(out, v)
 		}
 	}
 	return out
