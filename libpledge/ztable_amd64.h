@@ -907,9 +907,14 @@ static const struct lpl_rule lpl_amd64_rules[] = {
 	{471, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 285, 0x1u, 0x0u}, /* rseq_slice_yield: stdio */
 };
 
+/* The hot syscalls, hottest first: their argument checks come before the
+ * tree (seccomp.Filter.Hot). */
+static const uint32_t lpl_amd64_hot[] = {257 /* openat */, 262 /* newfstatat */, 72 /* fcntl */, 9 /* mmap */, 16 /* ioctl */, 10 /* mprotect */, 234 /* tgkill */};
+
 static const struct lpl_table lpl_table_amd64 = {
 	"amd64", LPL_AMD64_AUDIT_ARCH, LPL_AMD64_X32_BIT, LPL_AMD64_MAX_NR,
 	lpl_amd64_rules, 601, lpl_amd64_conds, 285,
+	lpl_amd64_hot, 7,
 };
 
 #endif /* LPL_ZTABLE_AMD64_H */

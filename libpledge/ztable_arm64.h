@@ -793,9 +793,14 @@ static const struct lpl_rule lpl_arm64_rules[] = {
 	{471, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 257, 0x1u, 0x0u}, /* rseq_slice_yield: stdio */
 };
 
+/* The hot syscalls, hottest first: their argument checks come before the
+ * tree (seccomp.Filter.Hot). */
+static const uint32_t lpl_arm64_hot[] = {56 /* openat */, 79 /* newfstatat */, 25 /* fcntl */, 222 /* mmap */, 29 /* ioctl */, 226 /* mprotect */, 131 /* tgkill */};
+
 static const struct lpl_table lpl_table_arm64 = {
 	"arm64", LPL_ARM64_AUDIT_ARCH, LPL_ARM64_X32_BIT, LPL_ARM64_MAX_NR,
 	lpl_arm64_rules, 515, lpl_arm64_conds, 257,
+	lpl_arm64_hot, 7,
 };
 
 #endif /* LPL_ZTABLE_ARM64_H */

@@ -286,6 +286,9 @@ func deltaFilter(old, next *seccomp.Filter) *seccomp.Filter {
 		Default: seccomp.ActAllow,
 		Unknown: seccomp.ActAllow,
 		BadArch: seccomp.ActAllow,
+		// The hot checks first in the delta too (Compile keeps only those
+		// of numbers the delta has rules for).
+		Hot: next.Hot,
 	}
 	for _, nr := range nrsInOrder(old.Rules, next.Rules) {
 		rules := nextRules[nr]

@@ -3,6 +3,7 @@
 package pledge
 
 import (
+	"slices"
 	"testing"
 
 	"golang.org/x/sys/unix"
@@ -128,5 +129,44 @@ func TestDeltaFilterIsSmall(t *testing.T) {
 	t.Logf("stdio after \"stdio rpath\": whole filter %d instructions, delta %d", len(fullProg), len(deltaProg))
 	if len(deltaProg)*2 > len(fullProg) {
 		t.Errorf("delta filter (%d instructions) is not much smaller than the whole filter (%d)", len(deltaProg), len(fullProg))
+	}
+}
+
+// TestDeltaFilterHot: a delta filter checks the hot syscalls' arguments
+// first, as the whole filter does: narrowing "stdio rpath wpath" to
+// "stdio rpath" changes openat's rules, and openat is hot, so the delta
+// reaches openat's checks in as few steps as the whole filter.
+func TestDeltaFilterHot(t *testing.T) {
+	arch := seccomp.Native()
+	build := func(s string) *seccomp.Filter {
+		p, err := ParsePromises(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, err := promise.BuildFilter(arch, p, promise.FilterOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return f
+	}
+	old, next := build("stdio rpath wpath"), build("stdio rpath")
+	delta := deltaFilter(old, next)
+	if !slices.Equal(delta.Hot, next.Hot) || len(next.Hot) == 0 {
+		t.Fatalf("delta Hot %v, whole filter's %v", delta.Hot, next.Hot)
+	}
+	prog, err := delta.Compile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	nr, _ := promise.SyscallNumber(arch, "openat")
+	d := seccomp.Data{Nr: int32(nr), Arch: arch.AuditArch, Args: [6]uint64{0, 0, unix.O_RDONLY}}
+	act, steps, err := prog.Run(d)
+	if err != nil || act != seccomp.ActAllow {
+		t.Fatalf("openat O_RDONLY in the delta: %v, %v", act, err)
+	}
+	// ld arch, jeq arch, ld nr, jeq openat (the first hot number), then
+	// the body: the tree is not walked.
+	if steps > 8 {
+		t.Errorf("openat takes %d steps in the delta: its hot check is not first", steps)
 	}
 }

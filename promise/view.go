@@ -24,6 +24,9 @@ type View struct {
 	Never     []string
 	Fallbacks []ViewFallback
 	Loader    []ViewRule
+	// Hot are the syscalls whose argument checks a filter reaches first,
+	// hottest first (seccomp.Filter.Hot, as BuildFilter sets it).
+	Hot []string
 	// MaxLen is the longest promise string Parse accepts (longer ones are
 	// ENAMETOOLONG).
 	MaxLen int

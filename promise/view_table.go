@@ -33,6 +33,7 @@ func Table() View {
 			WithLayer: f.mode == withLayer, NoLayer: f.mode == noLayer})
 	}
 	v.Loader = viewRules(loaderRules)
+	v.Hot = slices.Clone(hotSyscalls)
 	return v
 }
 

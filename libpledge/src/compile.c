@@ -619,6 +619,31 @@ body(uint32_t nr)
 	}
 }
 
+/* hot_prologue: the hot bodies first (compiler.hot in seccomp/compile.go):
+ * a number below max_nr compared for equality, which no x32 or unknown
+ * number can match, so the checks after it stay right for every other
+ * number, and the kernel's constant-action cache is not affected (a jeq on
+ * the number alone is constant). Only numbers with argument checks, once
+ * each, in the table's order. */
+static void
+hot_prologue(const struct lpl_table *a)
+{
+	for (unsigned i = 0; i < a->nhot; i++) {
+		uint32_t nr = a->hot[i];
+		int dup = 0;
+		for (unsigned j = 0; j < i; j++)
+			dup |= a->hot[j] == nr;
+		if (dup || nr > a->max_nr || C.plans[nr].nr == 0)
+			continue;
+		int *l = &C.bodies[nr];
+		if (*l == 0)
+			*l = new_label();
+		int next = new_label();
+		jump(BPF_JEQ, nr, *l, next);
+		set_label(next);
+	}
+}
+
 int
 lpl_compile(const struct lpl_filter *f, struct lpl_insn *out, unsigned max, unsigned *n)
 {
@@ -641,6 +666,7 @@ lpl_compile(const struct lpl_filter *f, struct lpl_insn *out, unsigned max, unsi
 	jump(BPF_JEQ, a->audit_arch, arch_ok, tree_ret(f->badarch));
 	set_label(arch_ok);
 	ld(OFF_NR);
+	hot_prologue(a);
 	if (a->x32_bit != 0) {
 		int not_x32 = new_label();
 		jump(BPF_JGE, a->x32_bit, tree_ret(f->badarch), not_x32);

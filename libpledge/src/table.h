@@ -50,6 +50,10 @@ struct lpl_table {
 	unsigned nrules;
 	const struct lpl_cond *conds;
 	unsigned nconds;
+	/* The hot syscalls, hottest first (seccomp.Filter.Hot): lpl_compile
+	 * checks their arguments before the tree. */
+	const uint32_t *hot;
+	unsigned nhot;
 };
 
 struct lpl_errno_name {

@@ -233,9 +233,19 @@ func archTable(a seccomp.Arch) ([]byte, error) {
 			r.nr, kindNames[r.kind], layerNames[r.layer], len(r.conds), int(r.errno), offs[i], uint64(r.need), uint64(r.unless), what)
 	}
 	b.WriteString("};\n\n")
+	// The hot syscalls (seccomp.Filter.Hot, as BuildFilter sets it).
+	var hot []string
+	for _, name := range v.Hot {
+		if nr, ok := promise.SyscallNumber(a, name); ok && nr <= a.MaxNr {
+			hot = append(hot, fmt.Sprintf("%d /* %s */", nr, name))
+		}
+	}
+	fmt.Fprintf(&b, "/* The hot syscalls, hottest first: their argument checks come before the\n * tree (seccomp.Filter.Hot). */\n")
+	fmt.Fprintf(&b, "static const uint32_t lpl_%s_hot[] = {%s};\n\n", a.Name, strings.Join(hot, ", "))
 	fmt.Fprintf(&b, "static const struct lpl_table lpl_table_%s = {\n", a.Name)
 	fmt.Fprintf(&b, "\t\"%s\", LPL_%s_AUDIT_ARCH, LPL_%s_X32_BIT, LPL_%s_MAX_NR,\n", a.Name, up, up, up)
-	fmt.Fprintf(&b, "\tlpl_%s_rules, %d, lpl_%s_conds, %d,\n};\n", a.Name, len(rules), a.Name, nconds)
+	fmt.Fprintf(&b, "\tlpl_%s_rules, %d, lpl_%s_conds, %d,\n", a.Name, len(rules), a.Name, nconds)
+	fmt.Fprintf(&b, "\tlpl_%s_hot, %d,\n};\n", a.Name, len(hot))
 	fmt.Fprintf(&b, "\n#endif /* LPL_ZTABLE_%s_H */\n", up)
 	return b.Bytes(), nil
 }
