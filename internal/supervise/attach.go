@@ -137,7 +137,7 @@ func (s *state) detachAll() {
 			continue
 		}
 		sig := 0
-		if ws.TrapCause() == 0 && ws.StopSignal() != unix.SIGTRAP {
+		if eventOf(ws) == 0 && ws.StopSignal() != unix.SIGTRAP {
 			sig = int(ws.StopSignal())
 		}
 		ptraceDetach(tid, sig)

@@ -348,7 +348,7 @@ func (s *state) stop(tid int, ws unix.WaitStatus) {
 		return
 	}
 	sig := ws.StopSignal()
-	cause := ws.TrapCause()
+	cause := eventOf(ws)
 	if _, known := s.tgid[tid]; !known {
 		// A new thread or process: auto-attached tracees start with SIGSTOP
 		// (PTRACE_EVENT_STOP when the tracer used PTRACE_SEIZE), which may

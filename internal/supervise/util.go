@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"unsafe"
+
+	"golang.org/x/sys/unix"
 )
 
 func unsafePtr[T any](p *T) unsafe.Pointer { return unsafe.Pointer(p) }
@@ -38,3 +40,9 @@ func statusInt(tid int, key string) int {
 	n, _ := strconv.Atoi(st[key])
 	return n
 }
+
+// eventOf is the PTRACE_EVENT_* of a ptrace-stop's wait status, 0 for
+// none. (unix.WaitStatus.TrapCause says -1 unless the stop signal is
+// SIGTRAP, but a seized tracee's group-stop is a PTRACE_EVENT_STOP with
+// the stop signal: ptrace(2), "Group-stop".)
+func eventOf(ws unix.WaitStatus) int { return int(uint32(ws)>>16) & 0xff }
