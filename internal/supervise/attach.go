@@ -55,6 +55,7 @@ func Attach(pid int, cfg Config) (*Attached, error) {
 		stopped:  map[int]bool{},
 		pending:  map[int]bool{},
 		checking: map[int]func(pid int, rval int64) Decision{},
+		children: map[int]*child{},
 		outlive:  true,
 	}
 	gone := map[int]bool{}

@@ -1,0 +1,6 @@
+//go:build !amd64
+
+package supervise
+
+// Spawn is implemented for amd64 only (see inject_other.go).
+func (a *Attached) Spawn(sp *Spawn) (*Spawned, error) { return nil, errNoInject }
