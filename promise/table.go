@@ -583,7 +583,12 @@ var promiseTable = join2(
 			oneOf("fcntl", "F_SETOWN, F_SETSIG, F_SETOWN_EX", 1, unix.F_SETOWN, unix.F_SETSIG, unix.F_SETOWN_EX),
 			oneOf("prctl", "PR_SET_PDEATHSIG, PR_SET_CHILD_SUBREAPER", 0, unix.PR_SET_PDEATHSIG, unix.PR_SET_CHILD_SUBREAPER),
 		)},
-		{need: Exec, rules: calls("execve", "execveat")},
+		// The exec broker (internal/sandbox) runs each image a process
+		// execs in a fresh process and parks the one that exec'd: it
+		// closes its descriptors, unblocks its signals and waits in
+		// pause(2), injected into it under its filters. None of them is a
+		// new capability, and "exec" without "stdio" needs them too.
+		{need: Exec, rules: calls("execve", "execveat", "close_range", "rt_sigprocmask", "pause")},
 		{need: ProtExec, rules: calls("mmap", "mprotect", "pkey_mprotect")},
 		{need: Settime, rules: calls("clock_settime", "settimeofday", "adjtimex", "clock_adjtime")},
 		{need: ID, rules: join(
@@ -658,6 +663,7 @@ var promiseNotes = map[Set]string{
 	Disklabel: "nothing more on Linux: disk label ioctls are not allowed.",
 	Drm:       "nothing more on Linux: DRM ioctls are not allowed.",
 	Vmm:       "nothing more on Linux: no vmm device; /dev/kvm ioctls are not allowed.",
+	Exec:      "an exec'd image runs in a fresh process (the exec supervisor's broker) unpledged and unveiled, or under exactly the execpromises; the process that exec'd waits for it (close_range, rt_sigprocmask and pause are its own).",
 	Settime:   "these need CAP_SYS_TIME too; adjtimex reads need settime because its mode is behind a pointer.",
 }
 
