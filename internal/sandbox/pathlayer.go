@@ -9,8 +9,10 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/landpledge/landpledge/internal/ldso"
 	"github.com/landpledge/landpledge/landlock"
 	"github.com/landpledge/landpledge/promise"
+	"github.com/landpledge/landpledge/unveil"
 )
 
 // Path layers: the Landlock side of the path promises (promise/paths.go).
@@ -259,4 +261,51 @@ func AccessOf(rights uint64) promise.PathAccess {
 		}
 	}
 	return a
+}
+
+// ImageDomain is the Landlock domain of an image that runs under promises
+// p with a veil (veil, prepared by package unveil; nil: none) on ABI abi,
+// in one layer: the veil's rules narrowed to what p allows by path
+// (StripPromiseRights), the named paths of p (named) bypassing it, and
+// the loader's files (loader, OpenLoader) with their reads, so that the
+// image starts under any promises (its loader opens them in the window
+// the supervisor grants, which the layer must not refuse). The pledge
+// command gives its program this domain, the exec broker each image it
+// runs under execpromises. It also returns a copy of the veil's rules
+// before the promises narrowed them, for denial lines. Every descriptor
+// stays its owner's. nil when nothing is handled.
+func ImageDomain(veil *unveil.Prepared, p promise.Set, abi int, named *NamedFiles, loader []landlock.PathRule) (*landlock.Domain, []landlock.PathRule) {
+	if veil == nil {
+		return PathLayer(p, abi, named, loader...), nil
+	}
+	before := append([]landlock.PathRule(nil), veil.Rules...)
+	d := veil.Domain
+	StripPromiseRights(&d, p, abi, named, func(string) bool { return false })
+	d.Rules = append(d.Rules, loader...)
+	return &d, before
+}
+
+// OpenLoader opens the loader's files (package ldso's resolution of a
+// program) O_PATH as rules granting their reads. Files that cannot be
+// opened, and what is not a regular file, are skipped.
+func OpenLoader(needs []ldso.Need) []landlock.PathRule {
+	var rules []landlock.PathRule
+	seen := map[string]bool{}
+	for _, n := range needs {
+		if seen[n.Path] {
+			continue
+		}
+		seen[n.Path] = true
+		fd, err := unix.Open(n.Path, unix.O_PATH|unix.O_CLOEXEC, 0)
+		if err != nil {
+			continue
+		}
+		var st unix.Stat_t
+		if unix.Fstat(fd, &st) != nil || st.Mode&unix.S_IFMT != unix.S_IFREG {
+			unix.Close(fd)
+			continue
+		}
+		rules = append(rules, landlock.PathRule{Fd: fd, Access: landlock.AccessFSReadFile, Path: n.Path})
+	}
+	return rules
 }
