@@ -82,6 +82,10 @@ type grant struct {
 	// mode says whether the grant holds with a path layer in force
 	// (FilterOptions.PathLayer), without one, or either way.
 	mode layerMode
+	// layerReads: the grant lets reads through for the path layer, so it
+	// holds only where the layer decides them (not with
+	// FilterOptions.SupervisedReads).
+	layerReads bool
 }
 
 // layerMode is when a grant or fallback of the table applies.
@@ -257,7 +261,7 @@ func pathLayerOpenRules(name string, flags, mode uint8) []grant {
 	r := func(doc string, cs ...cond) []sysRule { return []sysRule{{name: name, conds: cs, doc: doc}} }
 	const layerDoc = "; the path layer decides the path"
 	return []grant{
-		{need: Stdio, unless: Exec, mode: withLayer, rules: r("O_RDONLY without O_CREAT, O_TMPFILE, O_TRUNC, O_PATH"+layerDoc,
+		{need: Stdio, unless: Exec, mode: withLayer, layerReads: true, rules: r("O_RDONLY without O_CREAT, O_TMPFILE, O_TRUNC, O_PATH"+layerDoc,
 			masked32(flags, keep, unix.O_RDONLY))},
 		{need: Stdio, mode: withLayer, rules: join(
 			r("O_WRONLY or O_RDWR without O_CREAT, O_TMPFILE, O_TRUNC, O_PATH"+layerDoc, masked32(flags, keep, unix.O_WRONLY)),
