@@ -53,7 +53,7 @@ func planLandlock(c *config, prog string, p promise.Set, env []string, abi int) 
 	}
 	lp.loader = sandbox.OpenLoader(loader)
 	var before []landlock.PathRule
-	lp.domain, before = sandbox.ImageDomain(lp.veil, p, abi, lp.named, lp.loader)
+	lp.domain, before = sandbox.ImageDomain(lp.veil, p, abi, lp.named, lp.loader, false)
 	lp.who = &denialWho{veil: before, layered: true, promises: p}
 	if lp.veil == nil {
 		lp.who.veil = nil

@@ -61,7 +61,13 @@ func LandlockRights(a promise.PathAccess) uint64 {
 // allow everywhere, those a path layer decides (never TRUNCATE nor
 // IOCTL_DEV) and ABI abi knows.
 func layerHandled(p promise.Set, abi int) uint64 {
-	h := LandlockRights(promise.PathLayerHandles(p)) &^ (landlock.AccessFSTruncate | landlock.AccessFSIoctlDev)
+	return handledRights(promise.PathLayerHandles(p), abi)
+}
+
+// handledRights are the Landlock rights of a, those a path layer decides
+// (never TRUNCATE nor IOCTL_DEV), that ABI abi knows.
+func handledRights(a promise.PathAccess, abi int) uint64 {
+	h := LandlockRights(a) &^ (landlock.AccessFSTruncate | landlock.AccessFSIoctlDev)
 	return h & landlock.HandledAccessFS(abi)
 }
 
@@ -72,7 +78,11 @@ func layerHandled(p promise.Set, abi int) uint64 {
 // files). It is nil when it would handle nothing (p allows everything by
 // path). Its rules' descriptors are named's and keep's.
 func PathLayer(p promise.Set, abi int, named *NamedFiles, keep ...landlock.PathRule) *landlock.Domain {
-	handled := layerHandled(p, abi)
+	return pathLayer(p, layerHandled(p, abi), named, keep...)
+}
+
+// pathLayer is PathLayer handling handled.
+func pathLayer(p promise.Set, handled uint64, named *NamedFiles, keep ...landlock.PathRule) *landlock.Domain {
 	if handled == 0 {
 		return nil
 	}
@@ -170,7 +180,11 @@ func LayerKey(d *landlock.Domain) string {
 // left empty are dropped; every descriptor stays its owner's (the veil's,
 // named's), to close.
 func StripPromiseRights(d *landlock.Domain, p promise.Set, abi int, named *NamedFiles, keep func(path string) bool) {
-	strip := layerHandled(p, abi)
+	stripRights(d, p, layerHandled(p, abi), named, keep)
+}
+
+// stripRights is StripPromiseRights stripping strip.
+func stripRights(d *landlock.Domain, p promise.Set, strip uint64, named *NamedFiles, keep func(path string) bool) {
 	var rules []landlock.PathRule
 	for _, r := range d.Rules {
 		if !keep(r.Path) {
@@ -274,13 +288,21 @@ func AccessOf(rights uint64) promise.PathAccess {
 // runs under execpromises. It also returns a copy of the veil's rules
 // before the promises narrowed them, for denial lines. Every descriptor
 // stays its owner's. nil when nothing is handled.
-func ImageDomain(veil *unveil.Prepared, p promise.Set, abi int, named *NamedFiles, loader []landlock.PathRule) (*landlock.Domain, []landlock.PathRule) {
+//
+// supervisedReads says the image's filter leaves reads to its supervisor
+// (Policy.SupervisedReads): the layer then handles none.
+func ImageDomain(veil *unveil.Prepared, p promise.Set, abi int, named *NamedFiles, loader []landlock.PathRule, supervisedReads bool) (*landlock.Domain, []landlock.PathRule) {
+	a := promise.PathLayerHandles(p)
+	if supervisedReads {
+		a = promise.PathLayerHandlesSupervised(p)
+	}
+	handled := handledRights(a, abi)
 	if veil == nil {
-		return PathLayer(p, abi, named, loader...), nil
+		return pathLayer(p, handled, named, loader...), nil
 	}
 	before := append([]landlock.PathRule(nil), veil.Rules...)
 	d := veil.Domain
-	StripPromiseRights(&d, p, abi, named, func(string) bool { return false })
+	stripRights(&d, p, handled, named, func(string) bool { return false })
 	d.Rules = append(d.Rules, loader...)
 	return &d, before
 }
