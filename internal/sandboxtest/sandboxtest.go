@@ -59,6 +59,16 @@ type Result struct {
 // directory both sides share.
 func Run(t *testing.T, fn func(), env ...string) *Result {
 	t.Helper()
+	return RunWith(t, fn, nil, env...)
+}
+
+// RunWith is Run with prepare, when set, called on the child's command
+// before it starts (in the parent only), to give it other standard
+// descriptors or process attributes (a pseudo-terminal as its controlling
+// terminal): what the child writes where prepare sends it is not in the
+// Result.
+func RunWith(t *testing.T, fn func(), prepare func(cmd *exec.Cmd), env ...string) *Result {
+	t.Helper()
 	if os.Getenv(childEnv) == t.Name() {
 		fn()
 		os.Stdout.Sync()
@@ -79,6 +89,9 @@ func Run(t *testing.T, fn func(), env ...string) *Result {
 	cmd.Env = append(append(os.Environ(), childEnv+"="+t.Name()), env...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if prepare != nil {
+		prepare(cmd)
+	}
 	// A process the child started and left behind (stopped, or waiting on
 	// something) may hold the output pipes open: once the child has
 	// exited, wait that long for them, then close them and go on rather
