@@ -169,7 +169,7 @@ func (a *Attached) Spawn(sp *Spawn) (*Spawned, error) {
 			return abort(err)
 		}
 	}
-	if sp.Comm != "" {
+	if sp.Comm != "" && Comm(pid) != sp.Comm {
 		if err := setComm(pid, sp.Comm); err != nil {
 			return abort(err)
 		}

@@ -168,7 +168,7 @@ func TestParkEndsAsSignal(t *testing.T) {
 		sig    syscall.Signal
 	}{
 		{"self-term", `kill -TERM $$`, unix.SIGTERM},
-		{"self-segv", `kill -SEGV $$`, unix.SIGSEGV},
+		{"self-segv", `ulimit -c 0; kill -SEGV $$`, unix.SIGSEGV},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			ws, _ := brokerRun(t, func(a *Attached, pid int) (any, error) {
