@@ -8,8 +8,10 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/landpledge/landpledge/internal/sandboxtest"
+	"github.com/landpledge/landpledge/landlock"
 	"github.com/landpledge/landpledge/promise"
 	"github.com/landpledge/landpledge/seccomp"
+	"github.com/landpledge/landpledge/unveil"
 )
 
 func mustParse(t *testing.T, s string) promise.Set {
@@ -48,7 +50,13 @@ func TestExecSupervisorRequests(t *testing.T) {
 	if strings.Join(got, " ") != strings.Join(want, " ") {
 		t.Errorf("answers %v, want %v", got, want)
 	}
-	if x.exec == nil || x.exec.Policy != pol("stdio", seccomp.ActErrno(unix.EPERM)) || len(x.self) != 1 {
+	// S builds the images' filter with a path layer and supervised reads
+	// wherever Landlock is there (veil.go).
+	wantExec := pol("stdio", seccomp.ActErrno(unix.EPERM))
+	abi, err := landlock.ABI()
+	wantExec.PathLayer = err == nil && abi >= 1
+	wantExec.SupervisedReads = wantExec.PathLayer
+	if x.exec == nil || x.exec.Policy != wantExec || len(x.self) != 1 {
 		t.Errorf("state after the requests: exec %+v, %d self layers", x.exec, len(x.self))
 	}
 }
@@ -65,5 +73,47 @@ func TestAnswerRoundTrip(t *testing.T) {
 	}
 	if err := parseAnswer("req", "what"); sandboxtest.ErrnoName(err) != "EPROTO" {
 		t.Errorf("a garbled answer gives %v, want EPROTO", err)
+	}
+}
+
+// The veil requests: entries (hex paths, permission letters or "-"), then
+// commit once; after it the veil is locked (EPERM), and bad lines are
+// EINVAL. The committed entries are the rule an image exec'd with
+// execpromises gets.
+func TestVeilRequests(t *testing.T) {
+	odd := "/srv/a dir/with\nnewline"
+	lines := []string{
+		veilLine("/etc", unveil.PermRead),
+		veilLine(odd, unveil.PermRead|unveil.PermWrite|unveil.PermCreate),
+		veilLine("/hidden", 0),
+		"veil r 2f", // "/" in hex
+		"veil r nothex",
+		"veil q 2f",
+		"veil r 6574", // "et": not absolute
+		"veil r",
+		reqCommit,
+		veilLine("/late", unveil.PermRead),
+		reqCommit,
+	}
+	want := "ok ok ok ok EINVAL EINVAL EINVAL EINVAL ok EPERM EPERM"
+	x := &execSuper{pid: 4242}
+	var got []string
+	x.serve(bufio.NewReader(strings.NewReader(strings.Join(lines, "\n")+"\n")), func(err error) {
+		got = append(got, sandboxtest.ErrnoName(err))
+	})
+	if strings.Join(got, " ") != want {
+		t.Errorf("answers %v, want %s", got, want)
+	}
+	wantVeil := []veilEntry{{"/etc", unveil.PermRead}, {odd, unveil.PermRead | unveil.PermWrite | unveil.PermCreate}, {"/hidden", 0}, {"/", unveil.PermRead}}
+	if !x.committed || len(x.veil) != len(wantVeil) {
+		t.Fatalf("veil %v (committed %v), want %v", x.veil, x.committed, wantVeil)
+	}
+	for i := range wantVeil {
+		if x.veil[i] != wantVeil[i] {
+			t.Errorf("veil entry %d: %v, want %v", i, x.veil[i], wantVeil[i])
+		}
+	}
+	if r := x.rule(); r != nil {
+		t.Errorf("no execpromises: the rule is %+v, want nil (images run unpledged)", r)
 	}
 }

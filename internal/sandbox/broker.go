@@ -1,0 +1,127 @@
+package sandbox
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+	"strconv"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/landpledge/landpledge/internal/supervise"
+	"github.com/landpledge/landpledge/landlock"
+)
+
+// The exec broker. OpenBSD pledges an image, not a process tree: after
+// pledge(p, NULL) an exec'd program runs unpledged and unveiled, and with
+// execpromises it runs under exactly them (even beyond p), keeping the
+// veil. Linux filters and Landlock domains are inherited by every image
+// and never removed, so S runs each image a supervised process X execs in
+// a fresh process C of its own, started outside every sandbox of X:
+//
+//  1. X's execve runs as a real one, under X's filters and X's veil: the
+//     kernel answers every error a real exec gives (ENOENT, EACCES outside
+//     the veil's x or without the file's x bit, ENOEXEC, E2BIG, ...) and
+//     X's program goes on as after a failed exec; nothing else happens.
+//  2. At X's exec stop (the new image is in place and has not run an
+//     instruction) S reads X's state from the kernel (carry.go) and
+//     starts C with it (supervise: Attached.Spawn): the same file, argv,
+//     environment, descriptors, working directory, umask, limits, signal
+//     mask and ignored signals, nice value, ids and groups, and X's
+//     process group (a session of its own when X has one).
+//  3. Without execpromises C is let go: it has exactly S's restrictions,
+//     which are P's before its first pledge, and S is only its parent.
+//     With them, C is kept: S injects the caller's veil (veil.go) and the
+//     execpromises filter before the image runs (no_new_privs first, so
+//     set-id bits give nothing, as EACCES would on OpenBSD) and supervises
+//     it like any image under execpromises, loader window included; what
+//     C execs in turn is brokered again under the same execpromises
+//     (OpenBSD keeps them across the exec).
+//  4. X never runs its new image: it is parked and stands in for C
+//     (standin.go).
+//
+// If any of 2 and 3 fails, X is killed (its exec is past the point of no
+// return) and S says why on stderr.
+
+// execStop is the supervise Config.Exec of S: pid has just exec'd.
+func (x *execSuper) execStop(pid int, d any) (any, error) {
+	p := x.proc(d)
+	if p == nil {
+		return nil, errors.New("exec of an unknown process")
+	}
+	park, err := x.broker(pid, p)
+	if err != nil {
+		warnf("exec supervisor: %s[%d]: running its new image: %v (killed)", supervise.Comm(pid), pid, err)
+		return nil, err
+	}
+	return park, nil
+}
+
+// broker starts C for X = pid, whose Proc is p, and returns X's Park.
+func (x *execSuper) broker(pid int, p *Proc) (*supervise.Park, error) {
+	car, err := carry(pid)
+	if err != nil {
+		return nil, err
+	}
+	defer car.close()
+	sp := car.spawn(x.sid)
+	si := &standIn{att: x.att, x: pid, self: int32(os.Getpid()), group: !sp.Setsid && sp.Pgid == car.pgid}
+	sp.Watch = si.watch()
+	rule := p.exec
+	var dom *landlock.Domain
+	if rule == nil {
+		if !car.privileged {
+			sp.Verify = car.verify
+		}
+	} else {
+		var closeDom func()
+		if dom, closeDom, err = rule.domain("/proc/"+strconv.Itoa(pid)+"/exe", x.images.Env); err != nil {
+			return nil, fmt.Errorf("the veil: %w", err)
+		}
+		defer closeDom()
+		sp.Keep, sp.NoNewPrivs, sp.Privileged = true, true, false
+		if dom != nil {
+			for _, r := range dom.Rules {
+				sp.Pass = append(sp.Pass, r.Fd)
+			}
+		}
+	}
+	// What is pending for X now has not reached C: from the stub's fork
+	// on, signals to X's process group reach it too (Spawned.Signals).
+	si.early = pending(pid)
+	c, err := x.att.Spawn(sp)
+	if err != nil {
+		return nil, err
+	}
+	si.c = c.Pid
+	if rule != nil {
+		if err := x.keep(c, rule, dom, sp.Watch); err != nil {
+			unix.Kill(c.Pid, unix.SIGKILL)
+			var ws unix.WaitStatus
+			unix.Wait4(c.Pid, &ws, unix.WALL, nil)
+			return nil, err
+		}
+	}
+	return &supervise.Park{Data: p, Signal: si.signal, Ended: si.xEnded}, nil
+}
+
+// keep sandboxes C (stopped before its image's first instruction, the
+// rule descriptors of dom passed to it) under rule and adopts it.
+func (x *execSuper) keep(c *supervise.Spawned, rule *execRule, dom *landlock.Domain, w *supervise.Watch) error {
+	l := rule.filter.Layer(c.Pid)
+	sb := &Sandbox{Filter: l.Loaded, FilterFlags: rule.filter.Policy.Flags}
+	if dom != nil {
+		d := *dom
+		d.Rules = slices.Clone(dom.Rules)
+		for i := range d.Rules {
+			d.Rules[i].Fd = c.Passed[i]
+		}
+		sb.Landlock = &d
+	}
+	if err := Inject(c.Pid, sb); err != nil {
+		return err
+	}
+	x.att.Adopt(c.Pid, &Proc{Layers: []Layer{l}, Image: x.images.ImageOf(c.Pid), exec: rule}, w)
+	return nil
+}
