@@ -80,6 +80,8 @@ func (x *execSuper) broker(pid int, p *Proc) (*supervise.Park, error) {
 			return nil, fmt.Errorf("the veil: %w", err)
 		}
 		defer closeDom()
+		// Traced and with no_new_privs: set-id bits give nothing, so
+		// the image is exec'd as any other.
 		sp.Keep, sp.NoNewPrivs, sp.Privileged = true, true, false
 		if dom != nil {
 			for _, r := range dom.Rules {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -237,8 +238,11 @@ func (c *carried) readStat(path string) error {
 		return err
 	}
 	i := bytes.LastIndexByte(b, ')')
+	if i < 0 {
+		return fmt.Errorf("%s: %q", path, b)
+	}
 	f := strings.Fields(string(b[i+1:]))
-	if i < 0 || len(f) < 17 {
+	if len(f) < 17 {
 		return fmt.Errorf("%s: %q", path, b)
 	}
 	var e1, e2, e3 error
@@ -322,12 +326,12 @@ func (c *carried) verify(pid int) error {
 	if err != nil {
 		return err
 	}
-	for _, k := range []string{"Uid", "Gid"} {
-		if ids := idList(st[k]); len(ids) < 3 || [3]uint32(ids[:3]) != map[string][3]uint32{"Uid": c.uid, "Gid": c.gid}[k] {
+	for k, want := range map[string][3]uint32{"Uid": c.uid, "Gid": c.gid} {
+		if ids := idList(st[k]); len(ids) < 3 || [3]uint32(ids[:3]) != want {
 			return fmt.Errorf("the new process's %s %q differs from the caller's: %w", k, st[k], unix.EPERM)
 		}
 	}
-	if g := idList(st["Groups"]); !equalIDs(g, c.groups) {
+	if g := idList(st["Groups"]); !slices.Equal(g, c.groups) {
 		return fmt.Errorf("the new process's groups %q differ from the caller's: %w", st["Groups"], unix.EPERM)
 	}
 	for _, k := range capSets {
@@ -337,16 +341,4 @@ func (c *carried) verify(pid int) error {
 		}
 	}
 	return nil
-}
-
-func equalIDs(a, b []uint32) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }

@@ -676,6 +676,10 @@ func (s *state) execStop(tid int) {
 					unix.PtraceCont(tid, 0)
 					return
 				}
+				// Killed below: what it stood in for goes with it.
+				if pk.Ended != nil {
+					defer pk.Ended(tid, unix.WaitStatus(unix.SIGKILL))
+				}
 			}
 		}
 		if err != nil {
