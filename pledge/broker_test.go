@@ -314,24 +314,52 @@ func TestBrokerStandInHoldsNoFds(t *testing.T) {
 		must("stdin", err)
 		must("start", cmd.Start())
 		w.Close()
-		// The stand-in is parked (its descriptors closed) once the image
-		// runs; wait for that state.
-		fdDir := "/proc/" + strconv.Itoa(cmd.Process.Pid) + "/fd"
-		for {
-			ents, err := os.ReadDir(fdDir)
-			must("readdir", err)
-			if len(ents) == 0 {
-				break
-			}
-			syscall.Nanosleep(&syscall.Timespec{Nsec: 1e6}, nil)
-		}
+		// The image runs once the stand-in is parked; it closes its end
+		// at once and then waits for its stdin.
 		n, err := r.Read(make([]byte, 1))
 		fmt.Printf("read=%d %v\n", n, err)
+		fds, err := os.ReadDir("/proc/" + strconv.Itoa(cmd.Process.Pid) + "/fd")
+		fmt.Printf("stand-in fds=%d %v\n", len(fds), err)
 		stdin.Close()
 		sandboxtest.Report("wait", cmd.Wait())
 	})
 	res.WantExit(t, 0)
-	wantLines(t, res, "read=0 EOF")
+	wantLines(t, res, "read=0 EOF", "stand-in fds=0 <nil>")
+	res.WantOutcome(t, "wait", "ok")
+}
+
+// TestBrokerStandInProc: what cannot be the same (COMPAT.md): the image's
+// pid is not the one its parent knows (the stand-in's), and its parent is
+// the supervisor; the stand-in's /proc shows the image's file and argv,
+// and no descriptor.
+func TestBrokerStandInProc(t *testing.T) {
+	sandboxtest.Require(t, "seccomp")
+	dir := sandboxtest.TempDir(t)
+	h := buildBrokerHelpers(t, dir)
+	res := sandboxtest.Run(t, func() {
+		mustPledgePromises("stdio rpath proc exec")
+		cmd := exec.Command(h.c, "ids")
+		cmd.Stderr = os.Stderr
+		stdin, err := cmd.StdinPipe()
+		must("stdin", err)
+		stdout, err := cmd.StdoutPipe()
+		must("stdout", err)
+		must("start", cmd.Start())
+		var pid, ppid int
+		_, err = fmt.Fscanf(bufio.NewReader(stdout), "pid=%d ppid=%d\n", &pid, &ppid)
+		must("read", err)
+		standIn := "/proc/" + strconv.Itoa(cmd.Process.Pid)
+		exe, _ := os.Readlink(standIn + "/exe")
+		argv, _ := os.ReadFile(standIn + "/cmdline")
+		fds, _ := os.ReadDir(standIn + "/fd")
+		fmt.Printf("pid-differs=%v ppid-is-supervisor=%v\n", pid != cmd.Process.Pid, ppid == CurrentState().ExecSupervisor)
+		fmt.Printf("stand-in exe=%v cmdline=%q fds=%d\n", exe == h.c, argv, len(fds))
+		stdin.Close()
+		sandboxtest.Report("wait", cmd.Wait())
+	})
+	res.WantExit(t, 0)
+	wantLines(t, res, "pid-differs=true ppid-is-supervisor=true",
+		fmt.Sprintf("stand-in exe=true cmdline=%q fds=0", h.c+"\x00ids\x00"))
 	res.WantOutcome(t, "wait", "ok")
 }
 
@@ -360,7 +388,8 @@ func openPty(t *testing.T) (*os.File, *os.File) {
 // child, the session leader) runs a program in the foreground; Ctrl-Z on
 // the terminal stops it, and the shell's waitpid(WUNTRACED) on the pid it
 // knows (the stand-in) says so; fg (tcsetpgrp and SIGCONT to the job's
-// process group) resumes it, and it reads the terminal and ends. The
+// process group) resumes it, and it reads the terminal and ends; Ctrl-C
+// then kills a second job, reported as killed by SIGINT. The
 // program runs unpledged (untraced), or under execpromises (traced by
 // the supervisor, whose group-stop is seen as a PTRACE_EVENT_STOP).
 func TestBrokerJobControl(t *testing.T) {
@@ -398,6 +427,9 @@ func jobControl(t *testing.T, h brokerHelpers, e *string) {
 				case step == 1 && strings.Contains(s, "resumed"):
 					master.Write([]byte("go\n"))
 					step++
+				case step == 2 && strings.Count(s, "started") == 2:
+					master.Write([]byte{0x03}) // Ctrl-C
+					step++
 				}
 				if err != nil || strings.Contains(s, "done\n") || strings.Contains(s, "done\r\n") {
 					transcript <- s
@@ -428,6 +460,14 @@ func jobControl(t *testing.T, h brokerHelpers, e *string) {
 		_, err = syscall.Wait4(pid, &ws, syscall.WUNTRACED, nil)
 		must("wait4", err)
 		fmt.Printf("exited=%v status=%d\n", ws.Exited(), ws.ExitStatus())
+		// A second job, interrupted by Ctrl-C.
+		cmd = exec.Command(h.c, "tstp")
+		cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Foreground: true, Ctty: 0}
+		must("start", cmd.Start())
+		_, err = syscall.Wait4(cmd.Process.Pid, &ws, syscall.WUNTRACED, nil)
+		must("wait4", err)
+		fmt.Printf("signaled=%v sig=%v\n", ws.Signaled(), ws.Signal())
 		must("tcsetpgrp", unix.IoctlSetPointerInt(0, unix.TIOCSPGRP, syscall.Getpgrp()))
 		fmt.Println("done")
 	}, func(cmd *exec.Cmd) {
@@ -436,7 +476,7 @@ func jobControl(t *testing.T, h brokerHelpers, e *string) {
 	})
 	res.WantExit(t, 0)
 	out := <-transcript
-	for _, want := range []string{"stopped=true sig=stopped", "got go", "exited=true status=0", "done"} {
+	for _, want := range []string{"stopped=true sig=stopped", "got go", "exited=true status=0", "signaled=true sig=interrupt", "done"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("the terminal shows no %q:\n%s", want, out)
 		}

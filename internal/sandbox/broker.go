@@ -39,7 +39,8 @@ import (
 //     C execs in turn is brokered again under the same execpromises
 //     (OpenBSD keeps them across the exec).
 //  4. X never runs its new image: it is parked and stands in for C
-//     (standin.go).
+//     (standin.go); C runs only once X is parked (supervise.Park.After),
+//     so never while X holds a descriptor.
 //
 // If any of 2 and 3 fails, X is killed (its exec is past the point of no
 // return) and S says why on stderr.
@@ -97,20 +98,29 @@ func (x *execSuper) broker(pid int, p *Proc) (*supervise.Park, error) {
 		return nil, err
 	}
 	si.c = c.Pid
+	// C runs once X is parked (Park.After): never while X holds anything.
+	after := func() {
+		if err := x.att.Let(c); err != nil {
+			warnf("exec supervisor: %s[%d]: %v", supervise.Comm(pid), pid, err)
+		}
+	}
 	if rule != nil {
-		if err := x.keep(c, rule, dom, sp.Watch); err != nil {
+		proc, err := x.keep(c, rule, dom)
+		if err != nil {
 			unix.Kill(c.Pid, unix.SIGKILL)
 			var ws unix.WaitStatus
 			unix.Wait4(c.Pid, &ws, unix.WALL, nil)
 			return nil, err
 		}
+		after = func() { x.att.Adopt(c.Pid, proc, sp.Watch) }
 	}
-	return &supervise.Park{Data: p, Signal: si.signal, Ended: si.xEnded}, nil
+	return &supervise.Park{Data: p, Signal: si.signal, Ended: si.xEnded, After: after}, nil
 }
 
 // keep sandboxes C (stopped before its image's first instruction, the
-// rule descriptors of dom passed to it) under rule and adopts it.
-func (x *execSuper) keep(c *supervise.Spawned, rule *execRule, dom *landlock.Domain, w *supervise.Watch) error {
+// rule descriptors of dom passed to it) under rule, and returns its Proc
+// for Adopt.
+func (x *execSuper) keep(c *supervise.Spawned, rule *execRule, dom *landlock.Domain) (*Proc, error) {
 	l := rule.filter.Layer(c.Pid)
 	sb := &Sandbox{Filter: l.Loaded, FilterFlags: rule.filter.Policy.Flags}
 	if dom != nil {
@@ -122,8 +132,7 @@ func (x *execSuper) keep(c *supervise.Spawned, rule *execRule, dom *landlock.Dom
 		sb.Landlock = &d
 	}
 	if err := Inject(c.Pid, sb); err != nil {
-		return err
+		return nil, err
 	}
-	x.att.Adopt(c.Pid, &Proc{Layers: []Layer{l}, Image: x.images.ImageOf(c.Pid), exec: rule}, w)
-	return nil
+	return &Proc{Layers: []Layer{l}, Image: x.images.ImageOf(c.Pid), exec: rule}, nil
 }

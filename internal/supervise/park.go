@@ -26,6 +26,10 @@ type Park struct {
 	Signal func(pid int, si Siginfo) syscall.Signal
 	// Ended, when set, is told that the parked process has ended.
 	Ended func(pid int, ws unix.WaitStatus)
+	// After, when set, is called once the process is parked, before it is
+	// resumed: the image it stands in for may run from then on (Let,
+	// Adopt), never while the stand-in still holds anything.
+	After func()
 }
 
 // parked is a parked process's state.

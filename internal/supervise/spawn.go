@@ -84,10 +84,11 @@ type Spawned struct {
 	Pid int
 	// Passed[i] is the number of Spawn.Pass[i] in the new process.
 	Passed []int
-	// Signals arrived at the process before its image was exec'd; the
-	// caller sends them again once it is set up (Keep), or they were sent
-	// again already.
+	// Signals arrived at the process before its image was exec'd: they
+	// are sent to it again (Let; for a kept process already by Spawn).
 	Signals []syscall.Signal
+	// let is what Let registers the process as.
+	let *child
 }
 
 // Adopt registers pid, a process Spawn kept (stopped before its

@@ -55,11 +55,13 @@ const (
 const spawnOptions = unix.PTRACE_O_EXITKILL | unix.PTRACE_O_TRACESYSGOOD | unix.PTRACE_O_TRACEEXEC
 
 // Spawn starts the process sp describes (see the comment at Spawn's
-// type) and returns once its execveat succeeded, or with the errno it
-// failed with; nothing is left running on an error. Call it from a
+// type) and returns once its execveat succeeded, the new image stopped
+// before its first instruction (or, for an untraced exec, the stub stopped
+// right before it), or with the errno it failed with; nothing is left
+// running on an error. A kept process is then the caller's to sandbox and
+// Adopt; any other is to be let go (Let), or killed. Call it from a
 // callback (the tracer thread: the stub is its child and tracee).
 func (a *Attached) Spawn(sp *Spawn) (*Spawned, error) {
-	s := a.s
 	files := slices.Clone(sp.Fds)
 	place := func(fd int) int {
 		if i := slices.Index(files, -1); i >= 0 {
@@ -145,11 +147,7 @@ func (a *Attached) Spawn(sp *Spawn) (*Spawned, error) {
 		if err := unix.PtraceSetRegs(pid, &regs); err != nil {
 			return abort(os.NewSyscallError("ptrace(PTRACE_SETREGS)", err))
 		}
-		if err := ptraceDetach(pid, 0); err != nil {
-			return abort(os.NewSyscallError("ptrace(PTRACE_DETACH)", err))
-		}
-		s.children[pid] = &child{watch: sp.Watch, pipe: pipeR}
-		resend(pid, out.Signals)
+		out.let = &child{watch: sp.Watch, pipe: pipeR}
 		return out, nil
 	}
 	if sp.Keep {
@@ -175,13 +173,32 @@ func (a *Attached) Spawn(sp *Spawn) (*Spawned, error) {
 		}
 	}
 	if !sp.Keep {
-		if err := ptraceDetach(pid, 0); err != nil {
-			return abort(os.NewSyscallError("ptrace(PTRACE_DETACH)", err))
-		}
-		s.children[pid] = &child{watch: sp.Watch, pipe: -1}
+		out.let = &child{watch: sp.Watch, pipe: -1}
+		return out, nil
 	}
 	resend(pid, out.Signals)
 	return out, nil
+}
+
+// Let lets go a process Spawn started (not kept), stopped until now: it is
+// detached and runs, the supervisor being only its parent, and its stops
+// and end go to its Watch. (An untraced exec starts only now; its failure
+// comes later, Watch.ExecFailed.) Call it from a callback.
+func (a *Attached) Let(c *Spawned) error {
+	if c.let == nil {
+		return fmt.Errorf("process %d: not to be let go: %w", c.Pid, unix.EINVAL)
+	}
+	if err := ptraceDetach(c.Pid, 0); err != nil {
+		unix.Kill(c.Pid, unix.SIGKILL)
+		if c.let.pipe >= 0 {
+			unix.Close(c.let.pipe)
+		}
+		return os.NewSyscallError("ptrace(PTRACE_DETACH)", err)
+	}
+	a.s.children[c.Pid] = c.let
+	resend(c.Pid, c.Signals)
+	c.let = nil
+	return nil
 }
 
 // resend sends pid again the signals that arrived at it while it was set

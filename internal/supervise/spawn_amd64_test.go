@@ -121,9 +121,9 @@ func spawnFor(t *testing.T, a *Attached, pid int, change func(sp *Spawn)) (*Spaw
 // TestSpawnCarriesState: a process the broker spawns for an image gets
 // the state it is given (umask, a resource limit, the signal mask and
 // ignored signals, the nice value, the descriptors, the environment,
-// argv, the name) and runs the image's own file; the process that exec'd
-// is parked (it holds no descriptor) and ends as C ends: its parent sees
-// C's exit status.
+// argv, the name) and runs the image's own file, once the process that
+// exec'd is parked (it holds no descriptor); that one ends as C ends: its
+// parent sees C's exit status.
 func TestSpawnCarriesState(t *testing.T) {
 	// The shell reads its own status with builtins: while it waits for a
 	// child, its mask is sigsuspend's.
@@ -136,11 +136,12 @@ func TestSpawnCarriesState(t *testing.T) {
 			sp.SigMask = 1 << (unix.SIGUSR2 - 1)
 			sp.SigIgn = 1 << (unix.SIGUSR1 - 1)
 		})
-		if _, err := a.Spawn(sp); err != nil {
+		c, err := a.Spawn(sp)
+		if err != nil {
 			t.Errorf("Spawn: %v", err)
 			return nil, err
 		}
-		return &Park{Ended: func(int, unix.WaitStatus) {
+		return &Park{After: func() { a.Let(c) }, Ended: func(int, unix.WaitStatus) {
 			ents, _ := os.ReadDir("/proc/" + strconv.Itoa(pid) + "/fd")
 			parkedFds = len(ents)
 		}}, nil
@@ -173,10 +174,11 @@ func TestParkEndsAsSignal(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			ws, _ := brokerRun(t, func(a *Attached, pid int) (any, error) {
 				sp, _ := spawnFor(t, a, pid, nil)
-				if _, err := a.Spawn(sp); err != nil {
+				c, err := a.Spawn(sp)
+				if err != nil {
 					return nil, err
 				}
-				return &Park{}, nil
+				return &Park{After: func() { a.Let(c) }}, nil
 			}, "/bin/sh", "-c", c.script)
 			st := ws
 			if !st.Signaled() || st.Signal() != c.sig || st.CoreDump() {

@@ -673,6 +673,9 @@ func (s *state) execStop(tid int) {
 				if at, err = park(tid); err == nil {
 					p.phase, p.data, p.park = phaseRunning, pk.Data, &parked{Park: pk, at: at}
 					s.logf("supervise: %d: exec: parked", tid)
+					if pk.After != nil {
+						pk.After()
+					}
 					unix.PtraceCont(tid, 0)
 					return
 				}

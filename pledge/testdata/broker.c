@@ -16,6 +16,8 @@
  *   tstp            "started", then reads a line and prints it ("got
  *                   LINE"): a job a terminal stops and continues
  *   euid            prints its effective uid (installed set-user-ID)
+ *   ids             prints its pid and parent pid, then reads its stdin
+ *                   to EOF
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -147,6 +149,13 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(mode, "exit") && argc > 2)
 		return atoi(argv[2]);
+	if (!strcmp(mode, "ids")) {
+		char b[64];
+		printf("pid=%d ppid=%d\n", (int)getpid(), (int)getppid());
+		while (read(0, b, sizeof b) > 0)
+			;
+		return 0;
+	}
 	if (!strcmp(mode, "euid")) {
 		printf("euid=%d\n", (int)geteuid());
 		return 0;
