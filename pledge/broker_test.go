@@ -363,6 +363,37 @@ func TestBrokerStandInProc(t *testing.T) {
 	res.WantOutcome(t, "wait", "ok")
 }
 
+// TestBrokerNoLeakedFds: the image has exactly the descriptors its caller
+// passed on, none of the supervisor's (its request and answer pipes, in
+// particular: an image that could read P's requests to S could keep S
+// from learning P's narrower pledges). The caller here has only 0, 1, 2.
+func TestBrokerNoLeakedFds(t *testing.T) {
+	sandboxtest.Require(t, "seccomp")
+	dir := sandboxtest.TempDir(t)
+	h := buildBrokerHelpers(t, dir)
+	for _, e := range []*string{nil, ptr("stdio rpath")} {
+		name := "null"
+		if e != nil {
+			name = "execpromises"
+		}
+		t.Run(name, func(t *testing.T) {
+			res := sandboxtest.Run(t, func() {
+				// Only 0, 1, 2 go to what this process runs.
+				must("close_range", unix.CloseRange(3, ^uint(0), unix.CLOSE_RANGE_CLOEXEC))
+				if e == nil {
+					mustPledgePromises("stdio rpath proc exec")
+				} else {
+					mustPledge("stdio rpath proc exec", *e)
+				}
+				runProgram("helper", h.c, "fds")
+			})
+			res.WantExit(t, 0)
+			// os/exec gives the program 0 (ours), 1 and 2 (its pipe).
+			wantLines(t, res, "helper: exit=0", "helper out: fds=0,1,2")
+		})
+	}
+}
+
 // openPty opens a pseudo-terminal: its master and its slave.
 func openPty(t *testing.T) (*os.File, *os.File) {
 	t.Helper()

@@ -74,6 +74,10 @@ func (x *execSuper) rule() *execRule {
 // this process's parent: the variable in some other program's environment
 // must not turn it into a tracer of an arbitrary process.
 func ServeExecSupervisor(arg string) int {
+	// Nothing of S's may reach the processes it starts: not the request
+	// and answer pipes (an image reading P's requests would keep S from
+	// learning P's narrower pledges), nor what S inherited from P.
+	unix.CloseRange(3, ^uint(0), unix.CLOSE_RANGE_CLOEXEC)
 	ctl := bufio.NewReader(os.NewFile(ctlFd, "ctl"))
 	ack := os.NewFile(ackFd, "ack")
 	answer := func(err error) { fmt.Fprintln(ack, answerLine(err)) }

@@ -138,6 +138,11 @@ func (a *Attached) Spawn(sp *Spawn) (*Spawned, error) {
 	if err := setState(in, pid, sp, cloexec); err != nil {
 		return abort(err)
 	}
+	// Whatever else of ours fork+exec left open above the descriptors
+	// given (one not close-on-exec) goes: the image gets those only.
+	if _, err := in.Syscall(unix.SYS_CLOSE_RANGE, uint64(len(files)), uint64(^uint32(0)), 0); err != nil {
+		return abort(fmt.Errorf("close_range(%d, ~0U): %w", len(files), err))
+	}
 	regs, err := stageExec(in, sp, exe, childPipe)
 	if err != nil {
 		return abort(err)

@@ -18,6 +18,7 @@
  *   euid            prints its effective uid (installed set-user-ID)
  *   ids             prints its pid and parent pid, then reads its stdin
  *                   to EOF
+ *   fds             prints its open descriptors ("fds=0,1,2")
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -28,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -149,6 +151,24 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(mode, "exit") && argc > 2)
 		return atoi(argv[2]);
+	if (!strcmp(mode, "fds")) {
+		DIR *d = opendir("/proc/self/fd");
+		int own = d ? dirfd(d) : -1;
+		char seen[1024] = {0};
+		for (struct dirent *e; d && (e = readdir(d));) {
+			int fd = atoi(e->d_name);
+			if (e->d_name[0] != '.' && fd != own && fd >= 0 && fd < (int)sizeof seen)
+				seen[fd] = 1;
+		}
+		printf("fds=");
+		for (int fd = 0, first = 1; fd < (int)sizeof seen; fd++)
+			if (seen[fd]) {
+				printf(first ? "%d" : ",%d", fd);
+				first = 0;
+			}
+		printf("\n");
+		return 0;
+	}
 	if (!strcmp(mode, "ids")) {
 		char b[64];
 		printf("pid=%d ppid=%d\n", (int)getpid(), (int)getppid());
