@@ -394,6 +394,56 @@ func TestBrokerNoLeakedFds(t *testing.T) {
 	}
 }
 
+// groupSignal runs the C helper's "rt" mode in a process group of its
+// own, sends SIGRTMIN to the whole group, then SIGRTMIN+2 to the pid it
+// knows, and returns what the helper printed: how many SIGRTMIN it had
+// queued (real-time signals queue, so each delivery counts).
+func groupSignal(helper string) string {
+	cmd := exec.Command(helper, "rt")
+	cmd.Stdin, cmd.Stderr = os.Stdin, os.Stderr
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return err.Error()
+	}
+	if err := cmd.Start(); err != nil {
+		return err.Error()
+	}
+	r := bufio.NewReader(stdout)
+	var out strings.Builder
+	l, _ := r.ReadString('\n')
+	out.WriteString(l)
+	const sigrtmin = 34 // glibc's SIGRTMIN
+	syscall.Kill(-cmd.Process.Pid, sigrtmin)
+	syscall.Kill(cmd.Process.Pid, sigrtmin+2)
+	l, _ = r.ReadString('\n')
+	out.WriteString(l)
+	cmd.Wait()
+	return out.String()
+}
+
+// TestBrokerGroupSignalTwice: what the stand-in cannot make the same
+// (COMPAT.md): a signal sent to the whole process group reaches the image
+// directly and again through the stand-in, which cannot tell it from one
+// sent to its pid. Shown with a queued real-time signal: twice under the
+// broker, once plainly (the control).
+func TestBrokerGroupSignalTwice(t *testing.T) {
+	sandboxtest.Require(t, "seccomp")
+	dir := sandboxtest.TempDir(t)
+	h := buildBrokerHelpers(t, dir)
+	res := sandboxtest.Run(t, func() {
+		mustPledgePromises("stdio rpath proc exec")
+		fmt.Print(groupSignal(h.c))
+	})
+	res.WantExit(t, 0)
+	if plain := groupSignal(h.c); plain != "ready\ncount=1\n" {
+		t.Fatalf("plainly: %q, want one SIGRTMIN", plain)
+	}
+	if res.Stdout != "ready\ncount=2\n" {
+		t.Errorf("under the broker: %q, want the group's SIGRTMIN twice\n%s", res.Stdout, res)
+	}
+}
+
 // openPty opens a pseudo-terminal: its master and its slave.
 func openPty(t *testing.T) (*os.File, *os.File) {
 	t.Helper()

@@ -19,6 +19,9 @@
  *   ids             prints its pid and parent pid, then reads its stdin
  *                   to EOF
  *   fds             prints its open descriptors ("fds=0,1,2")
+ *   rt              blocks SIGRTMIN and SIGRTMIN+2, "ready", waits for
+ *                   SIGRTMIN+2, then unblocks SIGRTMIN and prints how
+ *                   many were queued ("count=N")
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -98,6 +101,14 @@ static void term(int sig)
 	_exit(3);
 }
 
+static volatile sig_atomic_t rtcount;
+
+static void rt(int sig)
+{
+	(void)sig;
+	rtcount++;
+}
+
 static void usr1(int sig, siginfo_t *si, void *ctx)
 {
 	(void)sig;
@@ -151,6 +162,22 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(mode, "exit") && argc > 2)
 		return atoi(argv[2]);
+	if (!strcmp(mode, "rt")) {
+		sigset_t set, last;
+		sigemptyset(&set);
+		sigaddset(&set, SIGRTMIN);
+		sigaddset(&set, SIGRTMIN + 2);
+		sigprocmask(SIG_BLOCK, &set, NULL);
+		signal(SIGRTMIN, rt);
+		printf("ready\n");
+		sigemptyset(&last);
+		sigaddset(&last, SIGRTMIN + 2);
+		sigwaitinfo(&last, NULL);
+		sigdelset(&set, SIGRTMIN + 2);
+		sigprocmask(SIG_UNBLOCK, &set, NULL);
+		printf("count=%d\n", (int)rtcount);
+		return 0;
+	}
 	if (!strcmp(mode, "fds")) {
 		DIR *d = opendir("/proc/self/fd");
 		int own = d ? dirfd(d) : -1;
