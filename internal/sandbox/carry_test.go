@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"errors"
 	"os"
 	"os/exec"
 	"slices"
@@ -89,3 +90,31 @@ func TestCarry(t *testing.T) {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// verify refuses a new process whose ids, groups or capabilities are not
+// the caller's (no more than its capabilities): here this process checked
+// against its own state (accepted) and against a caller with another uid
+// or a narrower bounding set (refused with EPERM).
+func TestVerify(t *testing.T) {
+	self := &carried{caps: map[string]uint64{}}
+	if err := self.readStatus(os.Getpid()); err != nil {
+		t.Fatal(err)
+	}
+	if err := self.verify(os.Getpid()); err != nil {
+		t.Errorf("verify against its own state: %v", err)
+	}
+	other := *self
+	other.uid[1]++
+	if err := other.verify(os.Getpid()); !errors.Is(err, unix.EPERM) {
+		t.Errorf("another euid: %v, want EPERM", err)
+	}
+	narrower := *self
+	narrower.caps = map[string]uint64{}
+	for k, v := range self.caps {
+		narrower.caps[k] = v
+	}
+	narrower.caps["CapBnd"] = 0
+	if err := narrower.verify(os.Getpid()); self.caps["CapBnd"] != 0 && !errors.Is(err, unix.EPERM) {
+		t.Errorf("a narrower bounding set: %v, want EPERM", err)
+	}
+}
