@@ -4,8 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"slices"
-	"strconv"
 
 	"golang.org/x/sys/unix"
 
@@ -77,18 +75,26 @@ func (x *execSuper) broker(pid int, p *Proc) (*supervise.Park, error) {
 		}
 	} else {
 		var closeDom func()
-		if dom, closeDom, err = rule.domain("/proc/"+strconv.Itoa(pid)+"/exe", x.images.Env); err != nil {
+		// The image is the file X exec'd: its loader files are /proc/X/exe's.
+		if dom, closeDom, err = rule.domain(x.images.ImageOf(pid), x.abi); err != nil {
 			return nil, fmt.Errorf("the veil: %w", err)
 		}
-		defer closeDom()
+		if dom != nil {
+			// Built here, passed to C as one descriptor: C only
+			// enforces it (landlock_restrict_self).
+			rs, err := dom.Ruleset()
+			closeDom()
+			if err != nil {
+				return nil, fmt.Errorf("the image's Landlock domain: %w", err)
+			}
+			defer rs.Close()
+			sp.Pass = []int{rs.Fd()}
+		} else {
+			closeDom()
+		}
 		// Traced and with no_new_privs: set-id bits give nothing, so
 		// the image is exec'd as any other.
 		sp.Keep, sp.NoNewPrivs, sp.Privileged = true, true, false
-		if dom != nil {
-			for _, r := range dom.Rules {
-				sp.Pass = append(sp.Pass, r.Fd)
-			}
-		}
 	}
 	// What is pending for X now has not reached C: from the stub's fork
 	// on, signals to X's process group reach it too (Spawned.Signals).
@@ -118,18 +124,13 @@ func (x *execSuper) broker(pid int, p *Proc) (*supervise.Park, error) {
 }
 
 // keep sandboxes C (stopped before its image's first instruction, the
-// rule descriptors of dom passed to it) under rule, and returns its Proc
-// for Adopt.
+// ruleset of dom passed to it) under rule, and returns its Proc for
+// Adopt.
 func (x *execSuper) keep(c *supervise.Spawned, rule *execRule, dom *landlock.Domain) (*Proc, error) {
 	l := rule.filter.Layer(c.Pid)
 	sb := &Sandbox{Filter: l.Loaded, FilterFlags: rule.filter.Policy.Flags}
 	if dom != nil {
-		d := *dom
-		d.Rules = slices.Clone(dom.Rules)
-		for i := range d.Rules {
-			d.Rules[i].Fd = c.Passed[i]
-		}
-		sb.Landlock = &d
+		sb.Ruleset, sb.RulesetFlags = &c.Passed[0], dom.RestrictFlags
 	}
 	if err := Inject(c.Pid, sb); err != nil {
 		return nil, err

@@ -40,6 +40,10 @@ type execSuper struct {
 	committed     bool
 	att           *supervise.Attached
 	sid           int // S's session, which is P's
+	abi           int // the Landlock ABI, 0 without Landlock
+	// named are the named paths of each execpromises filter S got,
+	// opened then (before any image runs).
+	named map[*Compiled]*NamedFiles
 }
 
 // selfData is the supervise Data of P itself: its layers change with each
@@ -65,7 +69,7 @@ func (x *execSuper) rule() *execRule {
 	if x.exec == nil {
 		return nil
 	}
-	return &execRule{filter: x.exec, veil: x.veil}
+	return &execRule{filter: x.exec, veil: x.veil, named: x.named[x.exec]}
 }
 
 // ServeExecSupervisor is S, run by a program whose environment holds
@@ -102,6 +106,9 @@ func ServeExecSupervisor(arg string) int {
 	}
 	ignoreJobSignals()
 	x := &execSuper{pid: pid, images: Resolver{Env: supervisorEnv()}, sid: sessionOf(os.Getpid())}
+	if abi, err := landlock.ABI(); err == nil {
+		x.abi = abi
+	}
 	decider := &Decider{Arch: seccomp.Native(), Proc: x.proc}
 	cfg := supervise.Config{
 		Seccomp: decider.Seccomp,
@@ -219,8 +226,7 @@ func (x *execSuper) request(line string) error {
 		// wherever Landlock can enforce one (veil.go), whatever P's own,
 		// and leaves reads to S, so that the loader window of each image
 		// sees every read of its start-up.
-		abi, err := landlock.ABI()
-		p.PathLayer = err == nil && abi >= 1
+		p.PathLayer = x.abi >= 1
 		p.SupervisedReads = p.PathLayer
 	}
 	// Compiled here, outside mu, which the supervise loop takes.
@@ -239,6 +245,12 @@ func (x *execSuper) request(line string) error {
 		if x.exec != nil && p.Promises&^x.exec.Policy.Promises != 0 {
 			return fmt.Errorf("execpromises %q wider than %q: %w",
 				p.Promises.String(), x.exec.Policy.Promises.String(), unix.EPERM)
+		}
+		if p.PathLayer {
+			if x.named == nil {
+				x.named = map[*Compiled]*NamedFiles{}
+			}
+			x.named[c] = OpenNamed(p.Promises)
 		}
 		x.exec = c
 	}

@@ -42,7 +42,8 @@ func TestExecSupervisorRequests(t *testing.T) {
 		"bogus 1 2 3",
 	}
 	want := []string{"ok", "EPERM", "ok", "ok", "EINVAL", "ok", "EINVAL", "EINVAL", "EINVAL", "EINVAL"}
-	x := &execSuper{pid: 4242}
+	abi, _ := landlock.ABI()
+	x := &execSuper{pid: 4242, abi: abi}
 	var got []string
 	x.serve(bufio.NewReader(strings.NewReader(strings.Join(lines, "\n")+"\n")), func(err error) {
 		got = append(got, sandboxtest.ErrnoName(err))
@@ -53,11 +54,18 @@ func TestExecSupervisorRequests(t *testing.T) {
 	// S builds the images' filter with a path layer and supervised reads
 	// wherever Landlock is there (veil.go).
 	wantExec := pol("stdio", seccomp.ActErrno(unix.EPERM))
-	abi, err := landlock.ABI()
-	wantExec.PathLayer = err == nil && abi >= 1
+	wantExec.PathLayer = abi >= 1
 	wantExec.SupervisedReads = wantExec.PathLayer
 	if x.exec == nil || x.exec.Policy != wantExec || len(x.self) != 1 {
 		t.Errorf("state after the requests: exec %+v, %d self layers", x.exec, len(x.self))
+	}
+	// With a path layer, the named paths of each execpromises filter were
+	// opened when it came.
+	if x.exec != nil && wantExec.PathLayer && (x.named[x.exec] == nil || x.rule().named != x.named[x.exec]) {
+		t.Errorf("no named paths opened for the execpromises")
+	}
+	for _, n := range x.named {
+		n.Close()
 	}
 }
 

@@ -3,7 +3,6 @@ package sandbox
 import (
 	"golang.org/x/sys/unix"
 
-	"github.com/landpledge/landpledge/internal/ldso"
 	"github.com/landpledge/landpledge/landlock"
 	"github.com/landpledge/landpledge/unveil"
 )
@@ -35,17 +34,18 @@ type veilEntry struct {
 type execRule struct {
 	filter *Compiled
 	veil   []veilEntry // none: no veil
+	// named are the named paths of the execpromises, opened when S got
+	// them (nil without a path layer).
+	named *NamedFiles
 }
 
-// domain is the Landlock domain of an image exec'd under r from the file
-// exe (a path the supervisor can read: /proc/PID/exe) with loader
-// environment env, and a func closing its rule descriptors (ours). It is
-// nil when the execpromises filter has no path layer (no Landlock) and
-// there is no veil to keep.
-func (r *execRule) domain(exe string, env []string) (*landlock.Domain, func(), error) {
+// domain is the Landlock domain of an image exec'd under r, whose own
+// files are img's, on ABI abi, and a func closing the rule descriptors it
+// opened (its named paths' stay r's). It is nil when the execpromises
+// filter has no path layer (no Landlock) and there is no veil to keep.
+func (r *execRule) domain(img *Image, abi int) (*landlock.Domain, func(), error) {
 	p := r.filter.Policy
-	abi, err := landlock.ABI()
-	if err != nil || abi < 1 || (!p.PathLayer && len(r.veil) == 0) {
+	if abi < 1 || (!p.PathLayer && len(r.veil) == 0) {
 		return nil, func() {}, nil
 	}
 	var prep *unveil.Prepared
@@ -56,18 +56,20 @@ func (r *execRule) domain(exe string, env []string) (*landlock.Domain, func(), e
 			// fewer rights, as the commit's own classification would.
 			st.Unveil(e.path, e.perm.String())
 		}
+		var err error
 		if prep, err = st.Prepare(); err != nil {
 			return nil, nil, err
 		}
 	}
-	named := OpenNamed(p.Promises)
-	needs, _ := ldso.ProgramNeeds(exe, env)
-	loader := OpenLoader(needs)
+	named := r.named
+	if named == nil {
+		named = &NamedFiles{}
+	}
+	loader := OpenLoader(img.paths)
 	closeAll := func() {
 		if prep != nil {
 			prep.Close()
 		}
-		named.Close()
 		for _, r := range loader {
 			unix.Close(r.Fd)
 		}
