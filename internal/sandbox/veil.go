@@ -18,9 +18,10 @@ import (
 // that veil and the path layer of the execpromises in one
 // (ImageDomain, as the pledge command gives its program): the named
 // paths open by name, bypassing the veil, and the image's loader files
-// (package ldso's resolution of the file exec'd) keep their reads. Every
-// rule descriptor is the supervisor's own, passed to the new process and
-// closed there once the domain is enforced, before the image runs.
+// (package ldso's resolution of the file exec'd) keep their reads. The
+// supervisor builds the ruleset with rule descriptors of its own and
+// passes the new process the ruleset's descriptor, which it enforces and
+// closes before its image runs.
 
 // veilEntry is one unveil entry of the pledging process.
 type veilEntry struct {
