@@ -131,10 +131,15 @@ var unveilCases = []Case{
 		Op: then(unveilBlockOp(), readOp("e/h")), Plain: ok, OpenBSD: "ENOENT", Linux: "EACCES"},
 
 	// inheritance across exec (os/exec forks, then execs the probe).
-	// OpenBSD clears the veil at exec unless execpromises are set; Landlock
-	// domains are inherited by every child and survive exec.
+	// OpenBSD clears the veil at exec unless execpromises are set. Pledged
+	// with "exec", the exec supervisor runs the image in a fresh process
+	// outside the veil; unveiled only (no supervisor), the Landlock domain
+	// is inherited and survives exec.
 	{ID: "unveil/exec/inherits", Sandbox: unveiled("d", "r", "d/x", "rx"), Op: probeOp("d/x", "open", "e/h"),
 		Plain: ok, OpenBSD: ok, Linux: "child:EACCES"},
+	{ID: "unveil/exec/pledged-clears",
+		Sandbox: Sandbox{Unveil: []Veil{{"d", "r"}, {"d/x", "rx"}}, Pledges: []string{"stdio rpath proc exec"}},
+		Op:      probeOp("d/x", "open", "e/h"), Plain: ok, OpenBSD: ok},
 	{ID: "unveil/exec/inherits-inside", Sandbox: unveiled("d", "r", "d/x", "rx"), Op: probeOp("d/x", "open", "d/f"),
 		Plain: ok, OpenBSD: ok},
 	{ID: "unveil/exec/execpromises-keep-veil",

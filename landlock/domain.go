@@ -52,17 +52,30 @@ func (d *Domain) Close() {
 // ruleset, adds each rule and calls RestrictSelf (no_new_privs first, all
 // threads). The rule descriptors stay open; the caller closes them (Close).
 func (d *Domain) Enforce() error {
-	rs, err := NewRuleset(d.Attr)
+	rs, err := d.Ruleset()
 	if err != nil {
 		return err
 	}
 	defer rs.Close()
+	return rs.RestrictSelf(d.RestrictFlags)
+}
+
+// Ruleset creates d's ruleset and adds its rules, without enforcing it:
+// its descriptor (Ruleset.Fd) may be passed to another process, which
+// then enforces it with landlock_restrict_self(2) alone (the exec
+// broker's fresh processes). The caller closes it.
+func (d *Domain) Ruleset() (*Ruleset, error) {
+	rs, err := NewRuleset(d.Attr)
+	if err != nil {
+		return nil, err
+	}
 	for _, r := range d.Rules {
 		if err := rs.addPathBeneath(r.Fd, r.Access, r.Path); err != nil {
-			return err
+			rs.Close()
+			return nil, err
 		}
 	}
-	return rs.RestrictSelf(d.RestrictFlags)
+	return rs, nil
 }
 
 // KernelAttr returns struct landlock_ruleset_attr as landlock_create_ruleset

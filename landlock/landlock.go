@@ -89,6 +89,9 @@ func NewRuleset(attr RulesetAttr) (*Ruleset, error) {
 	return &Ruleset{fd: int(fd), abi: abi, handled: attr}, nil
 }
 
+// Fd is the ruleset's descriptor (close-on-exec), -1 once closed.
+func (r *Ruleset) Fd() int { return r.fd }
+
 // Handled returns the attr the ruleset was created with.
 func (r *Ruleset) Handled() RulesetAttr { return r.handled }
 

@@ -344,6 +344,7 @@ static const struct lpl_rule lpl_amd64_rules[] = {
 	{12, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 23, 0x1u, 0x0u}, /* brk: stdio */
 	{13, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 23, 0x1u, 0x0u}, /* rt_sigaction: stdio */
 	{14, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 23, 0x1u, 0x0u}, /* rt_sigprocmask: stdio */
+	{14, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 23, 0x80000u, 0x0u}, /* rt_sigprocmask: exec */
 	{15, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 23, 0x0u, 0x0u}, /* rt_sigreturn: always */
 	{16, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 23, 0x1u, 0x0u}, /* ioctl: stdio */
 	{16, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 24, 0x1u, 0x0u}, /* ioctl: stdio */
@@ -389,6 +390,7 @@ static const struct lpl_rule lpl_amd64_rules[] = {
 	{32, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 48, 0x1u, 0x0u}, /* dup: stdio */
 	{33, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 48, 0x1u, 0x0u}, /* dup2: stdio */
 	{34, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 48, 0x1u, 0x0u}, /* pause: stdio */
+	{34, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 48, 0x80000u, 0x0u}, /* pause: exec */
 	{35, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 48, 0x1u, 0x0u}, /* nanosleep: stdio */
 	{36, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 48, 0x1u, 0x0u}, /* getitimer: stdio */
 	{37, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 48, 0x1u, 0x0u}, /* alarm: stdio */
@@ -869,6 +871,7 @@ static const struct lpl_rule lpl_amd64_rules[] = {
 	{434, LPL_FALLBACK, LPL_LAYER_ANY, 0, 38, 284, 0x0u, 0x0u}, /* pidfd_open: fallback ENOSYS */
 	{435, LPL_ENOSYS, LPL_LAYER_ANY, 0, 0, 284, 0x0u, 0x0u}, /* clone3: always ENOSYS */
 	{436, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 284, 0x1u, 0x0u}, /* close_range: stdio */
+	{436, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 284, 0x80000u, 0x0u}, /* close_range: exec */
 	{437, LPL_ENOSYS, LPL_LAYER_ANY, 0, 0, 284, 0x0u, 0x0u}, /* openat2: always ENOSYS */
 	{438, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 284, 0x0u, 0x0u}, /* pidfd_getfd: never */
 	{439, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 284, 0x2u, 0x0u}, /* faccessat2: rpath */
@@ -913,7 +916,7 @@ static const uint32_t lpl_amd64_hot[] = {257 /* openat */, 262 /* newfstatat */,
 
 static const struct lpl_table lpl_table_amd64 = {
 	"amd64", LPL_AMD64_AUDIT_ARCH, LPL_AMD64_X32_BIT, LPL_AMD64_MAX_NR,
-	lpl_amd64_rules, 601, lpl_amd64_conds, 285,
+	lpl_amd64_rules, 604, lpl_amd64_conds, 285,
 	lpl_amd64_hot, 7,
 };
 

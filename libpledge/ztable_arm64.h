@@ -480,6 +480,7 @@ static const struct lpl_rule lpl_arm64_rules[] = {
 	{133, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 79, 0x1u, 0x0u}, /* rt_sigsuspend: stdio */
 	{134, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 79, 0x1u, 0x0u}, /* rt_sigaction: stdio */
 	{135, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 79, 0x1u, 0x0u}, /* rt_sigprocmask: stdio */
+	{135, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 79, 0x80000u, 0x0u}, /* rt_sigprocmask: exec */
 	{136, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 79, 0x1u, 0x0u}, /* rt_sigpending: stdio */
 	{137, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 79, 0x1u, 0x0u}, /* rt_sigtimedwait: stdio */
 	{138, LPL_GRANT, LPL_LAYER_ANY, 1, 0, 79, 0x1u, 0x0u}, /* rt_sigqueueinfo: stdio */
@@ -755,6 +756,7 @@ static const struct lpl_rule lpl_arm64_rules[] = {
 	{434, LPL_FALLBACK, LPL_LAYER_ANY, 0, 38, 256, 0x0u, 0x0u}, /* pidfd_open: fallback ENOSYS */
 	{435, LPL_ENOSYS, LPL_LAYER_ANY, 0, 0, 256, 0x0u, 0x0u}, /* clone3: always ENOSYS */
 	{436, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 256, 0x1u, 0x0u}, /* close_range: stdio */
+	{436, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 256, 0x80000u, 0x0u}, /* close_range: exec */
 	{437, LPL_ENOSYS, LPL_LAYER_ANY, 0, 0, 256, 0x0u, 0x0u}, /* openat2: always ENOSYS */
 	{438, LPL_NEVER, LPL_LAYER_ANY, 0, 0, 256, 0x0u, 0x0u}, /* pidfd_getfd: never */
 	{439, LPL_GRANT, LPL_LAYER_ANY, 0, 0, 256, 0x2u, 0x0u}, /* faccessat2: rpath */
@@ -799,7 +801,7 @@ static const uint32_t lpl_arm64_hot[] = {56 /* openat */, 79 /* newfstatat */, 2
 
 static const struct lpl_table lpl_table_arm64 = {
 	"arm64", LPL_ARM64_AUDIT_ARCH, LPL_ARM64_X32_BIT, LPL_ARM64_MAX_NR,
-	lpl_arm64_rules, 515, lpl_arm64_conds, 257,
+	lpl_arm64_rules, 517, lpl_arm64_conds, 257,
 	lpl_arm64_hot, 7,
 };
 

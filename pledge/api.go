@@ -62,13 +62,15 @@ type State struct {
 	// Filters is the number of seccomp filters this package has stacked.
 	Filters int
 	// ExecSupervisor is the pid of the supervisor that runs the programs
-	// this process executes under exactly Execpromises (see Pledge), 0
-	// when none runs.
+	// this process executes as OpenBSD does (see Pledge): unpledged
+	// without execpromises, under exactly Execpromises with them; 0 when
+	// none runs.
 	ExecSupervisor int
-	// ExecErr is why execpromises set together with "exec" are not
-	// enforced (exec'd programs keep Promises): the supervisor could not
-	// start and best effort is on, or this architecture has none
-	// (errors.Is(err, unix.ENOSYS)); nil otherwise.
+	// ExecErr is why "exec" is held without that supervisor, so that
+	// exec'd programs keep Promises: it could not start and best effort
+	// is on, this architecture has none (errors.Is(err, unix.ENOSYS)), or
+	// the process is traced already (errors.Is(err, unix.EPERM); see
+	// Pledge); nil otherwise.
 	ExecErr error
 	// PathLayer is true when a path layer (Landlock) decides the path
 	// promises: OpenBSD's named paths (/dev/null, /etc/localtime, tty,

@@ -14,14 +14,13 @@ import (
 	"github.com/landpledge/landpledge/internal/sandboxtest"
 )
 
-// C programs run under the filter the same way an exec'd program does in
-// practice: a Go child pledges and then execve()s the program, which keeps
-// the filter (Linux stacks filters across exec). There is no C API; this
-// also covers the exec path. Static programs need nothing beyond "stdio
-// exec" ("exec" only for the execve itself; static glibc adds "rpath" for
-// its readlink of /proc/self/exe); dynamic ones also need what
-// their loader does: "rpath" for ld.so.cache and the libraries, "prot_exec"
-// to map them.
+// C programs run under the filter the way OpenBSD pledges a program it
+// does not build: a Go child pledges with execpromises and execve()s the
+// program, which the exec supervisor runs in a fresh process under
+// exactly those execpromises (its loader gets the window for its own
+// files: libraries need neither rpath nor prot_exec). There is no C API;
+// this also covers the exec path. Static glibc adds "rpath" for its
+// readlink of /proc/self/exe at start-up.
 
 // cBuild describes one way to compile a helper.
 type cBuild struct {
@@ -32,12 +31,12 @@ type cBuild struct {
 }
 
 var cBuilds = []cBuild{
-	{"glibc-dynamic", "gcc", nil, "stdio rpath prot_exec exec"},
+	{"glibc-dynamic", "gcc", nil, "stdio"},
 	// Static glibc reads /proc/self/exe with readlink at start-up, which
 	// needs "rpath"; static musl needs nothing.
-	{"glibc-static", "gcc", []string{"-static"}, "stdio rpath exec"},
-	{"musl-static", "musl-gcc", []string{"-static"}, "stdio exec"},
-	{"musl-dynamic", "musl-gcc", nil, "stdio rpath prot_exec exec"},
+	{"glibc-static", "gcc", []string{"-static"}, "stdio rpath"},
+	{"musl-static", "musl-gcc", []string{"-static"}, "stdio"},
+	{"musl-dynamic", "musl-gcc", nil, "stdio"},
 }
 
 // compilerFeature is the sandboxtest feature that says cc is installed.
@@ -65,9 +64,10 @@ func buildC(t *testing.T, dir, src string, b cBuild) string {
 	return bin
 }
 
-// execPledged pledges the child and replaces it with bin.
+// execPledged pledges the child "stdio exec" with execpromises promises
+// and execs bin, which then runs under exactly promises.
 func execPledged(promises, bin string) {
-	mustPledgePromises(promises)
+	mustPledge("stdio exec", promises)
 	err := syscall.Exec(bin, []string{bin}, os.Environ())
 	must("exec "+bin, err)
 }
@@ -99,20 +99,31 @@ func TestCProgramsSurvive(t *testing.T) {
 	}
 }
 
-// TestCProgramStartsUnderExec: a dynamic program exec'd under only "stdio
-// exec" (execpromises NULL) starts: the exec supervisor gives its loader
-// the window for its own files (ld.so.cache, libc), although the image
-// keeps the pledging process's promises, which allow neither rpath nor
-// prot_exec. Its main then runs under exactly those promises.
+// TestCProgramStartsUnderExec: a dynamic program exec'd with execpromises
+// "stdio" starts: the exec supervisor gives its loader the window for its
+// own files (ld.so.cache, libc), which "stdio" allows neither to read
+// (rpath) nor to map as code (prot_exec). Its main then runs under
+// exactly "stdio". Without execpromises it runs unpledged, as on
+// OpenBSD: its /proc/self/status says no filter, no no_new_privs.
 func TestCProgramStartsUnderExec(t *testing.T) {
 	sandboxtest.Require(t, "seccomp")
 	dir := sandboxtest.TempDir(t)
 	bin := buildC(t, dir, "survive.c", cBuilds[0])
-	res := sandboxtest.Run(t, func() { execPledged("stdio exec", bin) })
-	res.WantExit(t, 0)
-	for _, s := range surviveSteps {
-		res.WantOutcome(t, s, "ok")
-	}
+	t.Run("execpromises", func(t *testing.T) {
+		res := sandboxtest.Run(t, func() { execPledged("stdio", bin) })
+		res.WantExit(t, 0)
+		for _, s := range surviveSteps {
+			res.WantOutcome(t, s, "ok")
+		}
+	})
+	t.Run("unpledged", func(t *testing.T) {
+		res := sandboxtest.Run(t, func() {
+			mustPledgePromises("stdio exec")
+			must("exec", syscall.Exec("/bin/grep", []string{"grep", "-E", "^(Seccomp|NoNewPrivs):", "/proc/self/status"}, os.Environ()))
+		})
+		res.WantExit(t, 0)
+		wantLines(t, res, "NoNewPrivs:\t0", "Seccomp:\t0")
+	})
 }
 
 // TestEscapeInt80: the i386 entry point from a 64-bit process is a foreign

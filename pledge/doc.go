@@ -6,7 +6,9 @@
 // The package builds on every GOOS/GOARCH with the same API, so that a
 // ported program needs no build tags of its own:
 //
-//   - Linux amd64: everything (Landlock, seccomp, the exec supervisor).
+//   - Linux amd64: everything (Landlock, seccomp, the exec supervisor,
+//     which runs exec'd programs unpledged or under exactly the
+//     execpromises, as on OpenBSD).
 //   - Linux arm64: the same without the exec supervisor: exec'd programs
 //     keep the promises (CurrentState().ExecErr says so).
 //   - Other Linux architectures: Unveil works (Landlock); there is no

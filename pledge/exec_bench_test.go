@@ -21,19 +21,22 @@ var execBenchModes = []struct {
 	pledge func() error
 }{
 	{"unpledged", func() error { return nil }},
-	// The exec'd program keeps the promises; no supervisor.
-	{"pledged", func() error { return PledgePromises("stdio rpath proc exec prot_exec") }},
-	// The supervisor injects "stdio" at each exec and grants the loader.
-	{"supervised", func() error { return Pledge("stdio rpath proc exec prot_exec", "stdio") }},
+	// The exec broker runs /bin/true in a fresh process, unpledged and
+	// untraced; the process that exec'd stands in for it.
+	{"broker", func() error { return PledgePromises("stdio rpath proc exec prot_exec") }},
+	// The same, with "stdio" injected into the fresh process, which is
+	// traced: its loader's operations are granted by the loader window.
+	{"execpromises", func() error { return Pledge("stdio rpath proc exec prot_exec", "stdio") }},
 }
 
 var execBenchOnce sync.Once
 
 // BenchmarkExecTrue measures os/exec's fork+exec+wait of /bin/true (a
 // dynamic program: its loader opens and maps libc) from a process that is
-// unpledged, pledged, or pledged with execpromises and so supervised. Each
-// case runs in a child process (the same benchmark, told so by
-// envExecBench) and reports the child's ns/op.
+// unpledged, or pledged with "exec" and so brokered by its exec
+// supervisor, without or with execpromises. Each case runs in a child
+// process (the same benchmark, told so by envExecBench) and reports the
+// child's ns/op.
 func BenchmarkExecTrue(b *testing.B) {
 	for _, m := range execBenchModes {
 		b.Run(m.name, func(b *testing.B) {

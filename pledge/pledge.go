@@ -3,6 +3,7 @@
 package pledge
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"reflect"
@@ -53,25 +54,32 @@ func CurrentState() State {
 // process with SECCOMP_RET_KILL_PROCESS (wait status: killed by SIGSYS; no
 // handler runs), or returns ENOSYS under "error".
 //
-// Execpromises: on Linux a filter stays on across execve, so an exec'd
-// program always keeps this process's promises. When execpromises are set
-// and promises hold "exec", the first such Pledge also starts an exec
-// supervisor: this program re-executed (EnvExecSupervisor; the init
-// functions of this package's dependencies run in it, the program's own do
-// not), which traces this process with ptrace and injects the execpromises
-// filter into every program this process or its descendants execute,
-// before the program runs an instruction. The program's loader may read
-// and map libraries until its ELF entry point, then it runs under exactly
-// promises ∩ execpromises (OpenBSD lets execpromises exceed promises;
-// Linux cannot). This process and the ones it forks keep exactly promises.
-// If the supervisor dies, every process it traces is killed. The supervisor
-// must start before any filter or veil is enforced (the first Pledge, or
-// Unveil calls not yet committed): otherwise, or when ptrace is refused
-// (EPERM: a debugger is attached, Yama), Pledge fails before loading
-// anything, unless best effort is on (SetBestEffort, EnvBestEffort); then
-// exec'd programs keep promises and CurrentState().ExecErr says why. Only
-// amd64 has the supervisor; elsewhere ExecErr is set and exec'd programs
-// keep promises. See exec.go and COMPAT.md.
+// Exec and execpromises, as on OpenBSD: when promises hold "exec", the
+// first such Pledge starts an exec supervisor (this program re-executed,
+// EnvExecSupervisor; the init functions of this package's dependencies
+// run in it, the program's own do not), which traces this process with
+// ptrace and runs every program this process or its descendants execute
+// in a fresh process of its own, outside this process's filters and veil:
+// without execpromises (PledgePromises) unpledged and unveiled, with them
+// under exactly them, even where they exceed promises, with this
+// process's veil; the loader of such a program gets a window for its own
+// files until its ELF entry point. The process that exec'd stands in for
+// the program (same pid for its parent; it holds no descriptor, passes on
+// its signals and ends as the program ends); the program's pid is another
+// (COMPAT.md). This process and the ones it forks keep exactly promises.
+// If the supervisor dies, every process it traces and every program it
+// started are killed. The supervisor must start before any filter or veil
+// is enforced (the first Pledge, or Unveil calls not yet committed):
+// otherwise, or when ptrace is refused (Yama), Pledge drops "exec" and
+// returns a *NotEnforcedError, unless best effort is on (SetBestEffort,
+// EnvBestEffort); then exec'd programs keep promises and
+// CurrentState().ExecErr says why. A process traced already (by the
+// pledge command, a debugger, or the supervisor that runs it under
+// execpromises) keeps "exec" without execpromises, its exec'd programs
+// staying within its promises and its tracer's rules (ExecErr and one
+// line on stderr say so), and drops it with execpromises. Only amd64 has
+// the supervisor; elsewhere ExecErr is set and exec'd programs keep
+// promises. See exec.go and docs/supervisor.md.
 func Pledge(promises, execpromises string) error {
 	return pledge(&promises, &execpromises)
 }
@@ -113,6 +121,12 @@ func pledge(promises, execpromises *string) error {
 	mu.Lock()
 	defer mu.Unlock()
 
+	if promises == nil && execpromises != nil && errors.Is(state.ExecErr, errTraced) && state.Promises.Has(promise.Exec) {
+		// Traced, "exec" kept without execpromises (exec.go): setting
+		// them drops "exec", with a pledge of the promises in force.
+		cur := state.Promises.String()
+		promises, want = &cur, state.Promises
+	}
 	if promises != nil && state.Pledged {
 		if extra := want &^ state.Promises; extra != 0 {
 			if !state.Promises.Has(promise.Error) {
@@ -150,7 +164,12 @@ func pledge(promises, execpromises *string) error {
 	var dropped []error
 	if promises != nil {
 		// The exec supervisor starts before any filter or veil.
-		if err := ensureSupervisor(want); err != nil {
+		if err := ensureSupervisor(want); errors.Is(err, errTraced) {
+			var why error
+			if want, why = tracedExec(want, execSet, err); why != nil {
+				dropped = append(dropped, why)
+			}
+		} else if err != nil {
 			if !UnveilStatus().BestEffort {
 				want &^= promise.Exec
 				dropped = append(dropped, fmt.Errorf("promise \"exec\" dropped (exec'd programs could not be supervised): %w", err))

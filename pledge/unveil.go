@@ -85,8 +85,18 @@ func UnveilBlock() error {
 // Landlock ruleset, with extra rules (the named paths of the pledge that
 // commits, which bypass unveil as on OpenBSD), and restricts every thread;
 // in every case it locks unveil. Safe to call more than once.
+//
+// With an exec supervisor running, the entries are sent to it first (the
+// images exec'd with execpromises keep the veil); if that fails nothing
+// is committed: the caller then drops the path promises.
 func commitVeil(extra ...landlock.PathRule) error {
-	wasEnforced := veil.Status().Enforced
+	st := veil.Status()
+	wasEnforced := st.Enforced
+	if sup != nil && !wasEnforced && !st.Locked && len(st.Entries) > 0 {
+		if err := sup.Veil(st.Entries); err != nil {
+			return err
+		}
+	}
 	if err := veil.Commit(extra...); err != nil {
 		return err
 	}

@@ -70,7 +70,7 @@ func BuildFilter(arch seccomp.Arch, p Set, opts FilterOptions) (*seccomp.Filter,
 		b.add(sysRule{name: name}, seccomp.ActErrno(unix.ENOSYS))
 	}
 	for _, g := range promiseTable {
-		if p.Has(g.need) && p&g.unless == 0 && g.mode.applies(opts.PathLayer) {
+		if p.Has(g.need) && p&g.unless == 0 && g.mode.applies(opts.PathLayer) && !(g.layerReads && opts.SupervisedReads) {
 			act := seccomp.ActAllow
 			if g.mode == withLayer && opts.LayerAction != 0 {
 				act = opts.LayerAction

@@ -26,6 +26,16 @@ type FilterOptions struct {
 	// promises do not allow fail with EACCES (OpenBSD may allow them by
 	// path).
 	PathLayer bool
+	// SupervisedReads, with PathLayer, leaves reads to the flags and a
+	// supervisor, as when the promises hold "exec" (see readsByLayer):
+	// an open for reading that rpath does not allow is a loader operation
+	// (Loader), which the supervisor grants for the image's own files
+	// during its start-up and for the named paths by the opened file's
+	// identity. The exec broker builds its images' filters so, so that
+	// its loader window sees every read of their start-up (a file on an
+	// internal mount, such as a memfd, passes any Landlock layer). The
+	// path layer then handles no reads (PathLayerHandlesSupervised).
+	SupervisedReads bool
 	// LayerAction, when nonzero, is returned instead of ALLOW for the
 	// opens that pass only for the path layer to decide (the pledge
 	// command traces them to report the ones Landlock refuses).

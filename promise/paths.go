@@ -170,6 +170,10 @@ func PathLayerHandles(p Set) PathAccess {
 	return h
 }
 
+// PathLayerHandlesSupervised is PathLayerHandles for a layer whose reads a
+// supervisor decides (FilterOptions.SupervisedReads): it handles none.
+func PathLayerHandlesSupervised(p Set) PathAccess { return PathLayerHandles(p) &^ (ReadFile | ListDir) }
+
 // Allowing is the promises that allow accesses a by path everywhere, for
 // messages ("needs promise rpath"): for each access the first promise of
 // the table that allows it. 0 when no promise does.

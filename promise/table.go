@@ -82,6 +82,10 @@ type grant struct {
 	// mode says whether the grant holds with a path layer in force
 	// (FilterOptions.PathLayer), without one, or either way.
 	mode layerMode
+	// layerReads: the grant lets reads through for the path layer, so it
+	// holds only where the layer decides them (not with
+	// FilterOptions.SupervisedReads).
+	layerReads bool
 }
 
 // layerMode is when a grant or fallback of the table applies.
@@ -257,7 +261,7 @@ func pathLayerOpenRules(name string, flags, mode uint8) []grant {
 	r := func(doc string, cs ...cond) []sysRule { return []sysRule{{name: name, conds: cs, doc: doc}} }
 	const layerDoc = "; the path layer decides the path"
 	return []grant{
-		{need: Stdio, unless: Exec, mode: withLayer, rules: r("O_RDONLY without O_CREAT, O_TMPFILE, O_TRUNC, O_PATH"+layerDoc,
+		{need: Stdio, unless: Exec, mode: withLayer, layerReads: true, rules: r("O_RDONLY without O_CREAT, O_TMPFILE, O_TRUNC, O_PATH"+layerDoc,
 			masked32(flags, keep, unix.O_RDONLY))},
 		{need: Stdio, mode: withLayer, rules: join(
 			r("O_WRONLY or O_RDWR without O_CREAT, O_TMPFILE, O_TRUNC, O_PATH"+layerDoc, masked32(flags, keep, unix.O_WRONLY)),
@@ -587,7 +591,12 @@ var promiseTable = join2(
 			oneOf("fcntl", "F_SETOWN, F_SETSIG, F_SETOWN_EX", 1, unix.F_SETOWN, unix.F_SETSIG, unix.F_SETOWN_EX),
 			oneOf("prctl", "PR_SET_PDEATHSIG, PR_SET_CHILD_SUBREAPER", 0, unix.PR_SET_PDEATHSIG, unix.PR_SET_CHILD_SUBREAPER),
 		)},
-		{need: Exec, rules: calls("execve", "execveat")},
+		// The exec broker (internal/sandbox) runs each image a process
+		// execs in a fresh process and parks the one that exec'd: it
+		// closes its descriptors, unblocks its signals and waits in
+		// pause(2), injected into it under its filters. None of them is a
+		// new capability, and "exec" without "stdio" needs them too.
+		{need: Exec, rules: calls("execve", "execveat", "close_range", "rt_sigprocmask", "pause")},
 		{need: ProtExec, rules: calls("mmap", "mprotect", "pkey_mprotect")},
 		{need: Settime, rules: calls("clock_settime", "settimeofday", "adjtimex", "clock_adjtime")},
 		{need: ID, rules: join(
@@ -662,6 +671,7 @@ var promiseNotes = map[Set]string{
 	Disklabel: "nothing more on Linux: disk label ioctls are not allowed.",
 	Drm:       "nothing more on Linux: DRM ioctls are not allowed.",
 	Vmm:       "nothing more on Linux: no vmm device; /dev/kvm ioctls are not allowed.",
+	Exec:      "an exec'd image runs in a fresh process (the exec supervisor's broker) unpledged and unveiled, or under exactly the execpromises; the process that exec'd waits for it (close_range, rt_sigprocmask and pause are its own).",
 	Settime:   "these need CAP_SYS_TIME too; adjtimex reads need settime because its mode is behind a pointer.",
 }
 

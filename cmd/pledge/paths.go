@@ -22,55 +22,8 @@ import (
 )
 
 // The program's Landlock domain: the veil and the path layer of its
-// promises in one layer (promise/paths.go, internal/sandbox), so that the
-// program gets one domain, the same one the library would enforce in two.
-// Its rules keep the rights the promises allow by path and the named
-// paths get theirs, bypassing the veil; the program's own loader files
-// keep their reads, so that it can start under any promises.
-
-// pathDomain composes the program's domain from the prepared veil (nil:
-// -V) for promises p on ABI abi: the veil's rules narrowed to what p
-// allows by path, the named paths of p (named) and the loader's files
-// with their reads (loader: rules on descriptors the caller opened). It
-// also returns a copy of the veil's rules before the promises narrowed
-// them, for the denial lines. Every descriptor stays its owner's. nil when
-// nothing is handled.
-func pathDomain(veil *unveil.Prepared, p promise.Set, abi int, named *sandbox.NamedFiles, loader []landlock.PathRule) (*landlock.Domain, []landlock.PathRule) {
-	if veil == nil {
-		return sandbox.PathLayer(p, abi, named, loader...), nil
-	}
-	before := append([]landlock.PathRule(nil), veil.Rules...)
-	d := veil.Domain
-	sandbox.StripPromiseRights(&d, p, abi, named, func(string) bool { return false })
-	d.Rules = append(d.Rules, loader...)
-	return &d, before
-}
-
-// openLoader opens the loader's files O_PATH as rules granting their
-// reads, so that the program starts under any promises: its loader opens
-// them in the window the supervisor grants (internal/sandbox), which the
-// path layer must not refuse. Files that cannot be opened are skipped.
-func openLoader(needs []ldso.Need) []landlock.PathRule {
-	var rules []landlock.PathRule
-	seen := map[string]bool{}
-	for _, n := range needs {
-		if seen[n.Path] {
-			continue
-		}
-		seen[n.Path] = true
-		fd, err := unix.Open(n.Path, unix.O_PATH|unix.O_CLOEXEC, 0)
-		if err != nil {
-			continue
-		}
-		var st unix.Stat_t
-		if unix.Fstat(fd, &st) != nil || st.Mode&unix.S_IFMT != unix.S_IFREG {
-			unix.Close(fd)
-			continue
-		}
-		rules = append(rules, landlock.PathRule{Fd: fd, Access: landlock.AccessFSReadFile, Path: n.Path})
-	}
-	return rules
-}
+// promises in one layer (sandbox.ImageDomain), so that the program gets
+// one domain, the same one the library would enforce in two.
 
 // landlockPlan is the program's Landlock domain and what its descriptors
 // belong to.
@@ -98,9 +51,9 @@ func planLandlock(c *config, prog string, p promise.Set, env []string, abi int) 
 	} else {
 		loader, _ = ldso.ProgramNeeds(prog, env)
 	}
-	lp.loader = openLoader(loader)
+	lp.loader = sandbox.OpenLoader(loader)
 	var before []landlock.PathRule
-	lp.domain, before = pathDomain(lp.veil, p, abi, lp.named, lp.loader)
+	lp.domain, before = sandbox.ImageDomain(lp.veil, p, abi, lp.named, lp.loader, false)
 	lp.who = &denialWho{veil: before, layered: true, promises: p}
 	if lp.veil == nil {
 		lp.who.veil = nil

@@ -28,8 +28,8 @@ import (
 // pledged; each case checks the exact exit status and the exact lines.
 
 var bin struct {
-	dir, pledge, gohelper, chelper string
-	err                            error
+	dir, pledge, gohelper, chelper, nested string
+	err                                    error
 }
 
 func TestMain(m *testing.M) {
@@ -43,7 +43,9 @@ func TestMain(m *testing.M) {
 	bin.pledge = filepath.Join(dir, "pledge")
 	bin.gohelper = filepath.Join(dir, "gohelper")
 	bin.chelper = filepath.Join(dir, "chelper")
+	bin.nested = filepath.Join(dir, "nested")
 	bin.err = errors.Join(
+		build(exec.Command("go", "build", "-buildvcs=false", "-o", bin.nested, "./testdata/nested"), "CGO_ENABLED=0"),
 		build(exec.Command("go", "build", "-buildvcs=false", "-o", bin.pledge, ".")),
 		build(exec.Command("go", "build", "-buildvcs=false", "-o", bin.gohelper, "./testdata/gohelper"), "CGO_ENABLED=0"),
 		build(exec.Command("gcc", "-O1", "-o", bin.chelper, "testdata/chelper.c")),

@@ -124,7 +124,7 @@ func permOrNone(p string) string {
 }
 
 // sandboxFor is what Setup applies to the program at its first stop: the
-// Landlock domain d (the veil and the path layer in one, pathDomain), the
+// Landlock domain d (the veil and the path layer in one, sandbox.ImageDomain), the
 // descriptor and resource settings, the filter; restrictFlags are the
 // landlock_restrict_self flags (landlockLogFlags).
 func sandboxFor(c *config, d *landlock.Domain, filter seccomp.Program, restrictFlags uint32) *sandbox.Sandbox {

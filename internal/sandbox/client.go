@@ -7,9 +7,10 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
-	"syscall"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/landpledge/landpledge/unveil"
 )
 
 // Client is P's side of the exec supervisor (see protocol.go): started
@@ -43,9 +44,9 @@ func StartExecSupervisor(exe string) (*Client, error) {
 	cmd.Env = append(os.Environ(), EnvExecSupervisor+"="+strconv.Itoa(os.Getpid()))
 	cmd.ExtraFiles = []*os.File{ctlR, ackW} // ctlFd, ackFd
 	cmd.Stderr = os.Stderr
-	// Its own session: a terminal's Ctrl-C or hang-up must not kill S (and
-	// so, by PTRACE_O_EXITKILL, this process when it handles the signal).
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	// In this process's session, where the images it starts must join
+	// their callers' process groups; S puts itself in a process group of
+	// its own and ignores the terminal's signals (ServeExecSupervisor).
 	err = cmd.Start()
 	ctlR.Close()
 	ackW.Close()
@@ -105,4 +106,32 @@ func (c *Client) Exec(p Policy) error {
 	}
 	c.exec, c.execSet = p, true
 	return nil
+}
+
+// Veil sends S the entries of this process's veil right before it
+// enforces it, then commit: the images exec'd with execpromises keep
+// that veil. Entries are as unveil.State resolved them.
+func (c *Client) Veil(entries []unveil.Entry) error {
+	for _, e := range entries {
+		if err := c.request(veilLine(e.Path, e.Perm)); err != nil {
+			return err
+		}
+	}
+	return c.request(reqCommit)
+}
+
+// Census asks S how many descriptors it has open and how many children it
+// has (a diagnostic: that nothing leaks).
+func (c *Client) Census() (fds, children int, err error) {
+	if _, err := fmt.Fprintln(c.ctl, reqCensus); err != nil {
+		return 0, 0, fmt.Errorf("exec supervisor: census: %w", err)
+	}
+	answer, err := c.ack.ReadString('\n')
+	if err != nil {
+		return 0, 0, fmt.Errorf("exec supervisor: census: no answer: %w", err)
+	}
+	if _, err := fmt.Sscanf(answer, "ok %d %d\n", &fds, &children); err != nil {
+		return 0, 0, parseAnswer(reqCensus, strings.TrimSuffix(answer, "\n"))
+	}
+	return fds, children, nil
 }

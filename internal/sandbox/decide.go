@@ -17,14 +17,10 @@ import (
 type Proc struct {
 	Layers []Layer
 	Image  *Image
-	// execFrom is the execpromises filter the newest layer was injected
-	// from (the exec supervisor), so that an image exec'd from an image
-	// that has it is not given the same filter twice.
-	execFrom *Compiled
+	// exec is what the images it execs get (the exec supervisor's
+	// broker): nil runs them unpledged.
+	exec *execRule
 }
-
-// execLayer reports whether p's newest layer is the execpromises filter e.
-func (p *Proc) execLayer(e *Compiled) bool { return p.execFrom == e }
 
 // Decider answers the seccomp stops of a supervisor (supervise.Config's
 // Seccomp) from the kernel's account of each call and the supervisor's own

@@ -42,6 +42,9 @@ type Policy struct {
 	// PathLayer says a path layer for Promises is in force
 	// (promise.FilterOptions.PathLayer).
 	PathLayer bool
+	// SupervisedReads leaves reads to the flags and the supervisor
+	// (promise.FilterOptions.SupervisedReads): the exec broker's images.
+	SupervisedReads bool
 }
 
 // FilterOptions are the options of the filter a supervised process loads
@@ -53,7 +56,7 @@ func (p Policy) FilterOptions(pid int) promise.FilterOptions { return p.options(
 // loader operations traced (the filter the kernel runs) or not (what they
 // get once the loader window has closed).
 func (p Policy) options(pid int, loader bool) promise.FilterOptions {
-	o := promise.FilterOptions{Violation: p.Violation, Pid: pid, PathLayer: p.PathLayer}
+	o := promise.FilterOptions{Violation: p.Violation, Pid: pid, PathLayer: p.PathLayer, SupervisedReads: p.SupervisedReads}
 	if p.Report {
 		o.Violation = actViolation
 		o.LayerAction = actLayer

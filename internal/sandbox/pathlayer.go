@@ -9,8 +9,10 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/landpledge/landpledge/internal/ldso"
 	"github.com/landpledge/landpledge/landlock"
 	"github.com/landpledge/landpledge/promise"
+	"github.com/landpledge/landpledge/unveil"
 )
 
 // Path layers: the Landlock side of the path promises (promise/paths.go).
@@ -59,7 +61,13 @@ func LandlockRights(a promise.PathAccess) uint64 {
 // allow everywhere, those a path layer decides (never TRUNCATE nor
 // IOCTL_DEV) and ABI abi knows. libpledge's generated tables hold it.
 func LayerHandled(p promise.Set, abi int) uint64 {
-	h := LandlockRights(promise.PathLayerHandles(p)) &^ (landlock.AccessFSTruncate | landlock.AccessFSIoctlDev)
+	return handledRights(promise.PathLayerHandles(p), abi)
+}
+
+// handledRights are the Landlock rights of a, those a path layer decides
+// (never TRUNCATE nor IOCTL_DEV), that ABI abi knows.
+func handledRights(a promise.PathAccess, abi int) uint64 {
+	h := LandlockRights(a) &^ (landlock.AccessFSTruncate | landlock.AccessFSIoctlDev)
 	return h & landlock.HandledAccessFS(abi)
 }
 
@@ -70,7 +78,11 @@ func LayerHandled(p promise.Set, abi int) uint64 {
 // files). It is nil when it would handle nothing (p allows everything by
 // path). Its rules' descriptors are named's and keep's.
 func PathLayer(p promise.Set, abi int, named *NamedFiles, keep ...landlock.PathRule) *landlock.Domain {
-	handled := LayerHandled(p, abi)
+	return pathLayer(p, LayerHandled(p, abi), named, keep...)
+}
+
+// pathLayer is PathLayer handling handled.
+func pathLayer(p promise.Set, handled uint64, named *NamedFiles, keep ...landlock.PathRule) *landlock.Domain {
 	if handled == 0 {
 		return nil
 	}
@@ -183,7 +195,11 @@ func LayerKey(d *landlock.Domain) string {
 // left empty are dropped; every descriptor stays its owner's (the veil's,
 // named's), to close.
 func StripPromiseRights(d *landlock.Domain, p promise.Set, abi int, named *NamedFiles, keep func(path string) bool) {
-	strip := LayerHandled(p, abi)
+	stripRights(d, p, LayerHandled(p, abi), named, keep)
+}
+
+// stripRights is StripPromiseRights stripping strip.
+func stripRights(d *landlock.Domain, p promise.Set, strip uint64, named *NamedFiles, keep func(path string) bool) {
 	var rules []landlock.PathRule
 	for _, r := range d.Rules {
 		if !keep(r.Path) {
@@ -274,4 +290,59 @@ func AccessOf(rights uint64) promise.PathAccess {
 		}
 	}
 	return a
+}
+
+// ImageDomain is the Landlock domain of an image that runs under promises
+// p with a veil (veil, prepared by package unveil; nil: none) on ABI abi,
+// in one layer: the veil's rules narrowed to what p allows by path
+// (StripPromiseRights), the named paths of p (named) bypassing it, and
+// the loader's files (loader, OpenLoader) with their reads, so that the
+// image starts under any promises (its loader opens them in the window
+// the supervisor grants, which the layer must not refuse). The pledge
+// command gives its program this domain, the exec broker each image it
+// runs under execpromises. It also returns a copy of the veil's rules
+// before the promises narrowed them, for denial lines. Every descriptor
+// stays its owner's. nil when nothing is handled.
+//
+// supervisedReads says the image's filter leaves reads to its supervisor
+// (Policy.SupervisedReads): the layer then handles none.
+func ImageDomain(veil *unveil.Prepared, p promise.Set, abi int, named *NamedFiles, loader []landlock.PathRule, supervisedReads bool) (*landlock.Domain, []landlock.PathRule) {
+	a := promise.PathLayerHandles(p)
+	if supervisedReads {
+		a = promise.PathLayerHandlesSupervised(p)
+	}
+	handled := handledRights(a, abi)
+	if veil == nil {
+		return pathLayer(p, handled, named, loader...), nil
+	}
+	before := append([]landlock.PathRule(nil), veil.Rules...)
+	d := veil.Domain
+	stripRights(&d, p, handled, named, func(string) bool { return false })
+	d.Rules = append(d.Rules, loader...)
+	return &d, before
+}
+
+// OpenLoader opens the loader's files (package ldso's resolution of a
+// program) O_PATH as rules granting their reads. Files that cannot be
+// opened, and what is not a regular file, are skipped.
+func OpenLoader(needs []ldso.Need) []landlock.PathRule {
+	var rules []landlock.PathRule
+	seen := map[string]bool{}
+	for _, n := range needs {
+		if seen[n.Path] {
+			continue
+		}
+		seen[n.Path] = true
+		fd, err := unix.Open(n.Path, unix.O_PATH|unix.O_CLOEXEC, 0)
+		if err != nil {
+			continue
+		}
+		var st unix.Stat_t
+		if unix.Fstat(fd, &st) != nil || st.Mode&unix.S_IFMT != unix.S_IFREG {
+			unix.Close(fd)
+			continue
+		}
+		rules = append(rules, landlock.PathRule{Fd: fd, Access: landlock.AccessFSReadFile, Path: n.Path})
+	}
+	return rules
 }

@@ -1,6 +1,8 @@
 package sandbox
 
 import (
+	"bytes"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"strconv"
@@ -11,6 +13,7 @@ import (
 
 	"github.com/landpledge/landpledge/promise"
 	"github.com/landpledge/landpledge/seccomp"
+	"github.com/landpledge/landpledge/unveil"
 )
 
 // The exec supervisor's protocol, written down in docs/supervisor.md so
@@ -22,7 +25,8 @@ import (
 //   - EnvExecSupervisor = P's pid in the environment (S refuses any other
 //     pid than its parent's);
 //   - fd 3: the read end of P's request pipe; fd 4: the write end of S's
-//     answer pipe; S in a session of its own;
+//     answer pipe; S in P's session (S puts itself in a process group of
+//     its own and ignores the terminal's signals);
 //
 // then names S as its tracer for Yama (prctl(PR_SET_PTRACER, S)) and
 // sends requests, one line each, waiting for each answer line, "ok" or
@@ -31,15 +35,25 @@ import (
 //	attach                                  S seizes every thread of P
 //	self PROMISES VIOLATION FLAGS PATHLAYER   P is about to load this filter
 //	exec PROMISES VIOLATION FLAGS PATHLAYER   execpromises for the images exec'd from now on
+//	veil PERMS PATH                         an unveil entry of P's (before commit)
+//	commit                                  P enforces its veil of those entries now
+//	census                                  "ok FDS CHILDREN": S's open descriptors and children
 //
 // PROMISES is the promise set as a decimal uint64, bit i being
 // promise.Names()[i]; VIOLATION a seccomp action as a decimal uint32, 0 for
 // the promises' own (kill, ENOSYS under "error"), else an ERRNO action;
 // FLAGS the seccomp(2) flags the filter is loaded with; PATHLAYER 1 when a
 // path layer for PROMISES is in force with it (the filter is built with
-// promise.FilterOptions.PathLayer), else 0. S trusts P only as
-// far as P's own rules go: "self" layers only add to what S believes P
-// holds (a filter stack only narrows), and "exec" is reduce-only (EPERM).
+// promise.FilterOptions.PathLayer), else 0. PERMS are unveil permission
+// letters ("-" for none) and PATH the entry's path as P resolved it,
+// hex-encoded. S trusts P only as far as P's own rules go: "self" layers
+// only add to what S believes P holds (a filter stack only narrows),
+// "exec" is reduce-only (EPERM), and the veil is sent once (EPERM after
+// commit).
+//
+// S runs every image P or its descendants exec in a fresh process (the
+// exec broker): unpledged and unveiled when no "exec" was sent, exactly
+// under the last "exec" filter and the committed veil otherwise.
 // P's end of the pipes is close-on-exec: when P execs or exits, S stops
 // reading requests and goes on supervising until no process is left.
 
@@ -59,7 +73,40 @@ const (
 	reqAttach = "attach"
 	reqSelf   = "self"
 	reqExec   = "exec"
+	reqVeil   = "veil"
+	reqCommit = "commit"
+	reqCensus = "census"
 )
+
+// veilLine is the request line for one unveil entry.
+func veilLine(path string, perm unveil.Perm) string {
+	perms := perm.String()
+	if perms == "" {
+		perms = "-"
+	}
+	return reqVeil + " " + perms + " " + hex.EncodeToString([]byte(path))
+}
+
+// parseVeilLine parses a reqVeil line.
+func parseVeilLine(line string) (veilEntry, error) {
+	f := strings.Fields(line)
+	if len(f) != 3 || f[0] != reqVeil {
+		return veilEntry{}, fmt.Errorf("request %q: %w", line, unix.EINVAL)
+	}
+	perms := f[1]
+	if perms == "-" {
+		perms = ""
+	}
+	perm, err := unveil.ParsePerm(perms)
+	if err != nil {
+		return veilEntry{}, fmt.Errorf("request %q: %w", line, err)
+	}
+	path, err := hex.DecodeString(f[2])
+	if err != nil || len(path) == 0 || path[0] != '/' || bytes.IndexByte(path, 0) >= 0 {
+		return veilEntry{}, fmt.Errorf("request %q: the path must be absolute: %w", line, unix.EINVAL)
+	}
+	return veilEntry{path: string(path), perm: perm}, nil
+}
 
 // layerLine is the request line for a filter: kind reqSelf or reqExec.
 func layerLine(kind string, p Policy) string {
@@ -98,6 +145,9 @@ func parseLayerLine(line string) (string, Policy, error) {
 func answerLine(err error) string {
 	if err == nil {
 		return "ok"
+	}
+	if c, ok := err.(censusAnswer); ok {
+		return "ok " + c.Error()
 	}
 	var errno syscall.Errno
 	if !errors.As(err, &errno) {

@@ -8,8 +8,10 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/landpledge/landpledge/internal/sandboxtest"
+	"github.com/landpledge/landpledge/landlock"
 	"github.com/landpledge/landpledge/promise"
 	"github.com/landpledge/landpledge/seccomp"
+	"github.com/landpledge/landpledge/unveil"
 )
 
 func mustParse(t *testing.T, s string) promise.Set {
@@ -40,7 +42,8 @@ func TestExecSupervisorRequests(t *testing.T) {
 		"bogus 1 2 3",
 	}
 	want := []string{"ok", "EPERM", "ok", "ok", "EINVAL", "ok", "EINVAL", "EINVAL", "EINVAL", "EINVAL"}
-	x := &execSuper{pid: 4242}
+	abi, _ := landlock.ABI()
+	x := &execSuper{pid: 4242, abi: abi}
 	var got []string
 	x.serve(bufio.NewReader(strings.NewReader(strings.Join(lines, "\n")+"\n")), func(err error) {
 		got = append(got, sandboxtest.ErrnoName(err))
@@ -48,8 +51,21 @@ func TestExecSupervisorRequests(t *testing.T) {
 	if strings.Join(got, " ") != strings.Join(want, " ") {
 		t.Errorf("answers %v, want %v", got, want)
 	}
-	if x.exec == nil || x.exec.Policy != pol("stdio", seccomp.ActErrno(unix.EPERM)) || len(x.self) != 1 {
+	// S builds the images' filter with a path layer and supervised reads
+	// wherever Landlock is there (veil.go).
+	wantExec := pol("stdio", seccomp.ActErrno(unix.EPERM))
+	wantExec.PathLayer = abi >= 1
+	wantExec.SupervisedReads = wantExec.PathLayer
+	if x.exec == nil || x.exec.Policy != wantExec || len(x.self) != 1 {
 		t.Errorf("state after the requests: exec %+v, %d self layers", x.exec, len(x.self))
+	}
+	// With a path layer, the named paths of each execpromises filter were
+	// opened when it came.
+	if x.exec != nil && wantExec.PathLayer && (x.named[x.exec] == nil || x.rule().named != x.named[x.exec]) {
+		t.Errorf("no named paths opened for the execpromises")
+	}
+	for _, n := range x.named {
+		n.Close()
 	}
 }
 
@@ -65,5 +81,47 @@ func TestAnswerRoundTrip(t *testing.T) {
 	}
 	if err := parseAnswer("req", "what"); sandboxtest.ErrnoName(err) != "EPROTO" {
 		t.Errorf("a garbled answer gives %v, want EPROTO", err)
+	}
+}
+
+// The veil requests: entries (hex paths, permission letters or "-"), then
+// commit once; after it the veil is locked (EPERM), and bad lines are
+// EINVAL. The committed entries are the rule an image exec'd with
+// execpromises gets.
+func TestVeilRequests(t *testing.T) {
+	odd := "/srv/a dir/with\nnewline"
+	lines := []string{
+		veilLine("/etc", unveil.PermRead),
+		veilLine(odd, unveil.PermRead|unveil.PermWrite|unveil.PermCreate),
+		veilLine("/hidden", 0),
+		"veil r 2f", // "/" in hex
+		"veil r nothex",
+		"veil q 2f",
+		"veil r 6574", // "et": not absolute
+		"veil r",
+		reqCommit,
+		veilLine("/late", unveil.PermRead),
+		reqCommit,
+	}
+	want := "ok ok ok ok EINVAL EINVAL EINVAL EINVAL ok EPERM EPERM"
+	x := &execSuper{pid: 4242}
+	var got []string
+	x.serve(bufio.NewReader(strings.NewReader(strings.Join(lines, "\n")+"\n")), func(err error) {
+		got = append(got, sandboxtest.ErrnoName(err))
+	})
+	if strings.Join(got, " ") != want {
+		t.Errorf("answers %v, want %s", got, want)
+	}
+	wantVeil := []veilEntry{{"/etc", unveil.PermRead}, {odd, unveil.PermRead | unveil.PermWrite | unveil.PermCreate}, {"/hidden", 0}, {"/", unveil.PermRead}}
+	if !x.committed || len(x.veil) != len(wantVeil) {
+		t.Fatalf("veil %v (committed %v), want %v", x.veil, x.committed, wantVeil)
+	}
+	for i := range wantVeil {
+		if x.veil[i] != wantVeil[i] {
+			t.Errorf("veil entry %d: %v, want %v", i, x.veil[i], wantVeil[i])
+		}
+	}
+	if r := x.rule(); r != nil {
+		t.Errorf("no execpromises: the rule is %+v, want nil (images run unpledged)", r)
 	}
 }

@@ -57,6 +57,9 @@ func idOf(st *unix.Stat_t) fileID { return fileID{uint64(st.Dev), st.Ino} }
 type Image struct {
 	Exe   string // the executable's path, for messages
 	files map[fileID]bool
+	// paths are the files' paths as ldso resolved them (for a path
+	// layer's rules: OpenLoader).
+	paths []ldso.Need
 }
 
 func (im *Image) has(path string) bool {
@@ -135,6 +138,7 @@ func resolveImage(exe string, env []string) *Image {
 		var st unix.Stat_t
 		if unix.Stat(n.Path, &st) == nil && st.Mode&unix.S_IFMT == unix.S_IFREG {
 			im.files[idOf(&st)] = true
+			im.paths = append(im.paths, n)
 		}
 	}
 	return im

@@ -59,6 +59,16 @@ type Result struct {
 // directory both sides share.
 func Run(t *testing.T, fn func(), env ...string) *Result {
 	t.Helper()
+	return RunWith(t, fn, nil, env...)
+}
+
+// RunWith is Run with prepare, when set, called on the child's command
+// before it starts (in the parent only), to give it other standard
+// descriptors or process attributes (a pseudo-terminal as its controlling
+// terminal): what the child writes where prepare sends it is not in the
+// Result.
+func RunWith(t *testing.T, fn func(), prepare func(cmd *exec.Cmd), env ...string) *Result {
+	t.Helper()
 	if os.Getenv(childEnv) == t.Name() {
 		fn()
 		os.Stdout.Sync()
@@ -77,17 +87,26 @@ func Run(t *testing.T, fn func(), env ...string) *Result {
 	}
 	cmd := exec.Command(exe, "-test.run="+runPattern(t.Name()), "-test.count=1", "-test.v=false")
 	cmd.Env = append(append(os.Environ(), childEnv+"="+t.Name()), env...)
+	if prepare != nil {
+		prepare(cmd)
+	}
 	return RunCommand(t, cmd)
 }
 
 // RunCommand runs cmd, a helper program (a C test driver, say), with its
 // output captured, and returns what it did as Run does for a child: exit
-// status or signal, output and report lines. cmd's Stdout and Stderr must
-// be unset.
+// status or signal, output and report lines. The output is captured where
+// cmd's Stdout and Stderr are unset; what goes to ones cmd was given is not
+// in the Result.
 func RunCommand(t testing.TB, cmd *exec.Cmd) *Result {
 	t.Helper()
 	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if cmd.Stdout == nil {
+		cmd.Stdout = &stdout
+	}
+	if cmd.Stderr == nil {
+		cmd.Stderr = &stderr
+	}
 	// A process the child started and left behind (stopped, or waiting on
 	// something) may hold the output pipes open: once the child has
 	// exited, wait that long for them, then close them and go on rather

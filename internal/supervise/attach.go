@@ -55,6 +55,7 @@ func Attach(pid int, cfg Config) (*Attached, error) {
 		stopped:  map[int]bool{},
 		pending:  map[int]bool{},
 		checking: map[int]func(pid int, rval int64) Decision{},
+		children: map[int]*child{},
 		outlive:  true,
 	}
 	gone := map[int]bool{}
@@ -137,7 +138,7 @@ func (s *state) detachAll() {
 			continue
 		}
 		sig := 0
-		if ws.TrapCause() == 0 && ws.StopSignal() != unix.SIGTRAP {
+		if eventOf(ws) == 0 && ws.StopSignal() != unix.SIGTRAP {
 			sig = int(ws.StopSignal())
 		}
 		ptraceDetach(tid, sig)

@@ -170,6 +170,10 @@ type proc struct {
 	held bool
 	// waiting is set once a held process reached its first stop.
 	waiting bool
+	// park is set for a parked process (Config.Exec returned a *Park).
+	park *parked
+	// watch is told what becomes of a process Spawn kept (Adopt).
+	watch *Watch
 }
 
 type state struct {
@@ -182,6 +186,9 @@ type state struct {
 	// checking holds the threads let run to the exit of a call whose
 	// returned descriptor is still to be checked (Decision.AtExit).
 	checking map[int]func(pid int, rval int64) Decision
+	// children are the processes Spawn let go: the supervisor's own
+	// children, not traced.
+	children map[int]*child
 	contWant atomic.Bool
 	// outlive (Attach) keeps supervising the descendants after the main
 	// process exited, until none is left; mainWs is then its status.
@@ -240,6 +247,7 @@ func Run(cmd *exec.Cmd, cfg Config) (unix.WaitStatus, error) {
 		stopped:  map[int]bool{},
 		pending:  map[int]bool{},
 		checking: map[int]func(pid int, rval int64) Decision{},
+		children: map[int]*child{},
 	}
 	data, err := cfg.Setup(pid)
 	if err != nil {
@@ -294,7 +302,11 @@ func (s *state) logf(format string, args ...any) {
 func (s *state) loop() (unix.WaitStatus, error) {
 	var ws unix.WaitStatus
 	for {
-		opts := unix.WALL
+		// WUNTRACED: the stops of the children Spawn let go, which are
+		// not tracees (a tracee's stops are reported anyway). Never
+		// WCONTINUED: a tracer would consume the continued state the
+		// tracee's real parent waits for (kernel/exit.c).
+		opts := unix.WALL | unix.WUNTRACED
 		if len(s.stopped) > 0 {
 			// A tracee in group-stop (job control) stays stopped until the
 			// command itself is continued; poll for that instead of blocking.
@@ -317,6 +329,10 @@ func (s *state) loop() (unix.WaitStatus, error) {
 			time.Sleep(20 * time.Millisecond)
 			continue
 		}
+		if c, ok := s.children[tid]; ok {
+			s.childEvent(tid, c, ws)
+			continue
+		}
 		if ws.Exited() || ws.Signaled() {
 			if tid == s.main {
 				if !s.outlive {
@@ -325,6 +341,9 @@ func (s *state) loop() (unix.WaitStatus, error) {
 				s.mainDone, s.mainWs = true, ws
 			}
 			if tg, ok := s.tgid[tid]; ok && tg == tid {
+				if p := s.procs[tid]; p != nil {
+					s.ended(tid, p, ws)
+				}
 				delete(s.procs, tid)
 			}
 			delete(s.tgid, tid)
@@ -340,6 +359,55 @@ func (s *state) loop() (unix.WaitStatus, error) {
 	}
 }
 
+// ended tells a process's Park and Watch that it has ended.
+func (s *state) ended(tid int, p *proc, ws unix.WaitStatus) {
+	if p.park != nil && p.park.Ended != nil {
+		p.park.Ended(tid, ws)
+	}
+	if p.watch != nil && p.watch.Ended != nil {
+		p.watch.Ended(tid, ws)
+	}
+}
+
+// childEvent handles a wait status of a child Spawn let go: a stop, or
+// its end. An untraced exec that failed has written its errno to the
+// pipe before its stub exited (status 127): that is no end of an image,
+// and the Watch hears of it as ExecFailed.
+func (s *state) childEvent(pid int, c *child, ws unix.WaitStatus) {
+	s.logf("supervise: child %d: %v", pid, ws)
+	w := c.watch
+	if w == nil {
+		w = &Watch{}
+	}
+	switch {
+	case ws.Stopped():
+		if w.Stopped != nil {
+			w.Stopped(pid, ws.StopSignal())
+		}
+	case ws.Continued():
+		if w.Continued != nil {
+			w.Continued(pid)
+		}
+	case ws.Exited() || ws.Signaled():
+		delete(s.children, pid)
+		if c.pipe >= 0 {
+			var b [1]byte
+			n, _ := unix.Read(c.pipe, b[:])
+			unix.Close(c.pipe)
+			if n == 1 {
+				s.logf("supervise: %d: execveat: %v", pid, unix.Errno(b[0]))
+				if w.ExecFailed != nil {
+					w.ExecFailed(pid, unix.Errno(b[0]))
+					return
+				}
+			}
+		}
+		if w.Ended != nil {
+			w.Ended(pid, ws)
+		}
+	}
+}
+
 // stop handles one ptrace-stop of tid and resumes it unless it stays stopped.
 func (s *state) stop(tid int, ws unix.WaitStatus) {
 	if check, ok := s.checking[tid]; ok {
@@ -348,7 +416,7 @@ func (s *state) stop(tid int, ws unix.WaitStatus) {
 		return
 	}
 	sig := ws.StopSignal()
-	cause := ws.TrapCause()
+	cause := eventOf(ws)
 	if _, known := s.tgid[tid]; !known {
 		// A new thread or process: auto-attached tracees start with SIGSTOP
 		// (PTRACE_EVENT_STOP when the tracer used PTRACE_SEIZE), which may
@@ -382,11 +450,21 @@ func (s *state) stop(tid int, ws unix.WaitStatus) {
 		// a group-stop, left stopped with PTRACE_LISTEN so that SIGCONT
 		// still reaches it, or PTRACE_INTERRUPT's and LISTEN's own traps.
 		if isStopSignal(sig) {
+			if _, p := s.procOf(tid); p.watch != nil && p.watch.Stopped != nil {
+				p.watch.Stopped(tid, sig)
+			}
 			ptraceListen(tid)
 			return
 		}
 		unix.PtraceCont(tid, 0)
+	case cause == 0 && sig != syscallStop && s.parkedOf(tid) != nil:
+		s.parkedSignal(tid, s.parkedOf(tid), sig)
 	default:
+		if sig == unix.SIGCONT {
+			if _, p := s.procOf(tid); p.watch != nil && p.watch.Continued != nil {
+				p.watch.Continued(tid)
+			}
+		}
 		if isStopSignal(sig) {
 			var si [128]byte
 			if err := ptraceGetSiginfo(tid, &si); err == unix.EINVAL {
@@ -540,6 +618,16 @@ func (s *state) anyStarting() bool {
 	return false
 }
 
+// parkedOf is the process of tid when it is parked, else nil.
+func (s *state) parkedOf(tid int) *proc {
+	if tg, ok := s.tgid[tid]; ok && tg == tid {
+		if p := s.procs[tid]; p != nil && p.park != nil {
+			return p
+		}
+	}
+	return nil
+}
+
 // readTgid is tid's thread group (process) id, 0 when unknown.
 func readTgid(tid int) int { return statusInt(tid, "Tgid") }
 
@@ -578,6 +666,25 @@ func (s *state) execStop(tid int) {
 	}
 	if s.cfg.Exec != nil {
 		data, err := execHook(tid, func() (any, error) { return s.cfg.Exec(tid, p.data) })
+		if err == nil {
+			if pk, ok := data.(*Park); ok {
+				// The image never runs: the process stands in for it.
+				var at uint64
+				if at, err = park(tid); err == nil {
+					p.phase, p.data, p.park = phaseRunning, pk.Data, &parked{Park: pk, at: at}
+					s.logf("supervise: %d: exec: parked", tid)
+					if pk.After != nil {
+						pk.After()
+					}
+					unix.PtraceCont(tid, 0)
+					return
+				}
+				// Killed below: what it stood in for goes with it.
+				if pk.Ended != nil {
+					defer pk.Ended(tid, unix.WaitStatus(unix.SIGKILL))
+				}
+			}
+		}
 		if err != nil {
 			// The new image has not run: kill it before it does.
 			s.logf("supervise: %d: exec: %v", tid, err)
