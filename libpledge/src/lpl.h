@@ -136,6 +136,7 @@ int lpl_make_plan(struct lpl_arena *a, const struct lpl_entry *entries,
     uint64_t handled, lpl_readdir_fn readdir, void *ctx, struct lpl_plan *out);
 uint64_t lpl_perm_rights(uint8_t perm);
 int lpl_parse_perm(const char *s, uint8_t *perm);
+void lpl_format_perm(uint8_t perm, char *buf, size_t len);
 void lpl_format_rights(uint64_t access, char *buf, size_t len);
 
 /* Paths (path.c). */
@@ -173,6 +174,10 @@ int lpl_enforce(const struct lpl_layer *l, int abi, char *why, size_t whylen);
 int lpl_veil_commit(const struct lpl_lrule *extra, size_t nextra, char *why, size_t whylen);
 int lpl_veil_enforced(void);
 int lpl_veil_locked(void);
+/* lpl_veil_unsent: the veil was enforced while an exec supervisor traced
+ * this process but could not be told of it. */
+int lpl_veil_unsent(void);
+const struct lpl_entry *lpl_veil_entries(void);
 
 /* Path layers (pathlayer.c). access[] has one entry per named file
  * (LPL_NNAMED_FILES, zcommon.h). */
@@ -199,6 +204,13 @@ struct lpl_policy {
 int lpl_sup_start(char *why, size_t whylen);
 int lpl_sup_request(const char *kind, const struct lpl_policy *p, char *why, size_t whylen);
 int lpl_sup_pid(void);
+/* lpl_sup_reachable: a supervisor traces this process and can be told of
+ * its filters and veil (pledge.c). */
+int lpl_sup_reachable(void);
+/* lpl_unsent_veil_drops_exec: "exec" with execpromises goes when the
+ * supervisor could not be told of the veil (pledge.c). */
+int lpl_unsent_veil_drops_exec(void);
+int lpl_sup_veil(const struct lpl_entry *head, char *why, size_t whylen);
 void lpl_sup_forget(void);
 
 /* Raw system calls and small helpers (sys.c). */

@@ -417,6 +417,18 @@ lpl_parse_perm(const char *s, uint8_t *perm)
 	return 0;
 }
 
+/* lpl_format_perm is unveil.Perm.String: the letters in canonical order
+ * ("rwxc"), "" for none. */
+void
+lpl_format_perm(uint8_t perm, char *buf, size_t len)
+{
+	size_t at = 0;
+	for (unsigned i = 0; i < sizeof lpl_perm_letters / sizeof lpl_perm_letters[0] && at + 1 < len; i++)
+		if (perm & lpl_perm_letters[i].perm)
+			buf[at++] = lpl_perm_letters[i].letter;
+	buf[at] = 0;
+}
+
 void
 lpl_format_rights(uint64_t access, char *buf, size_t len)
 {

@@ -191,6 +191,23 @@ sup_unreachable(void)
 	return lpl_sup_pid() != 0 && (P.forked || lpl_stdio_denied());
 }
 
+int
+lpl_sup_reachable(void)
+{
+	return lpl_sup_pid() != 0 && !sup_unreachable();
+}
+
+/* unsent_veil: images exec'd with execpromises would get the veil the
+ * supervisor knows (another process's, or none) instead of this one's. */
+static int
+unsent_veil(uint64_t want, int exec_set)
+{
+	return sup_unreachable() && (want & LPL_P_EXEC) && exec_set && lpl_veil_unsent();
+}
+
+#define UNSENT_VEIL_DROPS "promise \"exec\" dropped (the exec supervisor could not be told of the veil, " \
+	"which the programs exec'd with execpromises must keep: a forked child's veil)"
+
 /* The exec supervisor exists where internal/supervise does: amd64. */
 #if defined(__x86_64__)
 #define EXEC_SUPERVISED 1
@@ -217,6 +234,10 @@ ensure_supervisor(uint64_t want, char *why, size_t whylen)
 	if (err && lpl_veil_enforced()) {
 		size_t n = strlen(why);
 		lpl_msg(why + n, whylen - n, " (the veil is enforced already: pledge before unveil(NULL, NULL), or unveil the supervisor \"x\")");
+	}
+	if (!err && lpl_veil_enforced() && lpl_veil_entries()) {
+		/* A veil enforced before the supervisor started. */
+		err = lpl_sup_veil(lpl_veil_entries(), why, whylen);
 	}
 	return err;
 }
@@ -435,6 +456,11 @@ do_pledge(const char *promises, const char *execpromises)
 				cause = cause ? cause : -err;
 			}
 		}
+		if (unsent_veil(want, exec_set)) {
+			want &= ~LPL_P_EXEC;
+			append(dropped, sizeof dropped, UNSENT_VEIL_DROPS);
+			cause = cause ? cause : EPERM;
+		}
 		why[0] = 0;
 		int layered = lpl_path_layer(want, why, sizeof why);
 		if (layered < 0) {
@@ -492,6 +518,33 @@ do_pledge(const char *promises, const char *execpromises)
 		P.not_enforced_errno = cause;
 		return -NOT_ENFORCED;
 	}
+	return 0;
+}
+
+/* lpl_unsent_veil_drops_exec: unveil(NULL, NULL) committed a veil the
+ * supervisor could not be told of while "exec" and execpromises are held:
+ * a filter without "exec" is stacked (unveil.c holds the lock). When it
+ * cannot be, the error is returned and unveil fails. */
+int
+lpl_unsent_veil_drops_exec(void)
+{
+	if (!P.pledged || !unsent_veil(P.promises, P.exec_set))
+		return 0;
+	uint32_t violation, flags;
+	if (from_env(&violation, &flags))
+		violation = flags = 0;
+	uint64_t want = P.promises & ~LPL_P_EXEC;
+	/* Said before the filter, which may not allow writing. */
+	lpl_msg(P.not_enforced, sizeof P.not_enforced, "unveil(NULL, NULL): %s", UNSENT_VEIL_DROPS);
+	P.not_enforced_errno = EPERM;
+	lpl_warn("libpledge: %s", P.not_enforced);
+	char why[512] = "";
+	int err = stack_filter(want, P.path_layer, violation, flags, why, sizeof why);
+	if (err) {
+		lpl_warn("libpledge: unveil(NULL, NULL): %s", why);
+		return err;
+	}
+	P.promises = want;
 	return 0;
 }
 

@@ -4,16 +4,19 @@
  * client.go) does: S is the helper program landpledge-supervisor
  * (cmd/landpledge-supervisor), started with fd 3 the read end of our
  * request pipe, fd 4 the write end of its answer pipe,
- * LANDPLEDGE_EXEC_SUPERVISOR=our pid in its environment and a session of
- * its own; we name it our tracer for Yama (PR_SET_PTRACER) and ask it to
- * "attach", then send "self"/"exec" lines before each filter, each
- * answered by "ok" or "err ERRNO TEXT".
+ * LANDPLEDGE_EXEC_SUPERVISOR=our pid in its environment, in our session
+ * (it takes a process group of its own; the images it starts join their
+ * callers' groups, so it must not leave the session); we name it our
+ * tracer for Yama (PR_SET_PTRACER) and ask it to "attach", then send
+ * "self"/"exec" lines before each filter and the veil's entries ("veil",
+ * then "commit") right before the veil is enforced, each answered by "ok"
+ * or "err ERRNO TEXT".
  *
  * The helper's path is LIBEXECDIR/landpledge/landpledge-supervisor,
  * compiled in, or LANDPLEDGE_SUPERVISOR in the environment (ignored in a
  * set-user-ID program). It is started with a raw clone, without libc's
  * fork handlers, and everything it needs is prepared before, so that the
- * child only calls dup3, setsid and execve.
+ * child only calls openat, dup3, close_range and execve.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -109,9 +112,9 @@ write_all(int fd, const char *buf, size_t n)
 static int
 request(const char *line, char *why, size_t whylen)
 {
-	char buf[1100];
-	int n = snprintf(buf, sizeof buf, "%s\n", line);
-	int err = write_all(S.ctl, buf, (size_t)n);
+	int err = write_all(S.ctl, line, strlen(line));
+	if (!err)
+		err = write_all(S.ctl, "\n", 1);
 	if (err) {
 		lpl_msg(why, whylen, "exec supervisor: %s: %s", line, strerror(-err));
 		return err;
@@ -263,8 +266,6 @@ lpl_sup_start(char *why, size_t whylen)
 			lpl_sys3(SYS_close_range, keep + 1, ~0u, 0);
 		}
 		if (r >= 0)
-			r = lpl_sys0(SYS_setsid);
-		if (r >= 0)
 			r = lpl_sys3(SYS_execve, exe, argv, envp);
 		int e = (int)-r;
 		lpl_sys3(SYS_write, sw, &e, sizeof e);
@@ -319,4 +320,28 @@ lpl_sup_request(const char *kind, const struct lpl_policy *p, char *why, size_t 
 	snprintf(line, sizeof line, "%s %llu %u %u %u", kind, (unsigned long long)p->promises, p->violation, p->flags,
 	    p->pathlayer ? 1u : 0u);
 	return request(line, why, whylen);
+}
+
+/* lpl_sup_veil sends the entries of the veil, in order, then "commit"
+ * (sandbox.Client.Veil): the images exec'd with execpromises keep it. */
+int
+lpl_sup_veil(const struct lpl_entry *head, char *why, size_t whylen)
+{
+	static const char hex[] = "0123456789abcdef";
+	char line[16 + 2 * 4096]; /* a resolved path is shorter than PATH_MAX */
+	for (const struct lpl_entry *e = head; e; e = e->next) {
+		char perms[8];
+		lpl_format_perm(e->perm, perms, sizeof perms);
+		int n = snprintf(line, sizeof line, "veil %s ", perms[0] ? perms : "-");
+		size_t at = (size_t)n;
+		for (const unsigned char *c = (const unsigned char *)e->path; *c && at + 3 < sizeof line; c++) {
+			line[at++] = hex[*c >> 4];
+			line[at++] = hex[*c & 15];
+		}
+		line[at] = 0;
+		int err = request(line, why, whylen);
+		if (err)
+			return err;
+	}
+	return request("commit", why, whylen);
 }

@@ -34,6 +34,7 @@ static struct {
 	struct lpl_entry *head, *tail;
 	size_t n;
 	int locked, enforced;
+	int unsent; /* enforced without the exec supervisor being told */
 	int best_effort, best_effort_known;
 } V;
 
@@ -53,6 +54,8 @@ lpl_best_effort(void)
 
 int lpl_veil_enforced(void) { return V.enforced; }
 int lpl_veil_locked(void) { return V.locked; }
+int lpl_veil_unsent(void) { return V.unsent; }
+const struct lpl_entry *lpl_veil_entries(void) { return V.head; }
 
 /* pending_after_pledge: an unveil after a pledge, which nothing commits
  * unless the program calls unveil(NULL, NULL) or pledges again: said
@@ -232,10 +235,22 @@ lpl_veil_commit(const struct lpl_lrule *extra, size_t nextra, char *why, size_t 
 		lpl_msg(why, whylen, "a filter without \"unveil\" is in force: the veil can no longer be committed");
 		return -EPERM;
 	}
+	/* The exec supervisor gives the images exec'd with execpromises the
+	 * veil it is told of: it is told first. When it cannot be (a forked
+	 * child, which has not the pipes), pledge.c keeps such a process
+	 * from exec'ing with execpromises; when telling fails, the veil is
+	 * enforced all the same and the error returned. */
+	int told = 0;
+	if (lpl_sup_pid() != 0) {
+		if (lpl_sup_reachable())
+			told = lpl_sup_veil(V.head, why, whylen);
+		else
+			V.unsent = 1;
+	}
 	int abi = lpl_landlock_abi();
 	if (abi < 1) {
 		if (lpl_best_effort())
-			return 0;
+			return told;
 		lpl_msg(why, whylen, "no Landlock");
 		return -ENOSYS;
 	}
@@ -289,16 +304,13 @@ lpl_veil_commit(const struct lpl_lrule *extra, size_t nextra, char *why, size_t 
 		err = enforce(&a, opened, nopened, extra, nextra, abi, why, whylen);
 	lpl_close_rules(opened, nopened);
 	if (err == 0) {
-		/* Enforced and locked: the entries are not needed any more,
-		 * and the memory they took beyond the static buffer is given
-		 * back. */
+		/* Enforced and locked. The entries stay: an exec supervisor
+		 * started later is sent them. */
 		V.enforced = 1;
-		V.head = V.tail = 0;
-		lpl_arena_reset(&V.arena);
 	}
 out:
 	lpl_arena_reset(&a);
-	return err;
+	return err ? err : told;
 }
 
 LPL_PUBLIC int
@@ -311,6 +323,8 @@ unveil(const char *path, const char *permissions)
 		err = lpl_veil_commit(0, 0, why, sizeof why);
 		if (err && why[0])
 			lpl_warn("libpledge: unveil(NULL, NULL): %s", why);
+		if (!err && V.enforced && V.unsent)
+			err = lpl_unsent_veil_drops_exec();
 	} else {
 		err = do_unveil(path, permissions);
 	}
