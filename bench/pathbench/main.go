@@ -8,7 +8,7 @@
 //
 //	cd bench && go run ./pathbench [-n 200000] [-rounds 9]
 //
-// Not run by CI (too slow and noisy); docs/promises.md carries its output.
+// Not run by CI (too slow and noisy); docs/unveil.md carries its output.
 package main
 
 import (
