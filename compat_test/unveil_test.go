@@ -142,6 +142,24 @@ var unveilCases = []Case{
 		Op:      probeOp("d/x", "open", "e/h"), Plain: ok, OpenBSD: ok},
 	{ID: "unveil/exec/inherits-inside", Sandbox: unveiled("d", "r", "d/x", "rx"), Op: probeOp("d/x", "open", "d/f"),
 		Plain: ok, OpenBSD: ok},
+	// A dynamic program under a veil with "r" on its ELF interpreter and
+	// "x" on the program (mandoc's pager: unveil "/" r, the pager x):
+	// OpenBSD's exec reads ld.so, Linux's executes it; the veil implies
+	// that "x" (unveil.ImpliedInterpreters), and the exec supervisor
+	// refuses an exec of ld.so itself, which would run any readable file
+	// outside the sandbox: the exec'ing process is killed past its exec.
+	{ID: "unveil/exec/dynamic-r-on-interpreter",
+		Sandbox: Sandbox{Unveil: []Veil{{"/", "r"}, {"/usr/bin/true", "x"}}, Pledges: []string{"stdio rpath proc exec"}},
+		Op:      probeOp("/usr/bin/true"), Plain: ok, OpenBSD: ok},
+	{ID: "unveil/exec/dynamic-r-on-interpreter-execpromises",
+		Sandbox: Sandbox{Unveil: []Veil{{"/", "r"}, {"/usr/bin/true", "x"}}, Pledges: []string{"stdio rpath proc exec"}, Exec: str("stdio rpath")},
+		Op:      probeOp("/usr/bin/true"), Plain: ok, OpenBSD: ok},
+	{ID: "unveil/exec/interpreter-itself",
+		Sandbox: Sandbox{Unveil: []Veil{{"/", "r"}, {"/usr/bin/true", "x"}}, Pledges: []string{"stdio rpath proc exec"}},
+		Op:      probeOp("/lib64/ld-linux-x86-64.so.2", "/usr/bin/true"), Plain: ok, OpenBSD: "child:EACCES", Linux: "child:SIGKILL"},
+	{ID: "unveil/exec/interpreter-itself-unveiled",
+		Sandbox: Sandbox{Unveil: []Veil{{"/", "r"}, {"/usr/bin/true", "x"}, {"/lib64/ld-linux-x86-64.so.2", "rx"}}, Pledges: []string{"stdio rpath proc exec"}},
+		Op:      probeOp("/lib64/ld-linux-x86-64.so.2", "/usr/bin/true"), Plain: ok, OpenBSD: ok},
 	{ID: "unveil/exec/execpromises-keep-veil",
 		Sandbox: Sandbox{Unveil: []Veil{{"d", "r"}, {"d/x", "rx"}}, Pledges: []string{"stdio rpath proc exec"}, Exec: str("stdio rpath")},
 		Op:      probeOp("d/x", "open", "e/h"), Plain: ok, OpenBSD: "child:ENOENT", Linux: "child:EACCES"},

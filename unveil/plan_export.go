@@ -17,7 +17,7 @@ import (
 // process other than this one.
 func (s *State) planFor(abi int) (*Plan, landlock.RulesetAttr) {
 	handled := landlock.HandledAccessFS(abi)
-	plan := MakePlan(s.classify(), handled, readDir)
+	plan := MakePlan(withInterpreters(s.classify()), handled, readDir)
 	return plan, landlock.RulesetAttr{
 		HandledAccessFS: handled,
 		// OpenBSD has no abstract unix sockets: under a veil every unix

@@ -59,6 +59,9 @@ func (x *execSuper) execStop(pid int, d any) (any, error) {
 
 // broker starts C for X = pid, whose Proc is p, and returns X's Park.
 func (x *execSuper) broker(pid int, p *Proc) (*supervise.Park, error) {
+	if err := x.refuseInterpreter(pid, p); err != nil {
+		return nil, err
+	}
 	car, err := carry(pid)
 	if err != nil {
 		return nil, err
