@@ -914,10 +914,15 @@ static const struct lpl_rule lpl_amd64_rules[] = {
  * tree (seccomp.Filter.Hot). */
 static const uint32_t lpl_amd64_hot[] = {257 /* openat */, 262 /* newfstatat */, 72 /* fcntl */, 9 /* mmap */, 16 /* ioctl */, 10 /* mprotect */, 234 /* tgkill */};
 
+/* The ELF interpreters of glibc and musl, whose x a veil that lets them
+ * be read implies (unveil.ELFInterpreters). */
+static const char *const lpl_amd64_interps[] = {"/lib64/ld-linux-x86-64.so.2", "/lib/ld-musl-x86_64.so.1", 0};
+
 static const struct lpl_table lpl_table_amd64 = {
 	"amd64", LPL_AMD64_AUDIT_ARCH, LPL_AMD64_X32_BIT, LPL_AMD64_MAX_NR,
 	lpl_amd64_rules, 604, lpl_amd64_conds, 285,
 	lpl_amd64_hot, 7,
+	lpl_amd64_interps,
 };
 
 #endif /* LPL_ZTABLE_AMD64_H */

@@ -799,10 +799,15 @@ static const struct lpl_rule lpl_arm64_rules[] = {
  * tree (seccomp.Filter.Hot). */
 static const uint32_t lpl_arm64_hot[] = {56 /* openat */, 79 /* newfstatat */, 25 /* fcntl */, 222 /* mmap */, 29 /* ioctl */, 226 /* mprotect */, 131 /* tgkill */};
 
+/* The ELF interpreters of glibc and musl, whose x a veil that lets them
+ * be read implies (unveil.ELFInterpreters). */
+static const char *const lpl_arm64_interps[] = {"/lib/ld-linux-aarch64.so.1", "/lib/ld-musl-aarch64.so.1", 0};
+
 static const struct lpl_table lpl_table_arm64 = {
 	"arm64", LPL_ARM64_AUDIT_ARCH, LPL_ARM64_X32_BIT, LPL_ARM64_MAX_NR,
 	lpl_arm64_rules, 517, lpl_arm64_conds, 257,
 	lpl_arm64_hot, 7,
+	lpl_arm64_interps,
 };
 
 #endif /* LPL_ZTABLE_ARM64_H */

@@ -54,6 +54,9 @@ struct lpl_table {
 	 * checks their arguments before the tree. */
 	const uint32_t *hot;
 	unsigned nhot;
+	/* The ELF interpreters whose x a veil implies (unveil.ELFInterpreters),
+	 * NULL-terminated. */
+	const char *const *interps;
 };
 
 struct lpl_errno_name {

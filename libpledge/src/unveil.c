@@ -219,6 +219,69 @@ enforce(struct lpl_arena *a, const struct lpl_lrule *rules, size_t n, const stru
 	return err == LPL_UNREACHED ? -EPERM : err;
 }
 
+/* perm_at is unveil's permAt: the permission the veil gives path, its own
+ * entry's or the nearest directory entry's above it; 0 when nothing
+ * covers it. */
+static int
+perm_at(const struct lpl_entry *head, const char *path, uint8_t *perm)
+{
+	size_t plen = strlen(path), best = 0;
+	int found = 0;
+	for (const struct lpl_entry *e = head; e; e = e->next) {
+		size_t n = strlen(e->path);
+		int covers = strcmp(e->path, path) == 0 || strcmp(e->path, "/") == 0 ||
+		    (n < plen && strncmp(path, e->path, n) == 0 && path[n] == '/');
+		if (covers && (!found || n > best)) {
+			best = n;
+			*perm = e->perm;
+			found = 1;
+		}
+	}
+	return found;
+}
+
+/*
+ * with_interpreters is unveil's withInterpreters: each ELF interpreter
+ * of the table (glibc's, musl's) that exists and that the veil lets read
+ * but not execute gets an entry of its own with "x" added, in place of
+ * its own entry: OpenBSD's exec reads ld.so, Linux's open_exec needs
+ * Landlock's EXECUTE (see unveil/interp.go; the exec supervisor refuses
+ * exec'ing such an interpreter itself, and computes the same entries from
+ * the ones it is sent). *headp is the commit's classified list.
+ */
+static int
+with_interpreters(struct lpl_arena *a, struct lpl_entry **headp)
+{
+	const struct lpl_table *t = lpl_native_table();
+	for (const char *const *ip = t ? t->interps : 0; ip && *ip; ip++) {
+		char real[PATHBUF];
+		struct stat st;
+		if (lpl_resolve(*ip, real, sizeof real) != 0 || lpl_sys4(SYS_newfstatat, AT_FDCWD, real, &st, 0) != 0 ||
+		    !S_ISREG(st.st_mode))
+			continue;
+		uint8_t perm = 0;
+		if (!perm_at(V.head, real, &perm) || !(perm & LPL_PERM_READ) || (perm & LPL_PERM_EXEC))
+			continue;
+		struct lpl_entry **pp = headp;
+		while (*pp && strcmp((*pp)->path, real) != 0)
+			pp = &(*pp)->next;
+		if (*pp) {
+			if ((*pp)->perm & LPL_PERM_EXEC)
+				continue; /* an interpreter listed twice */
+			*pp = (*pp)->next;
+		}
+		struct lpl_entry *e = lpl_alloc(a, sizeof *e);
+		char *path = lpl_strdup(a, real);
+		if (!e || !path)
+			return -ENOMEM;
+		*e = (struct lpl_entry){0, path, (uint8_t)(perm | LPL_PERM_EXEC), LPL_KIND_FILE};
+		for (pp = headp; *pp; pp = &(*pp)->next)
+			;
+		*pp = e;
+	}
+	return 0;
+}
+
 /* lpl_veil_commit is unveil.State.Commit: extra are rules added to the
  * veil's, within its handled rights. why gets the reason of a failure. */
 int
@@ -290,6 +353,10 @@ lpl_veil_commit(const struct lpl_lrule *extra, size_t nextra, char *why, size_t 
 		tail = c;
 	}
 
+	/* Not for a veil the exec supervisor was not told of: it could not
+	 * refuse exec'ing the interpreter itself. */
+	if (!V.unsent && (err = with_interpreters(&a, &head)) != 0)
+		goto out;
 	struct lpl_plan plan;
 	err = lpl_make_plan(&a, head, handled, read_dir, 0, &plan);
 	if (err) {

@@ -242,10 +242,17 @@ func archTable(a seccomp.Arch) ([]byte, error) {
 	}
 	fmt.Fprintf(&b, "/* The hot syscalls, hottest first: their argument checks come before the\n * tree (seccomp.Filter.Hot). */\n")
 	fmt.Fprintf(&b, "static const uint32_t lpl_%s_hot[] = {%s};\n\n", a.Name, strings.Join(hot, ", "))
+	// The ELF interpreters whose "x" a veil implies (unveil.ELFInterpreters).
+	var interps []string
+	for _, path := range unveil.ELFInterpreters[a.Name] {
+		interps = append(interps, fmt.Sprintf("%q", path))
+	}
+	fmt.Fprintf(&b, "/* The ELF interpreters of glibc and musl, whose x a veil that lets them\n * be read implies (unveil.ELFInterpreters). */\n")
+	fmt.Fprintf(&b, "static const char *const lpl_%s_interps[] = {%s, 0};\n\n", a.Name, strings.Join(interps, ", "))
 	fmt.Fprintf(&b, "static const struct lpl_table lpl_table_%s = {\n", a.Name)
 	fmt.Fprintf(&b, "\t\"%s\", LPL_%s_AUDIT_ARCH, LPL_%s_X32_BIT, LPL_%s_MAX_NR,\n", a.Name, up, up, up)
 	fmt.Fprintf(&b, "\tlpl_%s_rules, %d, lpl_%s_conds, %d,\n", a.Name, len(rules), a.Name, nconds)
-	fmt.Fprintf(&b, "\tlpl_%s_hot, %d,\n};\n", a.Name, len(hot))
+	fmt.Fprintf(&b, "\tlpl_%s_hot, %d,\n\tlpl_%s_interps,\n};\n", a.Name, len(hot), a.Name)
 	fmt.Fprintf(&b, "\n#endif /* LPL_ZTABLE_%s_H */\n", up)
 	return b.Bytes(), nil
 }
