@@ -35,10 +35,15 @@ func TestCarry(t *testing.T) {
 	if err := unix.Setpriority(unix.PRIO_PROCESS, pid, 4); err != nil {
 		t.Fatal(err)
 	}
-	// The shell has exec'd sleep once its comm says so.
+	// The shell has exec'd sleep once its comm says so and its new
+	// environment is in place: the kernel names the image (begin_new_exec)
+	// before it copies argv and the environment to the new stack
+	// (create_elf_tables), so /proc/PID/environ is empty in between. The
+	// broker reads at the exec stop, after both.
 	for {
 		b, _ := os.ReadFile("/proc/" + itoa(pid) + "/comm")
-		if strings.TrimSpace(string(b)) == "sleep" {
+		env, _ := os.ReadFile("/proc/" + itoa(pid) + "/environ")
+		if strings.TrimSpace(string(b)) == "sleep" && len(env) > 0 {
 			break
 		}
 		syscall.Nanosleep(&syscall.Timespec{Nsec: 1e6}, nil)
