@@ -5,8 +5,7 @@ package promise
 import (
 	"fmt"
 	"os"
-	"reflect"
-	"sort"
+	"slices"
 	"sync"
 
 	"golang.org/x/sys/unix"
@@ -65,7 +64,7 @@ func BuildFilter(arch seccomp.Arch, p Set, opts FilterOptions) (*seccomp.Filter,
 		pid = os.Getpid()
 	}
 
-	b := &builder{arch: arch.Name, nums: nums, maxNr: arch.MaxNr, pid: uint64(uint32(pid)), byNr: map[uint32][]seccomp.Rule{}}
+	b := newBuilder(arch, nums, pid)
 	for name := range enosys {
 		b.add(sysRule{name: name}, seccomp.ActErrno(unix.ENOSYS))
 	}
@@ -114,13 +113,7 @@ func BuildFilter(arch seccomp.Arch, p Set, opts FilterOptions) (*seccomp.Filter,
 			f.Hot = append(f.Hot, nr)
 		}
 	}
-	nrs := make([]uint32, 0, len(b.byNr))
-	for nr := range b.byNr {
-		nrs = append(nrs, nr)
-	}
-	sort.Slice(nrs, func(i, j int) bool { return nrs[i] < nrs[j] })
-	for _, nr := range nrs {
-		rules := b.byNr[nr]
+	for _, rules := range b.byNr {
 		// Rules at the end that answer what the default answers anyway
 		// only lengthen the program.
 		for len(rules) > 0 && rules[len(rules)-1].Action == violation {
@@ -153,7 +146,12 @@ type builder struct {
 	nums  map[string]uint32
 	maxNr uint32
 	pid   uint64
-	byNr  map[uint32][]seccomp.Rule
+	byNr  [][]seccomp.Rule // indexed by syscall number: the rules in order
+}
+
+func newBuilder(arch seccomp.Arch, nums map[string]uint32, pid int) *builder {
+	return &builder{arch: arch.Name, nums: nums, maxNr: arch.MaxNr, pid: uint64(uint32(pid)),
+		byNr: make([][]seccomp.Rule, arch.MaxNr+1)}
 }
 
 // add appends r with action act to its syscall's rules, unless the syscall
@@ -175,7 +173,7 @@ func (b *builder) add(r sysRule, act seccomp.Action) {
 	}
 	rules := b.byNr[nr]
 	for _, old := range rules {
-		if len(old.Conds) == 0 || reflect.DeepEqual(old.Conds, conds) {
+		if len(old.Conds) == 0 || slices.Equal(old.Conds, conds) {
 			return
 		}
 	}

@@ -3,7 +3,6 @@
 package promise
 
 import (
-	"sort"
 	"sync"
 
 	"golang.org/x/sys/unix"
@@ -133,7 +132,7 @@ func LearnFilter(arch seccomp.Arch, trace seccomp.Action, pid int) (*seccomp.Fil
 	if !ok {
 		return nil, unix.EINVAL
 	}
-	b := &builder{arch: arch.Name, nums: nums, maxNr: arch.MaxNr, pid: uint64(uint32(pid)), byNr: map[uint32][]seccomp.Rule{}}
+	b := newBuilder(arch, nums, pid)
 	for name := range enosys {
 		b.add(sysRule{name: name}, seccomp.ActErrno(unix.ENOSYS))
 	}
@@ -145,13 +144,8 @@ func LearnFilter(arch seccomp.Arch, trace seccomp.Action, pid int) (*seccomp.Fil
 		}
 	}
 	f := &seccomp.Filter{Arch: arch, Default: trace, Unknown: seccomp.ActErrno(unix.ENOSYS), BadArch: trace}
-	nrs := make([]uint32, 0, len(b.byNr))
-	for nr := range b.byNr {
-		nrs = append(nrs, nr)
-	}
-	sort.Slice(nrs, func(i, j int) bool { return nrs[i] < nrs[j] })
-	for _, nr := range nrs {
-		f.Rules = append(f.Rules, b.byNr[nr]...)
+	for _, rules := range b.byNr {
+		f.Rules = append(f.Rules, rules...)
 	}
 	return f, nil
 }

@@ -124,8 +124,8 @@ func (f *Filter) plans() (map[uint32]*plan, error) {
 	if f.Arch.X32Bit != 0 && f.Arch.MaxNr >= f.Arch.X32Bit {
 		return nil, fmt.Errorf("seccomp: arch %s: MaxNr %d reaches the x32 bit %#x", f.Arch.Name, f.Arch.MaxNr, f.Arch.X32Bit)
 	}
-	plans := map[uint32]*plan{}
-	done := map[uint32]bool{} // an unconditional rule ended the list
+	plans := make(map[uint32]*plan, len(f.Rules))
+	done := make(map[uint32]bool, len(f.Rules)) // an unconditional rule ended the list
 	for i, r := range f.Rules {
 		if r.Nr > f.Arch.MaxNr {
 			return nil, fmt.Errorf("seccomp: rule %d: syscall %d is above the table's MaxNr %d", i, r.Nr, f.Arch.MaxNr)

@@ -1,8 +1,10 @@
 package seccomp
 
 import (
+	"errors"
 	"fmt"
 	"slices"
+	"sync"
 
 	"golang.org/x/sys/unix"
 )
@@ -40,16 +42,25 @@ type ParamProgram struct {
 // that are each a BPF_JMP|BPF_JEQ|BPF_K holding the placeholder, preceded
 // by a BPF_LD|BPF_W|BPF_ABS of a word of seccomp_data.args, and targeted
 // by no jump (so A holds that argument word whenever the slot runs).
+//
+// The two compilations run concurrently (build must allow it): the pledge
+// command waits for its filter at its program's first stop.
 func CompileParam(build func(v uint32) (*Filter, error)) (*ParamProgram, error) {
-	progs := [2]Program{}
+	var progs [2]Program
+	var errs [2]error
+	var wg sync.WaitGroup
 	for i, v := range []uint32{paramLo, paramHi} {
-		f, err := build(v)
-		if err != nil {
-			return nil, err
-		}
-		if progs[i], err = f.Compile(); err != nil {
-			return nil, err
-		}
+		wg.Go(func() {
+			f, err := build(v)
+			if err == nil {
+				progs[i], err = f.Compile()
+			}
+			errs[i] = err
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs[:]...); err != nil {
+		return nil, err
 	}
 	lo, hi := progs[0], progs[1]
 	if len(lo) != len(hi) {

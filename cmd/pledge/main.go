@@ -21,7 +21,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"sync"
 	"syscall"
 
 	"github.com/landpledge/landpledge/internal/sandbox"
@@ -101,11 +100,10 @@ func supervised(c *config, have map[string]error) int {
 	// With Landlock the program's domain holds the path layer of its
 	// promises (paths.go), and the filter leaves named paths to it.
 	layered := have["unveil"] == nil
-	filterc := make(chan compiledFilter, 1)
+	filter := func() compiledFilter { return compiledFilter{} }
 	if filtered {
-		go func() { filterc <- compileFilter(c, p, layered) }()
+		filter = inBackground(func() compiledFilter { return compileFilter(c, p, layered) })
 	}
-	filter := sync.OnceValue(func() compiledFilter { return <-filterc })
 	env := os.Environ()
 	var prog string
 	var ll *landlockPlan
@@ -204,21 +202,26 @@ func supervised(c *config, have map[string]error) int {
 	// Landlock denials are read from the audit log when the command may
 	// (landlockaudit.go); lines are single writes to stderr, as the
 	// supervisor's are, so they never interleave.
-	var audit *landlockAudit
-	var logFlags uint32
+	// The reader is set up while the program starts (a netlink round
+	// trip); Setup waits for it, before the program runs.
 	var domain *landlock.Domain
 	if ll != nil {
 		domain = ll.domain
 	}
+	audit := func() *landlockAudit { return nil }
 	if domain != nil && !c.Quiet {
-		if audit = startLandlockAudit(c.Verbose, ll.who, &reported, func(l string) { warn("%s", l) }); audit != nil {
-			defer audit.finish() // after the program's exit: its last denials
-			logFlags = landlockLogFlags(ll.abi)
-		}
+		audit = inBackground(func() *landlockAudit {
+			return startLandlockAudit(c.Verbose, ll.who, &reported, func(l string) { warn("%s", l) })
+		})
+		defer func() { audit().finish() }() // after the program's exit: its last denials
 	}
-	cfg.Started = func(pid int) { audit.setProgram(pid) }
 	cfg.Setup = func(pid int) (any, error) {
 		defer ll.close() // the program had its own copies, closed in it by now
+		var logFlags uint32
+		if a := audit(); a != nil {
+			a.setProgram(pid)
+			logFlags = landlockLogFlags(ll.abi)
+		}
 		proc := &sandbox.Proc{}
 		var prog seccomp.Program
 		if filtered {

@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 
 	"golang.org/x/sys/unix"
 
@@ -49,6 +50,14 @@ func compileFilter(c *config, p promise.Set, pathLayer bool) compiledFilter {
 		return compiledFilter{err: fmt.Errorf("%q: %w", c.Promises, err)}
 	}
 	return compiledFilter{c: comp}
+}
+
+// inBackground runs fn on another goroutine and returns a func that waits
+// for its result (each call gives the same one).
+func inBackground[T any](fn func() T) func() T {
+	c := make(chan T, 1)
+	go func() { c <- fn() }()
+	return sync.OnceValue(func() T { return <-c })
 }
 
 // inRoot runs fn with dir as its root directory (and "/" as its working

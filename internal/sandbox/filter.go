@@ -1,7 +1,9 @@
 package sandbox
 
 import (
+	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/landpledge/landpledge/promise"
 	"github.com/landpledge/landpledge/seccomp"
@@ -89,18 +91,24 @@ type Compiled struct {
 	loaded, plain *seccomp.ParamProgram
 }
 
-// Compile compiles p for the native architecture.
+// Compile compiles p for the native architecture, the two programs
+// concurrently (the pledge command waits for them at its program's first
+// stop).
 func Compile(p Policy) (*Compiled, error) {
 	c := &Compiled{Policy: p}
-	for _, f := range []struct {
+	var errs [2]error
+	var wg sync.WaitGroup
+	for i, f := range []struct {
 		dst    **seccomp.ParamProgram
 		loader bool
 	}{{&c.loaded, true}, {&c.plain, false}} {
-		pp, err := promise.CompilePidFilter(seccomp.Native(), p.Promises, p.options(0, f.loader))
-		if err != nil {
-			return nil, fmt.Errorf("compiling the filter for %q: %w", p.Promises.String(), err)
-		}
-		*f.dst = pp
+		wg.Go(func() {
+			*f.dst, errs[i] = promise.CompilePidFilter(seccomp.Native(), p.Promises, p.options(0, f.loader))
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs[:]...); err != nil {
+		return nil, fmt.Errorf("compiling the filter for %q: %w", p.Promises.String(), err)
 	}
 	return c, nil
 }
