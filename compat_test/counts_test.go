@@ -18,7 +18,7 @@ func TestCaseCounts(t *testing.T) {
 		}
 	}
 	for file, want := range map[string][]string{
-		"../README.md":       {fmt.Sprintf("%d run-compare cases (%d of them listed", len(cases), div)},
+		"../README.md":      {fmt.Sprintf("%d run-compare cases (%d of them listed", len(cases), div)},
 		"../docs/compat.md": {fmt.Sprintf("%d run-compare cases", len(cases)), fmt.Sprintf("%d of them are listed divergences", div)},
 	} {
 		b, err := os.ReadFile(file)
