@@ -28,47 +28,17 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include "testlib.h"
+#include "caselib.h"
 #include "pledge.h"
 
-static char base[700];    /* the fixture; the case's working directory */
-static char helpers[512]; /* the directory of hello-static */
-static int failures;
+static char base[700]; /* the fixture; the case's working directory */
 
-static void
-check(int line, const char *what, int got, const char *want)
-{
-	if (strcmp(errname(got), want) == 0)
-		return;
-	printf("FAIL line %d: %s: got %s, want %s\n", line, what, errname(got), want);
-	failures++;
-}
-
-#define RET(expr) ((expr) == -1 ? errno : 0)
-#define CHECK(call, want) check(__LINE__, #call, RET(call), want)
 /* CHECK_FD: a call returning a descriptor, which it leaves in *fdp. */
 #define CHECK_FD(fdp, call, want)                                  \
 	do {                                                       \
 		*(fdp) = (call);                                   \
 		check(__LINE__, #call, *(fdp) < 0 ? errno : 0, want); \
 	} while (0)
-#define MUST(call)                                                         \
-	do {                                                               \
-		if ((call) == -1) {                                        \
-			printf("FAIL line %d: %s: %s\n", __LINE__, #call, strerror(errno)); \
-			_exit(1);                                          \
-		}                                                          \
-	} while (0)
-
-static char *
-path(const char *a, const char *b)
-{
-	static char bufs[8][1200];
-	static int n;
-	char *p = bufs[n++ % 8];
-	snprintf(p, sizeof bufs[0], "%s/%s", a, b);
-	return p;
-}
 
 static void
 put(const char *p, const char *text)
@@ -80,29 +50,6 @@ put(const char *p, const char *text)
 	}
 	close(fd);
 }
-
-static const char *
-status(int st)
-{
-	static char buf[64];
-	if (WIFSIGNALED(st)) {
-		if (WTERMSIG(st) == SIGSYS)
-			return "SIGSYS";
-		snprintf(buf, sizeof buf, "signal %d", WTERMSIG(st));
-		return buf;
-	}
-	snprintf(buf, sizeof buf, "exit %d", WEXITSTATUS(st));
-	return buf;
-}
-
-#define CHECK_STATUS(got, want)                                             \
-	do {                                                                \
-		const char *g_ = (got);                                     \
-		if (strcmp(g_, (want)) != 0) {                              \
-			printf("FAIL line %d: %s: ended with %s, want %s\n", __LINE__, #got, g_, (want)); \
-			failures++;                                         \
-		}                                                           \
-	} while (0)
 
 /* lowdown --------------------------------------------------------------
  * Pledges "stdio rpath wpath cpath", opens its input and output, then
@@ -358,13 +305,7 @@ openrsync_sender(void)
 	CHECK(close(fd), "ok");
 }
 
-struct pcase {
-	const char *name;
-	void (*fn)(void);
-	const char *ends;
-};
-
-static const struct pcase cases[] = {
+static const struct lpl_case cases[] = {
     {"lowdown/open-then-stdio", lowdown_open_then_stdio, "exit 0"},
     {"sqlbox/privsep-child", sqlbox_privsep_child, "exit 0"},
     {"mandoc/read-anywhere", mandoc_read_anywhere, "exit 0"},
@@ -374,98 +315,32 @@ static const struct pcase cases[] = {
     {"openrsync/sender", openrsync_sender, "exit 0"},
 };
 
-static int
-rm_entry(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
+static char outer[600]; /* the case's directory's parent: room for "outside" */
+
+static void
+rm_outer(void)
 {
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(p);
+	rm_tree(outer);
 }
 
 static int
-run_case(const struct pcase *c)
+run_case(const struct lpl_case *c)
 {
 	const char *tmp = getenv("TMPDIR");
-	char outer[600];
 	snprintf(outer, sizeof outer, "%s/lpprograms.XXXXXX", tmp && tmp[0] ? tmp : "/tmp");
 	if (!mkdtemp(outer)) {
 		printf("sandboxtest: %s=FAIL(mkdtemp: %s)\n", c->name, strerror(errno));
 		return 1;
 	}
-	/* The case's directory, with room beside it for what is "outside". */
 	snprintf(base, sizeof base, "%s/case", outer);
 	mkdir(base, 0755);
-
-	int out[2];
-	if (pipe(out) < 0)
-		return 1;
-	fflush(stdout);
-	pid_t pid = fork();
-	if (pid == 0) {
-		close(out[0]);
-		dup2(out[1], 1);
-		close(out[1]);
-		setvbuf(stdout, NULL, _IONBF, 0);
-		if (chdir(base) < 0)
-			_exit(1);
-		failures = 0;
-		c->fn();
-		_exit(failures ? 1 : 0);
-	}
-	close(out[1]);
-	char buf[8192];
-	size_t n = 0;
-	for (ssize_t r; (r = read(out[0], buf + n, sizeof buf - 1 - n)) > 0;)
-		n += (size_t)r;
-	buf[n] = 0;
-	close(out[0]);
-	int st;
-	waitpid(pid, &st, 0);
-	nftw(outer, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-
-	const char *ended = status(st);
-	char *fail = strstr(buf, "FAIL");
-	if (!fail && strcmp(ended, c->ends) == 0) {
-		printf("sandboxtest: %s=ok\n", c->name);
-		return 0;
-	}
-	for (char *p = buf; *p; p++) {
-		if (*p == '\n')
-			*p = ' ';
-	}
-	printf("sandboxtest: %s=FAIL(ended with %s, want %s; %s)\n", c->name, ended, c->ends, buf);
-	return 1;
+	return run_in_child(c, base, rm_outer);
 }
 
 int
 main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IONBF, 0);
-	snprintf(helpers, sizeof helpers, "%s", argv[0]);
-	char *slash = strrchr(helpers, '/');
-	if (slash)
-		*slash = 0;
-	else
-		strcpy(helpers, ".");
-	if (argc > 1 && strcmp(argv[1], "-l") == 0) {
-		for (unsigned i = 0; i < sizeof cases / sizeof cases[0]; i++)
-			printf("%s\n", cases[i].name);
-		return 0;
-	}
-	int bad = 0, ran = 0;
-	for (unsigned i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		int want = argc == 1;
-		for (int k = 1; k < argc; k++)
-			want |= strcmp(argv[k], cases[i].name) == 0;
-		if (!want)
-			continue;
-		ran++;
-		bad += run_case(&cases[i]);
-	}
-	if (ran == 0) {
-		fprintf(stderr, "programs: no such case\n");
-		return 2;
-	}
-	return bad ? 1 : 0;
+	set_helpers(argv[0]);
+	return cases_main("programs", argc, argv, cases, sizeof cases / sizeof cases[0], run_case);
 }

@@ -45,29 +45,14 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "testlib.h"
+#include "caselib.h"
 #include "pledge.h"
 
 extern char **environ;
 
 static char base[512], dir1[600], dir2[600], file1[600], file2[600];
 static char outside[600], tmpsub[600];
-static char helpers[512]; /* the directory of hello-dyn, hello-static */
-static int failures;
 
-/* check compares an outcome (0 or an errno) with the wanted name. */
-static void
-check(int line, const char *what, int got, const char *want)
-{
-	if (strcmp(errname(got), want) == 0)
-		return;
-	printf("FAIL line %d: %s: got %s, want %s\n", line, what, errname(got), want);
-	failures++;
-}
-
-#define RET(expr) ((expr) == -1 ? errno : 0)
-/* CHECK: a call returning -1 and errno on failure. */
-#define CHECK(call, want) check(__LINE__, #call, RET(call), want)
 /* CHECK_FD: a call returning a descriptor, closed again. */
 #define CHECK_FD(call, want)                                  \
 	do {                                                  \
@@ -84,23 +69,6 @@ check(int line, const char *what, int got, const char *want)
 		if (d_)                                             \
 			closedir(d_);                               \
 	} while (0)
-#define MUST(call)                                                         \
-	do {                                                               \
-		if ((call) == -1) {                                        \
-			printf("FAIL line %d: %s: %s\n", __LINE__, #call, strerror(errno)); \
-			_exit(1);                                          \
-		}                                                          \
-	} while (0)
-
-static char *
-path(const char *a, const char *b)
-{
-	static char bufs[8][1200];
-	static int n;
-	char *p = bufs[n++ % 8];
-	snprintf(p, sizeof bufs[0], "%s/%s", a, b);
-	return p;
-}
 
 static void
 touch(const char *p)
@@ -108,23 +76,6 @@ touch(const char *p)
 	int fd = open(p, O_RDWR | O_CREAT, 0644);
 	if (fd >= 0)
 		close(fd);
-}
-
-/* status describes a wait status as the cases expect it. */
-static const char *
-status(int st)
-{
-	static char buf[64];
-	if (WIFSIGNALED(st)) {
-		snprintf(buf, sizeof buf, "signal %d", WTERMSIG(st));
-		if (WTERMSIG(st) == SIGSYS)
-			return "SIGSYS";
-		if (WTERMSIG(st) == SIGINT)
-			return "SIGINT";
-		return buf;
-	}
-	snprintf(buf, sizeof buf, "exit %d", WEXITSTATUS(st));
-	return buf;
 }
 
 /* child_status forks, runs fn in the child and returns how it ended. */
@@ -141,15 +92,6 @@ child_status(void (*fn)(void))
 	waitpid(p, &st, 0);
 	return status(st);
 }
-
-#define CHECK_STATUS(got, want)                                             \
-	do {                                                                \
-		const char *g_ = (got);                                     \
-		if (strcmp(g_, (want)) != 0) {                              \
-			printf("FAIL line %d: %s: ended with %s, want %s\n", __LINE__, #got, g_, (want)); \
-			failures++;                                         \
-		}                                                           \
-	} while (0)
 
 /* run_prog forks and execs argv with our stdout and returns how it ended. */
 static const char *
@@ -1865,13 +1807,7 @@ pl_unveil_after_pledge(int strict)
 static void pl_unveil_after(void) { pl_unveil_after_pledge(0); }
 static void pl_unveil_after_strict(void) { pl_unveil_after_pledge(1); }
 
-struct rcase {
-	const char *name;
-	void (*fn)(void);
-	const char *ends;
-};
-
-static const struct rcase cases[] = {
+static const struct lpl_case cases[] = {
     {"unveil/open", u_open, "exit 0"},
     {"unveil/opendir", u_opendir, "exit 0"},
     {"unveil/hide", u_hide, "exit 0"},
@@ -1967,17 +1903,16 @@ static const struct rcase cases[] = {
     {"paths/unveil-after-pledge-strict", pl_unveil_after_strict, "exit 0"},
 };
 
-static int
-rm_entry(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
+static void
+rm_fixture(void)
 {
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(p);
+	rm_tree(base);
+	rm_tree(outside);
+	rm_tree(tmpsub);
 }
 
 static int
-run_case(const struct rcase *c)
+run_case(const struct lpl_case *c)
 {
 	const char *tmp = getenv("TMPDIR");
 	snprintf(base, sizeof base, "%s/lpregress.XXXXXX", tmp && tmp[0] ? tmp : "/tmp");
@@ -2000,81 +1935,18 @@ run_case(const struct rcase *c)
 	chmod(file1, S_IRWXU);
 	touch(file2);
 
-	int out[2];
-	if (pipe(out) < 0)
-		return 1;
-	fflush(stdout);
-	pid_t pid = fork();
-	if (pid == 0) {
-		close(out[0]);
-		dup2(out[1], 1);
-		close(out[1]);
-		setvbuf(stdout, NULL, _IONBF, 0);
-		failures = 0;
-		c->fn();
-		_exit(failures ? 1 : 0);
-	}
-	close(out[1]);
-	char buf[8192];
-	size_t n = 0;
-	for (ssize_t r; (r = read(out[0], buf + n, sizeof buf - 1 - n)) > 0;)
-		n += (size_t)r;
-	buf[n] = 0;
-	close(out[0]);
-	int st;
-	waitpid(pid, &st, 0);
-	nftw(base, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-	nftw(outside, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-	nftw(tmpsub, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-
-	const char *ended = status(st);
-	char *fail = strstr(buf, "FAIL");
-	if (!fail && strcmp(ended, c->ends) == 0) {
-		printf("sandboxtest: %s=ok\n", c->name);
-		return 0;
-	}
-	for (char *p = buf; *p; p++) {
-		if (*p == '\n')
-			*p = ' ';
-	}
-	printf("sandboxtest: %s=FAIL(ended with %s, want %s; %s)\n", c->name, ended, c->ends, buf);
-	return 1;
+	return run_in_child(c, NULL, rm_fixture);
 }
 
 int
 main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IONBF, 0);
-	/* The helpers are next to this program. */
-	snprintf(helpers, sizeof helpers, "%s", argv[0]);
-	char *slash = strrchr(helpers, '/');
-	if (slash)
-		*slash = 0;
-	else
-		strcpy(helpers, ".");
+	set_helpers(argv[0]);
 	if (argc == 4 && strcmp(argv[1], "-named") == 0) {
 		check_named(argv[2], argv[3]);
 		printf("sandboxtest: %s=%s\n", argv[2], failures ? "FAIL" : "ok");
 		return failures ? 1 : 0;
 	}
-	if (argc > 1 && strcmp(argv[1], "-l") == 0) {
-		for (unsigned i = 0; i < sizeof cases / sizeof cases[0]; i++)
-			printf("%s\n", cases[i].name);
-		return 0;
-	}
-	int bad = 0, ran = 0;
-	for (unsigned i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		int want = argc == 1;
-		for (int k = 1; k < argc; k++)
-			want |= strcmp(argv[k], cases[i].name) == 0;
-		if (!want)
-			continue;
-		ran++;
-		bad += run_case(&cases[i]);
-	}
-	if (ran == 0) {
-		fprintf(stderr, "regress: no such case\n");
-		return 2;
-	}
-	return bad ? 1 : 0;
+	return cases_main("regress", argc, argv, cases, sizeof cases / sizeof cases[0], run_case);
 }
