@@ -30,33 +30,10 @@ import (
 	"github.com/landpledge/landpledge/seccomp"
 )
 
-func main() {
-	os.Exit(run(os.Args[1:]))
-}
-
 func run(args []string) int {
-	c, err := parseArgs(args)
-	var ue *usageError
-	if errors.As(err, &ue) {
-		fmt.Fprintf(os.Stderr, "pledge: %s\n(pledge -h for help)\n", ue.msg)
-		return exUsage
-	}
-	if err != nil {
-		warn("%v", err)
-		return exUsage
-	}
-	if c.Help {
-		fmt.Print(usage())
-		return 0
-	}
-	if c.Test != "" {
-		if err := kernelFeatures[c.Test](); err != nil {
-			if c.Verbose {
-				warn("-T %s: %v", c.Test, err)
-			}
-			return 1
-		}
-		return 0
+	c, status, done := parseAndAnswer(args)
+	if done {
+		return status
 	}
 	have := haveFeatures()
 	for _, f := range []string{"pledge", "unveil"} {

@@ -34,12 +34,6 @@ const (
 	rlimitFSIZE  = unix.RLIMIT_FSIZE
 )
 
-// Exit statuses when the program cannot be run, as shells use them.
-const (
-	exCannotRun = 126
-	exNotFound  = 127
-)
-
 // kernelFeatures are what -T tests: OpenBSD has both (golang.org/x/sys
 // refuses the calls before OpenBSD 6.4, which the command then reports).
 var kernelFeatures = map[string]func() error{
@@ -47,30 +41,10 @@ var kernelFeatures = map[string]func() error{
 	"unveil": func() error { return nil },
 }
 
-func main() {
-	os.Exit(run(os.Args[1:]))
-}
-
 func run(args []string) int {
-	c, err := parseArgs(args)
-	var ue *usageError
-	if errors.As(err, &ue) {
-		fmt.Fprintf(os.Stderr, "pledge: %s\n(pledge -h for help)\n", ue.msg)
-		return exUsage
-	}
-	if err != nil {
-		warn("%v", err)
-		return exUsage
-	}
-	if c.Help {
-		fmt.Print(usage())
-		return 0
-	}
-	if c.Test != "" {
-		if err := kernelFeatures[c.Test](); err != nil {
-			return 1
-		}
-		return 0
+	c, status, done := parseAndAnswer(args)
+	if done {
+		return status
 	}
 	if c.Learn {
 		// Learning watches every call through the Linux supervisor

@@ -28,12 +28,6 @@ const (
 	rlimitFSIZE
 )
 
-// Exit statuses when the program cannot be run, as shells use them.
-const (
-	exCannotRun = 126
-	exNotFound  = 127
-)
-
 // errNoSandbox is why the command does not run a program here.
 var errNoSandbox = fmt.Errorf("no pledge(2) and unveil(2), nor Landlock and seccomp, on %s/%s: %w",
 	runtime.GOOS, runtime.GOARCH, errors.ErrUnsupported)
@@ -44,30 +38,10 @@ var kernelFeatures = map[string]func() error{
 	"unveil": func() error { return errNoSandbox },
 }
 
-func main() {
-	os.Exit(run(os.Args[1:]))
-}
-
 func run(args []string) int {
-	c, err := parseArgs(args)
-	var ue *usageError
-	if errors.As(err, &ue) {
-		fmt.Fprintf(os.Stderr, "pledge: %s\n(pledge -h for help)\n", ue.msg)
-		return exUsage
-	}
-	if err != nil {
-		warn("%v", err)
-		return exUsage
-	}
-	if c.Help {
-		fmt.Print(usage())
-		return 0
-	}
-	if c.Test != "" {
-		if c.Verbose {
-			warn("-T %s: %v", c.Test, kernelFeatures[c.Test]())
-		}
-		return 1
+	c, status, done := parseAndAnswer(args)
+	if done {
+		return status
 	}
 	if c.Learn {
 		// Learning watches every call through the Linux supervisor
@@ -96,7 +70,7 @@ func run(args []string) int {
 	}
 	cmd := exec.Command(c.Argv[0], c.Argv[1:]...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
-	err = cmd.Run()
+	err := cmd.Run()
 	var ee *exec.ExitError
 	switch {
 	case err == nil:

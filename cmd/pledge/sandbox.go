@@ -24,13 +24,6 @@ import (
 	"github.com/landpledge/landpledge/unveil"
 )
 
-// Exit statuses when the program cannot be run, as shells use them (POSIX
-// "Command Search and Execution").
-const (
-	exCannotRun = 126
-	exNotFound  = 127
-)
-
 // compiledFilter is the program's filter compiled for any pid: the layer
 // for the program's pid is patched from it at the first stop.
 type compiledFilter struct {
