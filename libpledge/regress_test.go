@@ -14,17 +14,22 @@ import (
 // regress/sys/kern/unveil that have a Linux meaning, written anew in C
 // against libpledge (test/regress.c): each in a forked child on a fresh
 // fixture, with exact errnos, signals and exit statuses.
-func TestRegress(t *testing.T) {
+func TestRegress(t *testing.T) { runCaseProgram(t, "regress", 50) }
+
+// runCaseProgram runs each case of a test program built on
+// test/caselib.h (at least min of them, as its -l lists them) in a
+// subtest, with the exec supervisor helper of this build.
+func runCaseProgram(t *testing.T, prog string, min int) {
 	sandboxtest.Require(t, "seccomp")
 	sandboxtest.Require(t, "landlock")
-	bin := testProgram(t, "regress")
+	bin := testProgram(t, prog)
 	out, err := exec.Command(bin, "-l").Output()
 	if err != nil {
-		t.Fatalf("regress -l: %v", err)
+		t.Fatalf("%s -l: %v", prog, err)
 	}
 	names := strings.Fields(string(out))
-	if len(names) < 50 {
-		t.Fatalf("regress lists %d cases", len(names))
+	if len(names) < min {
+		t.Fatalf("%s lists %d cases, want at least %d", prog, len(names), min)
 	}
 	helper := supervisorPath(t)
 	for _, name := range names {

@@ -335,76 +335,14 @@ func TestPledgeLogSwitch(t *testing.T) {
 		sandboxtest.Require(t, "audit")
 		audit := -1
 		if !sandboxtest.InChild() {
-			fd, err := auditReadlog()
-			if err != nil {
-				t.Fatalf("joining the audit log: %v", err)
-			}
-			audit = fd
-			defer unix.Close(fd)
+			audit = sandboxtest.AuditLog(t)
 		}
-		wantSeccompRecord(t, audit, child(t))
+		res := child(t)
+		var pid int
+		fmt.Sscanf(res.Stdout[strings.Index(res.Stdout, "pid="):], "pid=%d", &pid)
+		sandboxtest.WantSeccompRecord(t, audit,
+			fmt.Sprintf(" pid=%d ", pid), fmt.Sprintf(" syscall=%d ", unix.SYS_SOCKET), " code=0x50000")
 	})
-}
-
-// wantSeccompRecord fails unless the audit log fd brings the AUDIT_SECCOMP
-// record of res's child answering its socket with ENOSYS.
-func wantSeccompRecord(t *testing.T, audit int, res *sandboxtest.Result) {
-	t.Helper()
-	var pid int
-	fmt.Sscanf(res.Stdout[strings.Index(res.Stdout, "pid="):], "pid=%d", &pid)
-	want := []string{fmt.Sprintf(" pid=%d ", pid), fmt.Sprintf(" syscall=%d ", unix.SYS_SOCKET), " code=0x50000"}
-	// kauditd sends records asynchronously; wait for ours (the socket has
-	// a receive timeout, so a missing record fails instead of hanging).
-	buf := make([]byte, 1<<16)
-	for {
-		n, err := unix.Read(audit, buf)
-		if err != nil {
-			t.Fatalf("no seccomp audit record %q for the ENOSYS answer: %v", want, err)
-		}
-		for msgs := buf[:n]; len(msgs) >= unix.NLMSG_HDRLEN; {
-			h := (*unix.NlMsghdr)(unsafe.Pointer(&msgs[0]))
-			if h.Len < unix.NLMSG_HDRLEN || int(h.Len) > len(msgs) {
-				break
-			}
-			text := " " + string(msgs[unix.NLMSG_HDRLEN:h.Len]) + " "
-			if h.Type == unix.AUDIT_SECCOMP && containsAll(text, want) {
-				t.Logf("audit: %s", strings.TrimSpace(text))
-				return
-			}
-			// The last message of a datagram may lack its padding.
-			msgs = msgs[min(int((h.Len+unix.NLMSG_ALIGNTO-1)&^(unix.NLMSG_ALIGNTO-1)), len(msgs)):]
-		}
-	}
-}
-
-// auditReadlog joins the audit netlink multicast group (AUDIT_NLGRP_READLOG),
-// which receives every audit record; it needs CAP_AUDIT_READ. Reads time out
-// after 10 s.
-func auditReadlog() (int, error) {
-	fd, err := unix.Socket(unix.AF_NETLINK, unix.SOCK_RAW|unix.SOCK_CLOEXEC, unix.NETLINK_AUDIT)
-	if err != nil {
-		return -1, err
-	}
-	const auditNlgrpReadlog = 1 // AUDIT_NLGRP_READLOG, include/uapi/linux/audit.h
-	if err := unix.Bind(fd, &unix.SockaddrNetlink{Family: unix.AF_NETLINK, Groups: 1 << (auditNlgrpReadlog - 1)}); err != nil {
-		unix.Close(fd)
-		return -1, err
-	}
-	tv := unix.Timeval{Sec: 10}
-	if err := unix.SetsockoptTimeval(fd, unix.SOL_SOCKET, unix.SO_RCVTIMEO, &tv); err != nil {
-		unix.Close(fd)
-		return -1, err
-	}
-	return fd, nil
-}
-
-func containsAll(s string, parts []string) bool {
-	for _, p := range parts {
-		if !strings.Contains(s, p) {
-			return false
-		}
-	}
-	return true
 }
 
 func errnoOrNil(e syscall.Errno) error {

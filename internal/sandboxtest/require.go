@@ -63,15 +63,11 @@ var features = map[string]func() string{
 	// Reading the kernel's audit records: joining NETLINK_AUDIT's
 	// AUDIT_NLGRP_READLOG group needs CAP_AUDIT_READ (root, not nobody).
 	"audit": func() string {
-		fd, err := unix.Socket(unix.AF_NETLINK, unix.SOCK_RAW|unix.SOCK_CLOEXEC, unix.NETLINK_AUDIT)
+		fd, err := joinAuditLog()
 		if err != nil {
-			return fmt.Sprintf("audit netlink socket: %v", err)
-		}
-		defer unix.Close(fd)
-		const readlog = 1 // AUDIT_NLGRP_READLOG, include/uapi/linux/audit.h
-		if err := unix.Bind(fd, &unix.SockaddrNetlink{Family: unix.AF_NETLINK, Groups: 1 << (readlog - 1)}); err != nil {
 			return fmt.Sprintf("joining the audit log group (needs CAP_AUDIT_READ): %v", err)
 		}
+		unix.Close(fd)
 		return ""
 	},
 }
