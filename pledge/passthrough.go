@@ -103,20 +103,9 @@ func (pt *passthrough) pledge(promises, execpromises *string) error {
 	}
 
 	// No kernel: the arguments are checked as everywhere.
-	var want, wantExec Promises
-	if promises != nil {
-		p, err := ParsePromises(*promises)
-		if err != nil {
-			return fmt.Errorf("pledge %q: %w", *promises, err)
-		}
-		want = p
-	}
-	if execpromises != nil {
-		p, err := ParsePromises(*execpromises)
-		if err != nil {
-			return fmt.Errorf("pledge execpromises %q: %w", *execpromises, err)
-		}
-		wantExec = p
+	want, wantExec, err := parseBoth(promises, execpromises)
+	if err != nil {
+		return err
 	}
 	if !pt.bestEffort {
 		if promises != nil {

@@ -98,20 +98,9 @@ func PledgeExecpromises(execpromises string) error {
 
 func pledge(promises, execpromises *string) error {
 	// OpenBSD parses both strings before looking at the current state.
-	var want, wantExec Promises
-	if promises != nil {
-		p, err := ParsePromises(*promises)
-		if err != nil {
-			return fmt.Errorf("pledge %q: %w", *promises, err)
-		}
-		want = p
-	}
-	if execpromises != nil {
-		p, err := ParsePromises(*execpromises)
-		if err != nil {
-			return fmt.Errorf("pledge execpromises %q: %w", *execpromises, err)
-		}
-		wantExec = p
+	want, wantExec, err := parseBoth(promises, execpromises)
+	if err != nil {
+		return err
 	}
 	violation, flags, err := fromEnv()
 	if err != nil {
