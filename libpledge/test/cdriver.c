@@ -203,6 +203,25 @@ parse(void)
 #define A(i) (o->args[i])
 #define IS(s) (strcmp(o->name, (s)) == 0)
 
+/* wait_child waits for pid and gives its outcome: 0, CHILD_ERR(errno) as
+ * the probe exits with it (1..99), CHILD_SIG(N) when killed by N (or
+ * exiting 100+N). */
+static int
+wait_child(pid_t pid)
+{
+	int st;
+	if (waitpid(pid, &st, 0) < 0)
+		return errno;
+	if (WIFSIGNALED(st))
+		return CHILD_SIG(WTERMSIG(st));
+	int code = WEXITSTATUS(st);
+	if (code == 0)
+		return 0;
+	if (code >= 100)
+		return CHILD_SIG(code - 100);
+	return CHILD_ERR(code);
+}
+
 /* run_program forks and execs path with args, with our own stdio, and
  * waits: the outcome of os/exec's Cmd.Run as compat_test's outcomeOf
  * reads it. An execve error reaches us through a close-on-exec pipe, as
@@ -248,33 +267,7 @@ run_program(const char *path, char **args, int nargs, int stdin_fd, pid_t *start
 		*started = pid;
 		return 0;
 	}
-	int st;
-	if (waitpid(pid, &st, 0) < 0)
-		return errno;
-	if (WIFSIGNALED(st))
-		return CHILD_SIG(WTERMSIG(st));
-	int code = WEXITSTATUS(st);
-	if (code == 0)
-		return 0;
-	if (code >= 100)
-		return CHILD_SIG(code - 100);
-	return CHILD_ERR(code);
-}
-
-static int
-wait_child(pid_t pid)
-{
-	int st;
-	if (waitpid(pid, &st, 0) < 0)
-		return errno;
-	if (WIFSIGNALED(st))
-		return CHILD_SIG(WTERMSIG(st));
-	int code = WEXITSTATUS(st);
-	if (code == 0)
-		return 0;
-	if (code >= 100)
-		return CHILD_SIG(code - 100);
-	return CHILD_ERR(code);
+	return wait_child(pid);
 }
 
 static const char *
