@@ -22,7 +22,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 
 	"golang.org/x/sys/unix"
 
@@ -60,7 +59,7 @@ func learnRun(c *config, have map[string]error) int {
 	if !l.layered && !c.Quiet {
 		warn("the kernel lacks Landlock (%v): the policy is learned for a command without a path layer", have["unveil"])
 	}
-	ws, err := supervise.Run(learnCmd(c, prog, env), l.config())
+	ws, err := supervise.Run(programCmd(c, prog, env), l.config())
 	if err != nil {
 		var se *supervise.SetupError
 		if errors.As(err, &se) {
@@ -80,24 +79,6 @@ func learnRun(c *config, have map[string]error) int {
 		return exCannotRun
 	}
 	return code
-}
-
-// learnCmd is the program as the command starts it (supervised does the
-// same): its own root and credentials, the caller's descriptors.
-func learnCmd(c *config, prog string, env []string) *exec.Cmd {
-	cmd := &exec.Cmd{Path: prog, Args: c.Argv, Env: env, Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr,
-		SysProcAttr: &syscall.SysProcAttr{}}
-	if c.UID >= 0 || c.GID >= 0 {
-		cred := &syscall.Credential{Uid: uint32(os.Getuid()), Gid: uint32(os.Getgid()), NoSetGroups: true}
-		if c.UID >= 0 {
-			cred.Uid = uint32(c.UID)
-		}
-		if c.GID >= 0 {
-			cred.Gid, cred.Groups, cred.NoSetGroups = uint32(c.GID), []uint32{uint32(c.GID)}, false
-		}
-		cmd.SysProcAttr.Credential = cred
-	}
-	return cmd
 }
 
 // learner is the state of one learning run, owned by the supervisor's

@@ -21,7 +21,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"syscall"
 
 	"github.com/landpledge/landpledge/internal/sandbox"
 	"github.com/landpledge/landpledge/internal/supervise"
@@ -104,23 +103,7 @@ func supervised(c *config, have map[string]error) int {
 		warn("%v", err)
 		return max(code, exCannotRun)
 	}
-	cmd := &exec.Cmd{Path: prog, Args: c.Argv, Env: env, Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr,
-		SysProcAttr: &syscall.SysProcAttr{Chroot: c.Chroot}}
-	if c.Chroot != "" {
-		cmd.Dir = "/" // inside the chroot: the child chdirs after chrooting
-	}
-	if c.UID >= 0 || c.GID >= 0 {
-		// Go's child sets groups, gid, uid in this order, after the
-		// chroot and before the execve.
-		cred := &syscall.Credential{Uid: uint32(os.Getuid()), Gid: uint32(os.Getgid()), NoSetGroups: true}
-		if c.UID >= 0 {
-			cred.Uid = uint32(c.UID)
-		}
-		if c.GID >= 0 {
-			cred.Gid, cred.Groups, cred.NoSetGroups = uint32(c.GID), []uint32{uint32(c.GID)}, false
-		}
-		cmd.SysProcAttr.Credential = cred
-	}
+	cmd := programCmd(c, prog, env)
 	decider := &sandbox.Decider{
 		Arch: seccomp.Native(),
 		Proc: func(d any) *sandbox.Proc { p, _ := d.(*sandbox.Proc); return p },

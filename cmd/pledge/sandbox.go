@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 
 	"golang.org/x/sys/unix"
 
@@ -43,6 +44,30 @@ func compileFilter(c *config, p promise.Set, pathLayer bool) compiledFilter {
 		return compiledFilter{err: fmt.Errorf("%q: %w", c.Promises, err)}
 	}
 	return compiledFilter{c: comp}
+}
+
+// programCmd is the program as the command starts it, supervised or
+// learned: its root (-c), its credentials (-u -g), the caller's standard
+// descriptors and env.
+func programCmd(c *config, prog string, env []string) *exec.Cmd {
+	cmd := &exec.Cmd{Path: prog, Args: c.Argv, Env: env, Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr,
+		SysProcAttr: &syscall.SysProcAttr{Chroot: c.Chroot}}
+	if c.Chroot != "" {
+		cmd.Dir = "/" // inside the chroot: the child chdirs after chrooting
+	}
+	if c.UID >= 0 || c.GID >= 0 {
+		// Go's child sets groups, gid, uid in this order, after the
+		// chroot and before the execve.
+		cred := &syscall.Credential{Uid: uint32(os.Getuid()), Gid: uint32(os.Getgid()), NoSetGroups: true}
+		if c.UID >= 0 {
+			cred.Uid = uint32(c.UID)
+		}
+		if c.GID >= 0 {
+			cred.Gid, cred.Groups, cred.NoSetGroups = uint32(c.GID), []uint32{uint32(c.GID)}, false
+		}
+		cmd.SysProcAttr.Credential = cred
+	}
+	return cmd
 }
 
 // inBackground runs fn on another goroutine and returns a func that waits
