@@ -105,19 +105,7 @@ func TestDeltaFilterEquivalent(t *testing.T) {
 // TestDeltaFilterIsSmall: narrowing "stdio rpath" to "stdio" stacks a filter
 // much smaller than the whole "stdio" filter.
 func TestDeltaFilterIsSmall(t *testing.T) {
-	arch := seccomp.Native()
-	build := func(s string) *seccomp.Filter {
-		p, err := ParsePromises(s)
-		if err != nil {
-			t.Fatal(err)
-		}
-		f, err := promise.BuildFilter(arch, p, promise.FilterOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return f
-	}
-	old, next := build("stdio rpath"), build("stdio")
+	old, next := buildFilter(t, "stdio rpath"), buildFilter(t, "stdio")
 	fullProg, err := next.Compile()
 	if err != nil {
 		t.Fatal(err)
@@ -138,18 +126,7 @@ func TestDeltaFilterIsSmall(t *testing.T) {
 // reaches openat's checks in as few steps as the whole filter.
 func TestDeltaFilterHot(t *testing.T) {
 	arch := seccomp.Native()
-	build := func(s string) *seccomp.Filter {
-		p, err := ParsePromises(s)
-		if err != nil {
-			t.Fatal(err)
-		}
-		f, err := promise.BuildFilter(arch, p, promise.FilterOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return f
-	}
-	old, next := build("stdio rpath wpath"), build("stdio rpath")
+	old, next := buildFilter(t, "stdio rpath wpath"), buildFilter(t, "stdio rpath")
 	delta := deltaFilter(old, next)
 	if !slices.Equal(delta.Hot, next.Hot) || len(next.Hot) == 0 {
 		t.Fatalf("delta Hot %v, whole filter's %v", delta.Hot, next.Hot)
@@ -169,4 +146,18 @@ func TestDeltaFilterHot(t *testing.T) {
 	if steps > 8 {
 		t.Errorf("openat takes %d steps in the delta: its hot check is not first", steps)
 	}
+}
+
+// buildFilter is the native filter of promise string s, no options.
+func buildFilter(t *testing.T, s string) *seccomp.Filter {
+	t.Helper()
+	p, err := ParsePromises(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := promise.BuildFilter(seccomp.Native(), p, promise.FilterOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
 }
