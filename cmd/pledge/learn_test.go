@@ -17,6 +17,7 @@ import (
 	"testing"
 
 	"github.com/landpledge/landpledge/internal/learn"
+	"github.com/landpledge/landpledge/internal/sandboxtest"
 	"github.com/landpledge/landpledge/promise"
 )
 
@@ -223,9 +224,10 @@ func requireLearn(t *testing.T, progs ...string) {
 	if bin.err != nil {
 		t.Fatalf("building the command and helpers: %v", bin.err)
 	}
+	sandboxtest.Require(t, "learn-programs")
 	for _, p := range progs {
-		if _, err := exec.LookPath(p); err != nil {
-			t.Skipf("%s is not installed (.ci/run installs it): %v", p, err)
+		if !slices.Contains(sandboxtest.LearnPrograms, p) {
+			t.Fatalf("%s is not in sandboxtest.LearnPrograms (the feature learn-programs): add it there", p)
 		}
 	}
 }
@@ -318,10 +320,7 @@ func TestLearnShellTree(t *testing.T) {
 // python3 is the system's, not a version manager's shim on PATH.
 func TestLearnPython(t *testing.T) {
 	python := "/usr/bin/python3"
-	if _, err := os.Stat(python); err != nil {
-		t.Skipf("%s is not installed (.ci/run installs it): %v", python, err)
-	}
-	requireLearn(t)
+	requireLearn(t, python)
 	dir, secret := world(t, map[string]string{"s.py": "import json, sys\nprint(json.dumps({'args': sys.argv[1:], 'n': sum(range(10))}))\n"})
 	lp := &learnProg{argv: []string{python, "s.py", "x", "y"}, dir: dir}
 	checkLearned(t, lp, secret)

@@ -9,6 +9,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/landpledge/landpledge/internal/sandboxtest"
 	"github.com/landpledge/landpledge/promise"
 )
 
@@ -212,9 +213,7 @@ func TestPolicyFile(t *testing.T) {
 }
 
 func TestShellQuote(t *testing.T) {
-	if _, err := exec.LookPath("sh"); err != nil {
-		t.Skip(err)
-	}
+	sandboxtest.Require(t, "learn-programs") // sh
 	words := []string{"plain", "a b", "it's", "", "$HOME", "r:/x", "`x`", "a\nb", "-p", "*"}
 	line := "printf '[%s]' " + shellJoin(words)
 	out, err := exec.Command("sh", "-c", line).Output()

@@ -56,6 +56,16 @@ var features = map[string]func() string{
 		}
 		return ""
 	},
+	// The programs cmd/pledge's learn tests learn and rerun (.ci/run
+	// installs git and python3; the others are in every Debian).
+	"learn-programs": func() string {
+		for _, p := range LearnPrograms {
+			if _, err := exec.LookPath(p); err != nil {
+				return fmt.Sprintf("%v (.ci/run installs it)", err)
+			}
+		}
+		return ""
+	},
 	// libpledge's install and header tests: pkg-config and a C++
 	// compiler (.ci/run installs pkg-config and g++).
 	"pkg-config": lookPath("pkg-config"),
@@ -71,6 +81,10 @@ var features = map[string]func() string{
 		return ""
 	},
 }
+
+// LearnPrograms are the programs of the feature "learn-programs" (python3
+// is the system's, not a version manager's shim on PATH).
+var LearnPrograms = []string{"cat", "find", "gcc", "git", "gzip", "ls", "make", "sh", "sleep", "sort", "tar", "wc", "/usr/bin/python3"}
 
 func lookPath(prog string) func() string {
 	return func() string {
