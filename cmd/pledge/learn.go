@@ -61,13 +61,7 @@ func learnRun(c *config, have map[string]error) int {
 	}
 	ws, err := supervise.Run(programCmd(c, prog, env), l.config())
 	if err != nil {
-		var se *supervise.SetupError
-		if errors.As(err, &se) {
-			warn("%s: %v (the program was killed before it ran)", c.Argv[0], se.Err)
-		} else {
-			warn("%s: %v", c.Argv[0], unwrapStartErr(err))
-		}
-		return exCannotRun
+		return runFailed(c, err)
 	}
 	l.finish()
 	code := ws.ExitStatus()

@@ -29,6 +29,9 @@ import (
 	"github.com/landpledge/landpledge/seccomp"
 )
 
+// canLearn: --learn runs (learn.go).
+const canLearn = true
+
 func run(args []string) int {
 	c, status, done := parseAndAnswer(args)
 	if done {
@@ -201,18 +204,23 @@ func supervised(c *config, have map[string]error) int {
 	}
 	ws, err := supervise.Run(cmd, cfg)
 	if err != nil {
-		var se *supervise.SetupError
-		if errors.As(err, &se) {
-			warn("%s: %v (the program was killed before it ran)", c.Argv[0], se.Err)
-		} else {
-			warn("%s: %v", c.Argv[0], unwrapStartErr(err))
-		}
-		return exCannotRun
+		return runFailed(c, err)
 	}
 	if ws.Signaled() {
 		return 128 + int(ws.Signal())
 	}
 	return ws.ExitStatus()
+}
+
+// runFailed says why supervise.Run could not run the program: 126.
+func runFailed(c *config, err error) int {
+	var se *supervise.SetupError
+	if errors.As(err, &se) {
+		warn("%s: %v (the program was killed before it ran)", c.Argv[0], se.Err)
+	} else {
+		warn("%s: %v", c.Argv[0], unwrapStartErr(err))
+	}
+	return exCannotRun
 }
 
 // unwrapStartErr gives the errno of a failed start (fork/exec PATH: EACCES)

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime"
 )
 
 // Exit statuses when the program cannot be run, as shells use them (POSIX
@@ -19,7 +20,7 @@ func main() {
 
 // parseAndAnswer is what run does first on every platform: it parses the
 // command line and answers the calls that run no program (a usage error:
-// 64; -h; -T, from kernelFeatures). done says the command is answered,
+// 64; -h; -T, from kernelFeatures; --learn where it cannot run: 126). done says the command is answered,
 // with status; otherwise c is the program's configuration.
 func parseAndAnswer(args []string) (c *config, status int, done bool) {
 	c, err := parseArgs(args)
@@ -44,6 +45,10 @@ func parseAndAnswer(args []string) (c *config, status int, done bool) {
 			return nil, 1, true
 		}
 		return nil, 0, true
+	}
+	if c.Learn && !canLearn {
+		warn("--learn needs the Linux supervisor; not on %s/%s", runtime.GOOS, runtime.GOARCH)
+		return nil, exCannotRun, true
 	}
 	return c, 0, false
 }
